@@ -1,0 +1,1 @@
+"""Canonical humanoid interface: profiles, mapping, bridges, recorder and dataset exporter."""

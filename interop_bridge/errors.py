@@ -1,0 +1,64 @@
+"""The project's one family of errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class InteropError(Exception):
+    """Base of every error the library raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a configuration file: where, what was found, what was expected."""
+
+    source: str
+    key_path: str
+    value: Any
+    expected: str
+
+    def __str__(self) -> str:
+        """Render as 'file: key.path: got <value>, expected <what>'."""
+        got = 'nothing (key missing)' if self.value is _MISSING else repr(self.value)
+        return f'{self.source}: {self.key_path}: got {got}, expected {self.expected}'
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return '<missing>'
+
+
+_MISSING: Any = _Missing()
+MISSING: Any = _MISSING
+
+
+class ConfigError(InteropError):
+    """A configuration file has problems; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        head = f'{count} problem{"s" if count != 1 else ""} found:'
+        super().__init__('\n'.join([head, *(f'  {problem}' for problem in self.problems)]))
+
+
+class SpecError(ConfigError):
+    """The canonical specification file (config/canonical.yaml) is malformed."""
+
+
+class ProfileError(ConfigError):
+    """A robot profile is malformed or does not fit the canonical specification."""
+
+
+class UnknownNameError(InteropError):
+    """A name (joint, topic, profile) that is not declared where it was looked up."""
+
+
+class MappingError(InteropError):
+    """A vendor message cannot be mapped (wrong layout, wrong length)."""
+
+
+class ExportError(InteropError):
+    """A recording cannot be exported, or a dataset is not valid."""
