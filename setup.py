@@ -27,6 +27,10 @@ setup(
     entry_points={
         'console_scripts': [
             'interop = interop_bridge.cli:main',
+            'bridge = interop_bridge.nodes.bridge:main',
+            'fake_robot = interop_bridge.nodes.fake_robot:main',
+            'recorder = interop_bridge.nodes.recorder:main',
+            'canonical_controller = interop_bridge.nodes.canonical_controller:main',
         ],
     },
 )

@@ -139,6 +139,8 @@ SPEC_KEYS = (
     Key('groups', list, 'body-part groups in joint order', check=list_of(str, allow_empty=False)),
     Key('hand_sides', list, 'hand sides', check=list_of(str, allow_empty=False)),
     Key('hand_channels', list, 'canonical hand channels, in index order', check=non_empty),
+    Key('wrench_frames', list, 'force/torque sensor slots by frame',
+        check=list_of(str, allow_empty=False)),
     Key('extra_joint_pattern', str, 'name pattern of vendor-only joints', check=non_empty),
     Key('units', dict, 'unit of every quantity'),
     Key('quaternion_order', list, 'component order of quaternions', check=_xyzw),
@@ -159,6 +161,7 @@ class CanonicalSpec:
     groups: tuple[str, ...]
     hand_sides: tuple[str, ...]
     hand_channels: tuple[HandChannel, ...]
+    wrench_frames: tuple[str, ...]
     extra_joint_pattern: str
     units: Mapping[str, str]
     quaternion_order: tuple[str, ...]
@@ -255,6 +258,10 @@ def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:
     _check_unique(reader, 'joints', [joint.name for joint in joints])
     _check_unique(reader, 'frames', [frame.name for frame in frames])
     _check_unique(reader, 'topics', [topic.name for topic in topics])
+    frame_names = {frame.name for frame in frames}
+    for position, name in enumerate(top.get('wrench_frames', [])):
+        if frames and name not in frame_names:
+            reader.report(f'wrench_frames[{position}]', name, 'a frame declared under frames')
     _check_group_order(joints, groups, reader)
     if reader.problems:
         raise SpecError(reader.problems)
@@ -262,6 +269,7 @@ def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:
         source=source, interface_version=top['interface_version'],
         reference_pose=top['reference_pose'], joints=joints, groups=groups,
         hand_sides=tuple(top['hand_sides']), hand_channels=channels,
+        wrench_frames=tuple(top['wrench_frames']),
         extra_joint_pattern=top['extra_joint_pattern'],
         units=MappingProxyType(dict(top['units'])),
         quaternion_order=tuple(top['quaternion_order']), frames=frames, topics=topics,

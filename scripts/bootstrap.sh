@@ -28,4 +28,8 @@ else
 fi
 
 "$venv/bin/python" "$repo/scripts/fix_wheel_cmake.py" "$venv"
+# The real LeRobot loader lives in its own venv (it pins torch, av and numpy differently).
+if [ -x "$repo/scripts/bootstrap_lerobot.sh" ]; then
+  "$repo/scripts/bootstrap_lerobot.sh"
+fi
 "$repo/scripts/build.sh"

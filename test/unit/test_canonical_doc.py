@@ -73,6 +73,11 @@ def test_the_frames_table_matches_the_yaml():
     assert rows == [[f.name, f.meaning] for f in SPEC.frames]
 
 
+def test_the_wrench_frames_are_stated():
+    frames = ', '.join(f'`{name}`' for name in SPEC.wrench_frames)
+    assert f'Wrench frames: {frames}' in DOC
+
+
 def test_the_reference_pose_and_quaternion_order_are_stated():
     assert SPEC.reference_pose in DOC
     order = ', '.join(SPEC.quaternion_order)

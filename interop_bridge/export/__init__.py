@@ -1,0 +1,1 @@
+"""Export rosbag2 recordings into LeRobotDataset v3.0 with the canonical schema."""
