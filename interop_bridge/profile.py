@@ -1,0 +1,337 @@
+"""Robot profiles: how one vendor robot maps onto the canonical humanoid.
+
+`load_profile(name_or_path)` reads config/robots/<name>.yaml (or any path), checks every key
+against interop_bridge.profile_schema and against the canonical specification, and returns an
+immutable `Profile`. Every problem in the file is reported at once, each with file, key path,
+bad value and what was expected (`ProfileError`). Importable without rclpy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from interop_bridge.canonical import CanonicalSpec, load_canonical
+from interop_bridge.errors import MISSING, Problem, ProfileError
+from interop_bridge.profile_schema import (
+    BOOSTER_KEYS, COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS,
+    ROS2_CONTROL_KEYS, TOP_KEYS, TOPIC_KEYS, UNITREE_KEYS, WRENCH_KEYS)
+from interop_bridge.schema import Reader, read_section
+
+PROFILE_DIR = Path('config') / 'robots'
+ADAPTER_SECTIONS = {'unitree_hg': ('unitree', UNITREE_KEYS), 'unitree_go': ('unitree', UNITREE_KEYS),
+                    'booster': ('booster', BOOSTER_KEYS),
+                    'ros2_control': ('ros2_control', ROS2_CONTROL_KEYS)}
+NAME_ADDRESSED = ('ros2_control',)
+# Mapped limits may exceed the canonical plausibility envelope by this much [rad].
+RANGE_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class JointProfile:
+    """One canonical joint on this robot."""
+
+    canonical: str
+    index: int
+    source: int | str
+    native_name: str
+    sign: int
+    scale: float
+    offset: float
+    position: tuple[float, float]
+    velocity: float
+    effort: float
+    stiffness: float
+    damping: float
+    stiffness_max: float
+    damping_max: float
+
+    @property
+    def gain(self) -> float:
+        """Factor from native to canonical values (sign times scale)."""
+        return self.sign * self.scale
+
+    @property
+    def canonical_position(self) -> tuple[float, float]:
+        """Position limits in canonical values, low first."""
+        low, high = (self.gain * limit + self.offset for limit in self.position)
+        return (min(low, high), max(low, high))
+
+
+@dataclass(frozen=True)
+class ExtraJoint:
+    """A vendor-only joint published as an extra."""
+
+    name: str
+    source: int | str
+    unit: str
+
+
+@dataclass(frozen=True)
+class WrenchSensor:
+    """A force/torque sensor read from its own topic."""
+
+    frame: str
+    topic: str
+    force_axes: tuple[int, int, int]
+    torque_axes: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class GripperProfile:
+    """A gripper read from the joint state and normalized to a closure."""
+
+    side: str
+    source: int | str
+    open: float
+    closed: float
+
+
+@dataclass(frozen=True)
+class ImuProfile:
+    """Base IMU conventions of the vendor."""
+
+    present: bool
+    frame: str
+    orientation: str
+    euler_order: str
+
+
+@dataclass(frozen=True)
+class CommandProfile:
+    """Command conversion and safety behaviour."""
+
+    limit_policy: str
+    timeout_s: float
+    on_timeout: str
+    timeout_damping: float
+    uncommanded: str
+
+
+@dataclass(frozen=True)
+class TopicProfile:
+    """Vendor topic names, relative to the bridge namespace."""
+
+    state: str
+    command: str
+    imu: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A checked robot profile."""
+
+    name: str
+    vendor: str
+    model: str
+    description: str
+    adapter: str
+    state_rate_hz: float
+    stamp_source: str
+    topics: TopicProfile
+    imu: ImuProfile
+    joints: tuple[JointProfile, ...]
+    extra: tuple[ExtraJoint, ...]
+    wrenches: tuple[WrenchSensor, ...]
+    grippers: tuple[GripperProfile, ...]
+    command: CommandProfile
+    options: Mapping[str, Any]
+    source_file: str
+    sha256: str
+
+    def joint(self, canonical: str) -> JointProfile | None:
+        """The profile entry of a canonical joint, or None when the robot lacks it."""
+        return next((joint for joint in self.joints if joint.canonical == canonical), None)
+
+
+def profile_search_dirs() -> list[Path]:
+    """Where shipped profiles live: the source tree, then installed share directories."""
+    dirs = [Path(__file__).resolve().parent.parent / PROFILE_DIR]
+    prefixes = [*os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep), sys.prefix]
+    dirs += [Path(prefix) / 'share' / 'interop_bridge' / PROFILE_DIR
+             for prefix in filter(None, prefixes)]
+    return [directory for directory in dirs if directory.is_dir()]
+
+
+def shipped_profiles() -> list[str]:
+    """Names of the profiles shipped in config/robots/."""
+    names = {path.stem for directory in profile_search_dirs()
+             for path in directory.glob('*.yaml')}
+    return sorted(names)
+
+
+def resolve_profile(name_or_path: str | os.PathLike[str]) -> Path:
+    """A profile file from a path or a shipped profile name."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in ('.yaml', '.yml') or candidate.is_file():
+        if candidate.is_file():
+            return candidate
+        problem = Problem(str(candidate), '<file>', MISSING, 'an existing profile file')
+        raise ProfileError([problem])
+    for directory in profile_search_dirs():
+        path = directory / f'{name_or_path}.yaml'
+        if path.is_file():
+            return path
+    problem = Problem(str(name_or_path), '<profile>', str(name_or_path),
+                      f'a profile file or one of the shipped profiles {shipped_profiles()}')
+    raise ProfileError([problem])
+
+
+def load_profile(name_or_path: str | os.PathLike[str],
+                 spec: CanonicalSpec | None = None) -> Profile:
+    """Load and check a robot profile by shipped name or path."""
+    path = resolve_profile(name_or_path)
+    text = path.read_bytes()
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ProfileError([Problem(str(path), '<file>', MISSING,
+                                    f'valid YAML ({err})')]) from err
+    return parse_profile(raw, source=str(path), spec=spec or load_canonical(),
+                         sha256=hashlib.sha256(text).hexdigest(), stem=path.stem)
+
+
+def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '',
+                  stem: str | None = None) -> Profile:
+    """Build a Profile from parsed YAML, reporting every problem at once."""
+    reader = Reader(source)
+    top = read_section(raw, TOP_KEYS, reader, '')
+    adapter = top.get('adapter', '')
+    if stem is not None and top.get('name') not in (None, stem):
+        reader.report('name', top['name'], f'{stem!r}, the file name without .yaml')
+    topics = read_section(top.get('topics', {}), TOPIC_KEYS, reader, 'topics')
+    imu = read_section(top.get('imu', {}), IMU_KEYS, reader, 'imu')
+    command = read_section(top.get('command', {}), COMMAND_KEYS, reader, 'command')
+    options = _read_adapter_section(top, adapter, reader)
+    joints = _read_joints(top, spec, reader)
+    extra = [ExtraJoint(**values) for values in
+             _read_entries(top.get('extra', []), EXTRA_KEYS, reader, 'extra')]
+    wrenches = _read_wrenches(top.get('wrenches', []), spec, reader)
+    grippers = [GripperProfile(**values) for values in
+                _read_entries(top.get('grippers', []), GRIPPER_KEYS, reader, 'grippers')]
+    _check_sources(joints, extra, grippers, adapter, options, reader)
+    if reader.problems:
+        raise ProfileError(reader.problems)
+    return Profile(
+        name=top['name'], vendor=top['vendor'], model=top['model'],
+        description=top['description'], adapter=adapter, state_rate_hz=top['state_rate_hz'],
+        stamp_source=top['stamp_source'], topics=TopicProfile(**topics), imu=ImuProfile(**imu),
+        joints=tuple(sorted(joints, key=lambda joint: joint.index)), extra=tuple(extra),
+        wrenches=tuple(wrenches), grippers=tuple(grippers), command=CommandProfile(**command),
+        options=MappingProxyType(options), source_file=source, sha256=sha256)
+
+
+def _read_entries(items: Any, keys: tuple, reader: Reader, path: str,
+                  defaults: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    entries = []
+    for position, item in enumerate(items if isinstance(items, list) else []):
+        merged = {**(defaults or {}), **item} if isinstance(item, dict) else item
+        before = len(reader.problems)
+        values = read_section(merged, keys, reader, f'{path}[{position}]')
+        if len(reader.problems) == before:
+            entries.append(values)
+    return entries
+
+
+def _read_adapter_section(top: dict[str, Any], adapter: str, reader: Reader) -> dict[str, Any]:
+    wanted = ADAPTER_SECTIONS.get(adapter)
+    for section in ('unitree', 'booster', 'ros2_control'):
+        if top.get(section) and (wanted is None or section != wanted[0]):
+            reader.report(section, top[section], f'no {section} section with adapter {adapter!r}')
+    if wanted is None:
+        return {}
+    section, keys = wanted
+    return read_section(top.get(section, {}), keys, reader, section)
+
+
+def _read_joints(top: dict[str, Any], spec: CanonicalSpec,
+                 reader: Reader) -> list[JointProfile]:
+    defaults = top.get('joint_defaults', {})
+    for key in ('canonical', 'source', 'native_name'):
+        if key in defaults:
+            reader.report(f'joint_defaults.{key}', defaults[key], 'a per-joint key only')
+    joints, seen = [], set()
+    for position, values in enumerate(_read_entries(top.get('joints', []), JOINT_KEYS, reader,
+                                                    'joints', defaults)):
+        path = f'joints[{position}]'
+        name = values['canonical']
+        if name not in spec.joint_names:
+            reader.report(f'{path}.canonical', name, 'a canonical joint name (interop canonical)')
+            continue
+        if name in seen:
+            reader.report(f'{path}.canonical', name, 'each canonical joint mapped once')
+            continue
+        seen.add(name)
+        joint = JointProfile(index=spec.joint_index(name), position=tuple(values.pop('position')),
+                             **values)
+        _check_mapped_range(joint, spec, reader, path)
+        joints.append(joint)
+    return joints
+
+
+def _check_mapped_range(joint: JointProfile, spec: CanonicalSpec, reader: Reader,
+                        path: str) -> None:
+    low, high = joint.canonical_position
+    envelope_low, envelope_high = spec.joints[joint.index].range
+    if low < envelope_low - RANGE_TOLERANCE or high > envelope_high + RANGE_TOLERANCE:
+        reader.report(f'{path}.position', list(joint.position),
+                      f'limits that map (sign {joint.sign}, offset {joint.offset:g}) inside the '
+                      f'canonical range [{envelope_low:g}, {envelope_high:g}] of {joint.canonical}'
+                      f'; they map to [{low:.3g}, {high:.3g}]: wrong sign or offset?')
+
+
+def _read_wrenches(items: Any, spec: CanonicalSpec, reader: Reader) -> list[WrenchSensor]:
+    sensors = []
+    for position, values in enumerate(_read_entries(items, WRENCH_KEYS, reader, 'wrenches')):
+        path = f'wrenches[{position}]'
+        if values['frame'] not in spec.wrench_frames:
+            reader.report(f'{path}.frame', values['frame'],
+                          f'one of the canonical wrench frames {list(spec.wrench_frames)}')
+            continue
+        axes = [values['force_axes'], values['torque_axes']]
+        if any(len(signs) != 3 or any(sign not in (1, -1) for sign in signs) for signs in axes):
+            reader.report(path, axes, 'force_axes and torque_axes of three signs (+1 or -1)')
+            continue
+        sensors.append(WrenchSensor(frame=values['frame'], topic=values['topic'],
+                                    force_axes=tuple(values['force_axes']),
+                                    torque_axes=tuple(values['torque_axes'])))
+    return sensors
+
+
+def _check_sources(joints: list[JointProfile], extra: list[ExtraJoint],
+                   grippers: list[GripperProfile], adapter: str, options: Mapping[str, Any],
+                   reader: Reader) -> None:
+    by_name = adapter in NAME_ADDRESSED
+    slots = options.get('motor_slots', options.get('motor_count'))
+    entries = [(f'joints[{i}]', joint.source) for i, joint in enumerate(joints)]
+    entries += [(f'extra[{i}]', joint.source) for i, joint in enumerate(extra)]
+    entries += [(f'grippers[{i}]', gripper.source) for i, gripper in enumerate(grippers)]
+    used: dict[int | str, str] = {}
+    for path, source in entries:
+        if by_name != isinstance(source, str):
+            reader.report(f'{path}.source', source, 'a native joint name (string)' if by_name
+                          else 'a slot index (integer)')
+            continue
+        if not by_name and slots is not None and source >= slots:
+            reader.report(f'{path}.source', source, f'a slot index below {slots}')
+            continue
+        if source in used:
+            reader.report(f'{path}.source', source, f'a source not already used by {used[source]}')
+            continue
+        used[source] = path
+    if by_name and 'controller_joints' in options:
+        known = {joint.native_name for joint in joints} | \
+            {str(entry.source) for entry in [*joints, *extra, *grippers]}
+        for position, name in enumerate(options['controller_joints']):
+            if name not in known:
+                reader.report(f'ros2_control.controller_joints[{position}]', name,
+                              'the native name of a mapped joint, extra or gripper')
+

@@ -1,0 +1,178 @@
+"""Every key of a robot profile, declared once: type, default, meaning and check.
+
+`interop_bridge.profile` reads profiles with these declarations; `interop profile-keys` renders
+them as the reference table in config/README.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from interop_bridge.schema import (
+    Key, list_of, non_empty, non_negative, number_pair, one_of, positive)
+
+ADAPTERS = ('unitree_hg', 'unitree_go', 'booster', 'ros2_control')
+ORIENTATIONS = ('quaternion_wxyz', 'quaternion_xyzw', 'rpy', 'none')
+LIMIT_POLICIES = ('clamp', 'reject')
+TIMEOUT_ACTIONS = ('damp', 'hold')
+UNCOMMANDED_ACTIONS = ('hold_measured', 'hold_last', 'damp')
+STAMP_SOURCES = ('receive', 'vendor')
+COMMAND_INTERFACES = ('position', 'velocity', 'effort')
+
+
+def _sign(value: Any) -> str | None:
+    return None if value in (1, -1) else '+1 or -1'
+
+
+def _nonzero(value: Any) -> str | None:
+    return None if value != 0 else 'a non-zero number'
+
+
+def _source(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return 'a slot index (integer >= 0) or a native joint name (string)'
+    if isinstance(value, int) and value < 0:
+        return 'a slot index >= 0'
+    if isinstance(value, str) and not value:
+        return 'a non-empty native joint name'
+    return None
+
+
+def _zero_or_one(value: Any) -> str | None:
+    return None if value in (0, 1) else '0 or 1'
+
+
+def _euler_order(value: Any) -> str | None:
+    ok = isinstance(value, str) and sorted(value.lower()) == ['x', 'y', 'z'] and \
+        (value.islower() or value.isupper())
+    return None if ok else ("three axes, lower case for extrinsic (fixed frame, e.g. 'xyz' = "
+                            "roll, then pitch, then yaw about fixed axes) or upper case for "
+                            "intrinsic ('ZYX')")
+
+
+TOP_KEYS = (
+    Key('name', str, 'profile name; equals the file name without .yaml', check=non_empty),
+    Key('vendor', str, 'vendor, lower case (unitree, booster, pal ...)', check=non_empty),
+    Key('model', str, 'robot model, lower case (g1_29dof, t1 ...)', check=non_empty),
+    Key('description', str, 'one line for humans', default=''),
+    Key('adapter', str, 'vendor codec that reads state and writes commands',
+        check=one_of(*ADAPTERS)),
+    Key('state_rate_hz', float, 'rate at which the vendor publishes state [Hz]',
+        check=positive),
+    Key('stamp_source', str, 'header.stamp of canonical state: receive time, or the vendor '
+        'stamp where the vendor message has one', default='receive',
+        check=one_of(*STAMP_SOURCES)),
+    Key('topics', dict, 'vendor topic names, relative to the namespace'),
+    Key('imu', dict, 'base IMU conventions', default={}),
+    Key('joint_defaults', dict, 'values every joint entry inherits unless it sets them',
+        default={}),
+    Key('joints', list, 'one entry per canonical joint the robot has', check=non_empty),
+    Key('extra', list, 'vendor-only joints published as extras', default=[]),
+    Key('wrenches', list, 'force/torque sensors', default=[]),
+    Key('grippers', list, 'grippers read from the joint state', default=[]),
+    Key('command', dict, 'how canonical commands become vendor commands, and safety'),
+    Key('unitree', dict, 'Unitree specifics (adapters unitree_hg, unitree_go)', default={}),
+    Key('booster', dict, 'Booster specifics (adapter booster)', default={}),
+    Key('ros2_control', dict, 'ros2_control specifics (adapter ros2_control)', default={}),
+)
+
+TOPIC_KEYS = (
+    Key('state', str, 'vendor state topic (joint_states for ros2_control)', check=non_empty),
+    Key('command', str, 'vendor command topic', check=non_empty),
+    Key('imu', str, 'separate sensor_msgs/Imu topic (ros2_control)', default=''),
+)
+
+IMU_KEYS = (
+    Key('present', bool, 'whether the robot reports a base IMU', default=True),
+    Key('frame', str, 'frame of the base IMU', default='imu_link', check=non_empty),
+    Key('orientation', str, 'how the vendor gives orientation', default='quaternion_xyzw',
+        check=one_of(*ORIENTATIONS)),
+    Key('euler_order', str, 'axis order of vendor roll/pitch/yaw angles (orientation: rpy)',
+        default='ZYX', check=_euler_order),
+)
+
+JOINT_KEYS = (
+    Key('canonical', str, 'canonical joint name (config/canonical.yaml)', check=non_empty),
+    Key('source', (int, str), 'vendor slot index, or native joint name for name-addressed '
+        'robots', check=_source, kind_name='integer or string'),
+    Key('native_name', str, 'vendor URDF joint name', check=non_empty),
+    Key('sign', int, 'canonical = sign * scale * native + offset', default=1, check=_sign),
+    Key('scale', float, 'unit factor native -> canonical (pi/180 for degrees)', default=1.0,
+        check=_nonzero),
+    Key('offset', float, 'canonical value of the native zero [rad]', default=0.0),
+    Key('position', list, 'native position limits [low, high]', check=number_pair,
+        kind_name='[low, high]'),
+    Key('velocity', float, 'native velocity limit [rad/s], symmetric', check=positive),
+    Key('effort', float, 'native effort limit [N*m], symmetric', check=positive),
+    Key('stiffness', float, 'default kp [N*m/rad] when a command leaves stiffness empty',
+        default=0.0, check=non_negative),
+    Key('damping', float, 'default kd [N*m*s/rad] when a command leaves damping empty',
+        default=0.0, check=non_negative),
+    Key('stiffness_max', float, 'largest kp the bridge forwards', default=500.0,
+        check=non_negative),
+    Key('damping_max', float, 'largest kd the bridge forwards', default=50.0,
+        check=non_negative),
+)
+
+EXTRA_KEYS = (
+    Key('name', str, "extra joint name '<vendor>/<native_name>'", check=non_empty),
+    Key('source', (int, str), 'vendor slot index or native joint name', check=_source,
+        kind_name='integer or string'),
+    Key('unit', str, 'native unit of the position', default='rad', check=one_of('rad', 'm')),
+)
+
+WRENCH_KEYS = (
+    Key('frame', str, 'canonical wrench frame (l_sole, r_sole, l_wrist, r_wrist)',
+        check=non_empty),
+    Key('topic', str, 'geometry_msgs/WrenchStamped topic', check=non_empty),
+    Key('force_axes', list, 'sign of each raw force axis to reach the canonical frame',
+        default=[1, 1, 1], check=list_of(int)),
+    Key('torque_axes', list, 'sign of each raw torque axis', default=[1, 1, 1],
+        check=list_of(int)),
+)
+
+GRIPPER_KEYS = (
+    Key('side', str, 'which hand', check=one_of('left', 'right')),
+    Key('source', (int, str), 'vendor slot index or native joint name', check=_source,
+        kind_name='integer or string'),
+    Key('open', float, 'native value when fully open'),
+    Key('closed', float, 'native value when fully closed'),
+)
+
+COMMAND_KEYS = (
+    Key('limit_policy', str, 'what to do with a command outside the limits',
+        default='clamp', check=one_of(*LIMIT_POLICIES)),
+    Key('timeout_s', float, 'command age after which the safe command is sent [s]',
+        default=0.1, check=positive),
+    Key('on_timeout', str, 'safe command when commands stop', default='damp',
+        check=one_of(*TIMEOUT_ACTIONS)),
+    Key('timeout_damping', float, 'kd of the damping safe command [N*m*s/rad]', default=2.0,
+        check=non_negative),
+    Key('uncommanded', str, 'target of joints a command does not drive',
+        default='hold_measured', check=one_of(*UNCOMMANDED_ACTIONS)),
+)
+
+UNITREE_KEYS = (
+    Key('motor_slots', int, 'motor slots in LowState/LowCmd (35 hg, 20 go)', check=positive),
+    Key('mode_pr', int, 'ankle/waist mode to command: 0 = PR (serial pitch/roll)', default=0,
+        check=_zero_or_one),
+    Key('motor_mode', int, 'MotorCmd.mode for enabled motors', default=1, check=non_negative),
+    Key('weight_slot', int, 'arm_sdk blend weight slot (-1: command topic is lowcmd)',
+        default=-1),
+    Key('weight', float, 'arm_sdk blend weight written to the weight slot', default=1.0,
+        check=non_negative),
+)
+
+BOOSTER_KEYS = (
+    Key('motor_count', int, 'motors in the serial arrays', check=positive),
+    Key('cmd_type', str, 'LowCmd.cmd_type sent', default='serial',
+        check=one_of('serial')),
+)
+
+ROS2_CONTROL_KEYS = (
+    Key('command_interface', str, 'interface the forward controller commands',
+        default='position', check=one_of(*COMMAND_INTERFACES)),
+    Key('controller_joints', list, "native joint names in the controller's 'joints' order",
+        check=list_of(str, allow_empty=False)),
+)
+
