@@ -1,0 +1,159 @@
+"""The bridge without ROS: vendor state in, canonical state out; canonical command in, vendor
+command out, with every safety rule of the profile.
+
+The node (interop_bridge.nodes.bridge) only moves bytes and messages between DDS and this class,
+so everything that decides what reaches a robot is testable without a ROS graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from interop_bridge.canonical import CanonicalSpec
+from interop_bridge.command_safety import (
+    CanonicalCommand, CommandLimits, CommandOutcome, check_command, command_limits,
+    safe_command)
+from interop_bridge.errors import MappingError
+from interop_bridge.profile import Profile
+from interop_bridge.state_mapping import CanonicalState, StateMapper, map_wrench
+from interop_bridge.stream_health import StreamHealth
+from interop_bridge.vendors.native import NativeState
+from interop_bridge.vendors.registry import make_codec
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What became of one canonical command: bytes to send (or None) and why."""
+
+    payload: bytes | None
+    outcome: CommandOutcome
+
+
+class BridgeCore:
+    """State and command conversion for one robot profile."""
+
+    def __init__(self, profile: Profile, spec: CanonicalSpec,
+                 fielddefs: Mapping[str, Any]) -> None:
+        self.profile = profile
+        self.spec = spec
+        self.codec = make_codec(profile, fielddefs)
+        self.mapper = StateMapper(profile, spec)
+        self.limits: CommandLimits = command_limits(profile, self.mapper.joint_map,
+                                                    spec.joint_names)
+        self.native: NativeState | None = None
+        self.canonical: CanonicalState | None = None
+        self.imu = None
+        self.wrenches: dict[str, np.ndarray] = {}
+        self.last_targets: np.ndarray | None = None
+        self.last_command_s: float | None = None
+        self.timed_out = False
+        rate = profile.state_rate_hz
+        self.health = {'state': StreamHealth('vendor state', rate),
+                       'command': StreamHealth('canonical command'),
+                       'vendor_command': StreamHealth('vendor command')}
+
+    def on_state(self, raw: bytes | memoryview, now_s: float) -> CanonicalState | None:
+        """Decode and map one vendor state; None (and counted) when it is malformed."""
+        health = self.health['state']
+        health.received(now_s)
+        try:
+            native = self.codec.decode(raw)
+        except MappingError as err:
+            health.malformed += 1
+            health.reject(str(err))
+            return None
+        if not np.isfinite(native.position).all() and not self.mapper.by_name:
+            health.malformed += 1
+            health.reject('non-finite joint position in vendor state')
+            return None
+        state = self.mapper.map(native)
+        if self.imu is not None:  # name-addressed robots: IMU from its own topic
+            state = _with_imu(state, self.imu)
+        self.native, self.canonical = native, state
+        return state
+
+    def on_imu(self, raw: bytes | memoryview) -> None:
+        """Keep the latest IMU sample of robots that publish it separately."""
+        try:
+            self.imu = self.codec.decode_imu(raw)  # type: ignore[attr-defined]
+        except MappingError as err:
+            self.health['state'].reject(f'imu: {err}')
+
+    def on_wrench(self, frame: str, raw: bytes | memoryview) -> None:
+        """Keep the latest wrench of one sensor, in its canonical frame."""
+        sensor = next(sensor for sensor in self.profile.wrenches if sensor.frame == frame)
+        try:
+            raw_wrench = self.codec.decode_wrench(raw)  # type: ignore[attr-defined]
+        except MappingError as err:
+            self.health['state'].reject(f'wrench {frame}: {err}')
+            return
+        if np.isfinite(raw_wrench).all():
+            self.wrenches[frame] = map_wrench(sensor, raw_wrench)
+
+    def on_command(self, command: CanonicalCommand, now_s: float) -> CommandResult:
+        """Check a canonical command and encode it for the robot (or refuse it)."""
+        health = self.health['command']
+        health.received(now_s)
+        if self.native is None or self.canonical is None:
+            outcome = CommandOutcome(None, rejected='no vendor state seen yet: nothing is sent')
+        else:
+            outcome = check_command(self.limits, self.mapper.joint_map, command,
+                                    self.canonical.position, self.last_targets,
+                                    policy=self.profile.command.limit_policy,
+                                    uncommanded=self.profile.command.uncommanded)
+        health.clamped += outcome.clamped
+        if outcome.command is None:
+            health.reject(outcome.rejected)
+            return CommandResult(None, outcome)
+        self.last_targets = outcome.targets
+        self.last_command_s = now_s
+        self.timed_out = False
+        return CommandResult(self._encode(outcome.command), outcome)
+
+    def safe_command_due(self, now_s: float) -> bytes | None:
+        """The safe command when canonical commands stopped for longer than the timeout.
+
+        Returns None while commands are fresh, before the first command, or before any state.
+        """
+        if self.last_command_s is None or self.canonical is None:
+            return None
+        if now_s - self.last_command_s <= self.profile.command.timeout_s:
+            return None
+        if not self.timed_out:
+            self.timed_out = True
+            self.health['command'].timeouts += 1
+        command = safe_command(self.limits, self.mapper.joint_map,
+                               self.profile.command.on_timeout, self.canonical.position,
+                               self.profile.command.timeout_damping)
+        return None if command is None else self._encode(command)
+
+    def _encode(self, command: Any) -> bytes:
+        slots, _, _ = self.mapper.slots(self.native.names if self.native else None)
+        payload = self.codec.encode(command, slots, self.native)
+        self.health['vendor_command'].count += 1
+        return payload
+
+
+def _with_imu(state: CanonicalState, imu: Any) -> CanonicalState:
+    return replace(state, imu=imu)
+
+
+def command_from_arrays(count: int, commanded: Any, position: Any, velocity: Any, effort: Any,
+                        stiffness: Any, damping: Any) -> CanonicalCommand:
+    """A CanonicalCommand from message arrays, filling the fields a message may leave empty.
+
+    Empty velocity and effort mean 0; empty stiffness and damping mean the profile defaults
+    (NaN here, filled by the safety check). Wrong lengths are kept as they are so the check
+    rejects them with the lengths in its message.
+    """
+    def optional(values: Any, empty: float) -> np.ndarray:
+        array = np.asarray(values, dtype=np.float64)
+        return np.full(count, empty) if array.size == 0 else array
+    return CanonicalCommand(
+        commanded=np.asarray(commanded, dtype=bool), position=np.asarray(position, np.float64),
+        velocity=optional(velocity, 0.0), effort=optional(effort, 0.0),
+        stiffness=optional(stiffness, np.nan), damping=optional(damping, np.nan))

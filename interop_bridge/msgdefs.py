@@ -1,0 +1,49 @@
+"""Message definitions for the numpy codecs: ROS 2 Jazzy types plus installed packages.
+
+A vendor's packages (unitree_hg, booster_interface ...) are found like ROS finds them:
+share/<package>/msg/*.msg under every prefix of AMENT_PREFIX_PATH. The exporter does not need
+this: it takes definitions from the bag itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from rosbags.typesys import Stores, get_typestore
+
+from interop_bridge.errors import UnknownNameError
+from interop_bridge.export.typestore import interop_types, msg_files_types, register
+
+
+def package_msg_dir(package: str) -> Path:
+    """share/<package>/msg of an installed package (first match on AMENT_PREFIX_PATH)."""
+    for prefix in filter(None, os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep)):
+        candidate = Path(prefix) / 'share' / package / 'msg'
+        if candidate.is_dir():
+            return candidate
+    msg = (f'message package {package!r} not found: no share/{package}/msg on '
+           'AMENT_PREFIX_PATH (is its workspace sourced?)')
+    raise UnknownNameError(msg)
+
+
+@functools.lru_cache(maxsize=8)
+def _fielddefs(packages: tuple[str, ...]) -> Mapping[str, Any]:
+    store = get_typestore(Stores.ROS2_JAZZY)
+    register(store, dict(interop_types()), 'interop_msgs/msg/*.msg')
+    for package in packages:
+        directory = package_msg_dir(package)
+        register(store, msg_files_types(sorted(directory.glob('*.msg')), package),
+                 str(directory))
+    return store.fielddefs
+
+
+def fielddefs_for(typenames: Iterable[str]) -> Mapping[str, Any]:
+    """Definitions of the given types and everything they use ('pkg/msg/Name' each)."""
+    builtin = {'builtin_interfaces', 'std_msgs', 'geometry_msgs', 'sensor_msgs', 'interop_msgs',
+               'diagnostic_msgs', 'std_srvs', 'nav_msgs', 'trajectory_msgs'}
+    packages = sorted({name.split('/')[0] for name in typenames} - builtin)
+    return _fielddefs(tuple(packages))
