@@ -84,8 +84,8 @@ def unitree_lowstate(family: str, q: np.ndarray, *, tick: int = 1000, mode_machi
     fields = dict(imu_state=imu, motor_state=motors, tick=tick)
     if family == 'hg':
         fields['mode_machine'] = mode_machine
-    return typestore().serialize_cdr(_message(f'{package}/msg/LowState', **fields),
-                                     f'{package}/msg/LowState')
+    return bytes(typestore().serialize_cdr(_message(f'{package}/msg/LowState', **fields),
+                                           f'{package}/msg/LowState'))
 
 
 def booster_lowstate(q: np.ndarray, rpy=(0.1, 0.2, 0.3)) -> bytes:
@@ -98,7 +98,7 @@ def booster_lowstate(q: np.ndarray, rpy=(0.1, 0.2, 0.3)) -> bytes:
                    acc=np.array([0.0, 0.0, 9.81], dtype=np.float32))
     message = _message('booster_interface/msg/LowState', imu_state=imu,
                        motor_state_parallel=parallel, motor_state_serial=motors)
-    return typestore().serialize_cdr(message, 'booster_interface/msg/LowState')
+    return bytes(typestore().serialize_cdr(message, 'booster_interface/msg/LowState'))
 
 
 def joint_state(names: list[str], position: np.ndarray, stamp_ns: int = 5_000_000_123) -> bytes:
@@ -112,7 +112,7 @@ def joint_state(names: list[str], position: np.ndarray, stamp_ns: int = 5_000_00
         header=header, name=names, position=np.asarray(position, dtype=np.float64),
         velocity=np.asarray(position, dtype=np.float64) / 2,
         effort=-np.asarray(position, dtype=np.float64))
-    return store.serialize_cdr(message, 'sensor_msgs/msg/JointState')
+    return bytes(store.serialize_cdr(message, 'sensor_msgs/msg/JointState'))
 
 
 def deserialize(raw: bytes, typename: str):

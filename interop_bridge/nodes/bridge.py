@@ -1,0 +1,230 @@
+"""The `bridge` node: one vendor robot onto the canonical interface, and commands back.
+
+    ros2 run interop_bridge bridge --ros-args -p profile:=unitree_g1_29dof -r __ns:=/g1
+
+Parameters: `profile` (a shipped profile name or a path to a profile file, read only),
+`diagnostics_period` [s]. Vendor state arrives as serialized bytes and is decoded with numpy
+(no per-field Python message objects); canonical state, the standard JointState/Imu copies and
+the latched embodiment go out in the robot's namespace. Canonical commands are checked against
+the profile (interop_bridge.command_safety) and leave as serialized vendor commands. A bad
+profile is logged and the node exits with status 1 before touching any topic.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import WrenchStamped
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.qos import QoSProfile, qos_profile_sensor_data
+
+from interop_bridge.bridge_core import BridgeCore, command_from_arrays
+from interop_bridge.canonical import load_canonical
+from interop_bridge.errors import InteropError
+from interop_bridge.msgdefs import fielddefs_for
+from interop_bridge.nodes import canonical_messages as build
+from interop_bridge.nodes.qos import canonical_qos
+from interop_bridge.nodes.spin import spin_until_shutdown
+from interop_bridge.profile import load_profile
+from interop_bridge.vendors.registry import message_types
+from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyState
+from sensor_msgs.msg import Imu, JointState
+
+STAMP_SOURCES = {'vendor': WholeBodyState.STAMP_SOURCE_VENDOR,
+                 'receive': WholeBodyState.STAMP_SOURCE_RECEIVE}
+
+
+class BridgeNode(Node):
+    """Publishes canonical state from vendor state and forwards checked commands."""
+
+    def __init__(self) -> None:
+        super().__init__('bridge', start_parameter_services=False)
+        self.declare_parameter('profile', '', ParameterDescriptor(
+            description='shipped profile name or path to a profile file', read_only=True))
+        self.declare_parameter('diagnostics_period', 1.0, ParameterDescriptor(
+            description='seconds between /diagnostics messages'))
+        spec = load_canonical()
+        profile = load_profile(self.get_parameter('profile').value or '<no profile given>')
+        self.spec, self.profile = spec, profile
+        self.core = BridgeCore(profile, spec, fielddefs_for(message_types(profile)))
+        self.stamp_source = STAMP_SOURCES[profile.stamp_source]
+        self._outputs = self._make_publishers()
+        self._vendor_command = self.create_publisher(
+            _message_class(self.core.codec.command_type), profile.topics.command,
+            QoSProfile(depth=10))
+        self._make_subscriptions()
+        period = float(self.get_parameter('diagnostics_period').value)
+        self.create_timer(period, self._publish_diagnostics)
+        self._announced_timeout = False
+        self._outputs['embodiment'].publish(
+            build.embodiment(profile, spec, self.get_clock().now().to_msg()))
+        self.get_logger().info(
+            f'bridge ready: {profile.name} ({profile.vendor} {profile.model}), '
+            f'state {profile.topics.state} -> interop/state, interop/command -> '
+            f'{profile.topics.command}')
+
+    def _make_publishers(self) -> dict[str, Any]:
+        qos = {topic.name: canonical_qos(topic) for topic in self.spec.topics}
+        publishers = {
+            'state': self.create_publisher(WholeBodyState, 'interop/state', qos['interop/state']),
+            'joint_states': self.create_publisher(JointState, 'joint_states', qos['joint_states']),
+            'native': self.create_publisher(JointState, 'native/joint_states',
+                                            qos['native/joint_states']),
+            'imu': self.create_publisher(Imu, 'imu/data', qos['imu/data']),
+            'embodiment': self.create_publisher(Embodiment, 'interop/embodiment',
+                                                qos['interop/embodiment']),
+            'diagnostics': self.create_publisher(DiagnosticArray, '/diagnostics',
+                                                 qos['/diagnostics']),
+        }
+        for side in {gripper.side for gripper in self.profile.grippers}:
+            publishers[f'hand_{side}'] = self.create_publisher(
+                HandState, f'interop/hand/{side}/state', qos[f'interop/hand/{side}/state'])
+        return publishers
+
+    def _make_subscriptions(self) -> None:
+        profile = self.profile
+        state_type = _message_class(self.core.codec.state_type)
+        # Best effort matches both reliable and best-effort vendor publishers.
+        self.create_subscription(state_type, profile.topics.state, self._on_state,
+                                 qos_profile_sensor_data, raw=True)
+        if profile.topics.imu:
+            self.create_subscription(Imu, profile.topics.imu, self.core.on_imu,
+                                     qos_profile_sensor_data, raw=True)
+        for sensor in profile.wrenches:
+            self.create_subscription(
+                WrenchStamped, sensor.topic,
+                lambda raw, frame=sensor.frame: self.core.on_wrench(frame, raw),
+                qos_profile_sensor_data, raw=True)
+        command_qos = canonical_qos(self.spec.topic('interop/command'))
+        self.create_subscription(WholeBodyCommand, 'interop/command', self._on_command,
+                                 command_qos)
+
+    def _on_state(self, raw: bytes) -> None:
+        receive = self.get_clock().now()
+        state = self.core.on_state(raw, time.monotonic())
+        if state is None:
+            return
+        receive_msg = receive.to_msg()
+        stamp = receive_msg
+        if self.stamp_source == WholeBodyState.STAMP_SOURCE_VENDOR and \
+                state.stamp_ns is not None:
+            stamp = build.to_time(int(state.stamp_ns))
+        publishers = self._outputs
+        publishers['state'].publish(build.whole_body_state(
+            state, stamp=stamp, receive=receive_msg, stamp_source=self.stamp_source,
+            imu_frame=self.profile.imu.frame, wrenches=self.core.wrenches))
+        publishers['joint_states'].publish(
+            build.joint_state(self.spec.joint_names, state, stamp))
+        self._publish_native(stamp)
+        if state.imu is not None:
+            publishers['imu'].publish(build.imu_message(state.imu, self.profile.imu.frame, stamp))
+        self._publish_hands(state, stamp)
+        self._send_safe_command_if_due()
+
+    def _publish_native(self, stamp: Any) -> None:
+        native = self.core.native
+        slots, _, _ = self.core.mapper.slots(native.names)
+        valid = slots >= 0
+
+        def pick(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else np.asarray(values)[slots[valid]]
+        names = tuple(name for name, ok in zip(self.core.mapper.joint_map.native_names, valid)
+                      if ok)
+        self._outputs['native'].publish(build.native_joint_state(
+            names, pick(native.position), pick(native.velocity), pick(native.effort), stamp))
+
+    def _publish_hands(self, state: Any, stamp: Any) -> None:
+        channels = len(self.spec.hand_channels)
+        for side_index, side in enumerate(self.spec.hand_sides):
+            publisher = self._outputs.get(f'hand_{side}')
+            if publisher is not None:
+                columns = slice(side_index * channels, (side_index + 1) * channels)
+                publisher.publish(build.hand_state(side_index, state.hand_closure[columns],
+                                                   state.hand_valid[columns], stamp))
+
+    def _send_safe_command_if_due(self) -> None:
+        payload = self.core.safe_command_due(time.monotonic())
+        if payload is None:
+            self._announced_timeout = False
+            return
+        if not self._announced_timeout:
+            self._announced_timeout = True
+            self.get_logger().warning(
+                f'canonical commands stopped for more than {self.profile.command.timeout_s} s: '
+                f'sending the safe command ({self.profile.command.on_timeout})')
+        self._vendor_command.publish(payload)
+
+    def _on_command(self, message: WholeBodyCommand) -> None:
+        command = command_from_arrays(
+            self.spec.joint_count, message.commanded, message.position, message.velocity,
+            message.effort, message.stiffness, message.damping)
+        result = self.core.on_command(command, time.monotonic())
+        if result.payload is None:
+            self.get_logger().warning(f'command rejected: {result.outcome.rejected}',
+                                      throttle_duration_sec=1.0)
+            return
+        if result.outcome.ignored:
+            self.get_logger().warning(
+                f'command ignored joints the robot lacks: {list(result.outcome.ignored)}',
+                throttle_duration_sec=5.0)
+        self._vendor_command.publish(result.payload)
+
+    def _publish_diagnostics(self) -> None:
+        now = time.monotonic()
+        array = DiagnosticArray()
+        array.header.stamp = self.get_clock().now().to_msg()
+        for key, health in self.core.health.items():
+            snapshot = health.snapshot(now)
+            status = DiagnosticStatus(name=f'{self.get_namespace().rstrip("/")}/bridge: '
+                                      f'{snapshot.name}', hardware_id=self.profile.name)
+            status.level = _level(key, snapshot)
+            status.message = 'ok' if status.level == DiagnosticStatus.OK else \
+                '; '.join(f'{reason} ({count})' for reason, count in health.reasons.items()) \
+                or 'stale'
+            status.values = [KeyValue(key=k, value=v) for k, v in snapshot.as_pairs()]
+            array.status.append(status)
+        self._outputs['diagnostics'].publish(array)
+
+
+def _level(key: str, snapshot: Any) -> bytes:
+    if key == 'state' and (snapshot.age_s > 0.5 or snapshot.malformed):
+        return DiagnosticStatus.WARN
+    if key == 'command' and (snapshot.rejected or snapshot.timeouts):
+        return DiagnosticStatus.WARN
+    return DiagnosticStatus.OK
+
+
+def _message_class(typename: str) -> type:
+    package, kind, name = typename.split('/')
+    module = __import__(f'{package}.{kind}', fromlist=[name])
+    return getattr(module, name)
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the bridge until SIGINT/SIGTERM; exit 1 when the profile cannot be used."""
+    rclpy.init(args=args)
+    try:
+        node = BridgeNode()
+    except (InteropError, ImportError) as err:
+        rclpy.logging.get_logger('bridge').error(f'cannot start: {err}')
+        rclpy.utilities.try_shutdown()
+        return 1
+    try:
+        spin_until_shutdown(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.utilities.try_shutdown()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

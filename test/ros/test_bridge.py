@@ -1,0 +1,201 @@
+"""The bridge node over real DDS: vendor bytes in, exact canonical values out, and back."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import numpy as np
+import pytest
+import vendor_messages as vm
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from ros_process import spin_until
+from unitree_reference import crc32_bitwise, hg_lowcmd_bytes
+
+from interop_bridge.canonical import load_canonical
+from interop_bridge.profile import load_profile, shipped_profiles
+
+SPEC = load_canonical()
+N = SPEC.joint_count
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+
+def start_bridge(start_process, profile: str, namespace: str, *extra: str):
+    bridge = start_process(sys.executable, '-m', 'interop_bridge.nodes.bridge', '--ros-args',
+                           '-p', f'profile:={profile}', '-r', f'__ns:={namespace}',
+                           '-p', 'diagnostics_period:=0.2', *extra, name='bridge')
+    bridge.wait_for_output('bridge ready')
+    return bridge
+
+
+def message_class(typename: str):
+    package, kind, name = typename.split('/')
+    return getattr(__import__(f'{package}.{kind}', fromlist=[name]), name)
+
+
+def vendor_state(profile):
+    """Serialized vendor state + the native value of each joint by its source."""
+    if profile.adapter.startswith('unitree_'):
+        q = vm.slot_values(profile.options['motor_slots'], 0.05)
+        return (f'{profile.adapter}/msg/LowState', profile.topics.state,
+                vm.unitree_lowstate(profile.adapter[-2:], q), lambda source: q[source])
+    if profile.adapter == 'booster':
+        q = vm.slot_values(23, 0.05)
+        return ('booster_interface/msg/LowState', profile.topics.state, vm.booster_lowstate(q),
+                lambda source: q[source])
+    names = [str(j.source) for j in profile.joints] + [str(e.source) for e in profile.extra] + \
+        [str(g.source) for g in profile.grippers]
+    q = np.round(np.linspace(-0.3, 0.3, len(names)), 6)
+    return ('sensor_msgs/msg/JointState', profile.topics.state, vm.joint_state(names, q),
+            lambda source: q[names.index(source)])
+
+
+class Probe:
+    """Publishes raw vendor state on a timer and keeps what the bridge publishes."""
+
+    def __init__(self, node, namespace: str, typename: str, topic: str, raw: bytes) -> None:
+        from interop_msgs.msg import Embodiment, WholeBodyState
+        from sensor_msgs.msg import JointState
+        self.node = node
+        self.received: dict[str, list] = {'state': [], 'joint_states': [], 'embodiment': []}
+        self.raw = raw
+        full = topic if topic.startswith('/') else f'{namespace}/{topic}'
+        self.state_pub = node.create_publisher(message_class(typename), full, 10)
+        node.create_subscription(WholeBodyState, f'{namespace}/interop/state',
+                                 self.received['state'].append, 10)
+        node.create_subscription(JointState, f'{namespace}/joint_states',
+                                 self.received['joint_states'].append, 10)
+        node.create_subscription(Embodiment, f'{namespace}/interop/embodiment',
+                                 self.received['embodiment'].append, LATCHED)
+        self.timer = node.create_timer(0.01, self.publish_state)
+
+    def publish_state(self) -> None:
+        self.state_pub.publish(self.raw)
+
+
+@pytest.mark.parametrize('name', shipped_profiles())
+def test_every_profile_maps_known_vendor_values_to_exact_canonical_values(name, ros_node,
+                                                                         start_process):
+    profile = load_profile(name)
+    namespace = f'/map_{name}'
+    bridge = start_bridge(start_process, name, namespace)
+    typename, topic, raw, native_of = vendor_state(profile)
+    probe = Probe(ros_node, namespace, typename, topic, raw)
+    assert spin_until(ros_node, lambda: probe.received['state'] and probe.received['embodiment']
+                      and probe.received['joint_states']), bridge.output()
+    state = probe.received['state'][-1]
+    position = np.asarray(state.position)
+    for joint in profile.joints:
+        expected = joint.sign * joint.scale * float(native_of(joint.source)) + joint.offset
+        assert position[joint.index] == pytest.approx(expected, abs=1e-9), joint.canonical
+    absent = [i for i in range(N) if profile.joint(SPEC.joint_names[i]) is None]
+    assert not any(state.valid[i] for i in absent)
+    assert all(np.isnan(position[i]) for i in absent)
+    embodiment = probe.received['embodiment'][-1]
+    assert (embodiment.profile_name, embodiment.profile_sha256) == (profile.name, profile.sha256)
+    assert [joint.present for joint in embodiment.joints] == [bool(state.valid[i])
+                                                              for i in range(N)]
+    names = probe.received['joint_states'][-1].name
+    assert names == [SPEC.joint_names[i] for i in range(N) if state.valid[i]]
+    assert bridge.stop(signal.SIGTERM) == 0
+
+
+def lowcmd_probe(ros_node, namespace: str):
+    from unitree_hg.msg import LowCmd
+    commands = []
+    ros_node.create_subscription(LowCmd, f'{namespace}/lowcmd', commands.append, 50)
+    return commands
+
+
+def publish_command(ros_node, namespace: str, position, **fields):
+    from interop_msgs.msg import WholeBodyCommand
+    publisher = ros_node.create_publisher(WholeBodyCommand, f'{namespace}/interop/command', 1)
+    message = WholeBodyCommand()
+    message.commanded = fields.get('commanded', [True] * 29 + [False] * 3)
+    message.position = [float(value) for value in position]
+    for field in ('velocity', 'effort', 'stiffness', 'damping'):
+        if field in fields:
+            setattr(message, field, [float(value) for value in fields[field]])
+    spin_until(ros_node, lambda: publisher.get_subscription_count() > 0, timeout=5)
+    publisher.publish(message)
+    return publisher, message
+
+
+def test_a_g1_command_leaves_as_a_lowcmd_with_crc_echo_and_clamped_limits(ros_node,
+                                                                         start_process):
+    namespace = '/cmd_g1'
+    start_bridge(start_process, 'unitree_g1_29dof', namespace)
+    profile = load_profile('unitree_g1_29dof')
+    typename, topic, raw, _ = vendor_state(profile)
+    probe = Probe(ros_node, namespace, typename, topic, raw)
+    assert spin_until(ros_node, lambda: probe.received['state'])
+    commands = lowcmd_probe(ros_node, namespace)
+    position = np.zeros(N)
+    position[3] = 9.0  # beyond the knee limit: clamped to 2.8798
+    publish_command(ros_node, namespace, position, stiffness=[1000.0] * N)
+    assert spin_until(ros_node, lambda: commands)
+    command = commands[0]
+    assert command.motor_cmd[3].q == pytest.approx(2.8798)
+    assert command.motor_cmd[3].kp == 300.0
+    assert command.mode_machine == 5
+    assert command.crc == crc32_bitwise(hg_lowcmd_bytes(command))
+
+
+def test_nan_commands_never_reach_the_robot_and_the_timeout_sends_damping(ros_node,
+                                                                          start_process):
+    namespace = '/safe_g1'
+    bridge = start_bridge(start_process, 'unitree_g1_29dof', namespace)
+    profile = load_profile('unitree_g1_29dof')
+    typename, topic, raw, _ = vendor_state(profile)
+    probe = Probe(ros_node, namespace, typename, topic, raw)
+    assert spin_until(ros_node, lambda: probe.received['state'])
+    commands = lowcmd_probe(ros_node, namespace)
+    position = np.zeros(N)
+    position[0] = float('nan')
+    publish_command(ros_node, namespace, position)
+    spin_until(ros_node, lambda: False, timeout=0.5)
+    assert commands == []
+    publish_command(ros_node, namespace, np.zeros(N))
+    assert spin_until(ros_node, lambda: any(c.motor_cmd[0].kp == 0.0 for c in commands))
+    damping = [c for c in commands if c.motor_cmd[0].kp == 0.0][0]
+    assert all(motor.kd == 2.0 for motor in damping.motor_cmd[:29])
+    assert all(motor.q == pytest.approx(probe_value, abs=1e-6) for motor, probe_value in
+               zip(damping.motor_cmd[:29], vm.slot_values(35, 0.05)))
+    bridge.wait_for_output('sending the safe command (damp)')
+    bridge.wait_for_output('command rejected: non-finite position for a commanded joint')
+
+
+def test_malformed_vendor_messages_are_counted_in_diagnostics_and_survived(ros_node,
+                                                                           start_process):
+    from diagnostic_msgs.msg import DiagnosticArray
+    namespace = '/bad_g1'
+    bridge = start_bridge(start_process, 'unitree_g1_29dof', namespace)
+    profile = load_profile('unitree_g1_29dof')
+    typename, topic, raw, _ = vendor_state(profile)
+    probe = Probe(ros_node, namespace, typename, topic, b'\x00\x01\x00\x00' + bytes(64))
+    diagnostics = []
+    ros_node.create_subscription(DiagnosticArray, '/diagnostics', diagnostics.append, 10)
+
+    def malformed_count() -> int:
+        for array in reversed(diagnostics):
+            for status in array.status:
+                if status.name == f'{namespace}/bridge: vendor state':
+                    return int(dict((v.key, v.value) for v in status.values)['malformed'])
+        return 0
+    assert spin_until(ros_node, lambda: malformed_count() >= 3), bridge.output()
+    probe.raw = raw
+    assert spin_until(ros_node, lambda: probe.received['state'])
+    assert bridge.stop(signal.SIGINT) == 0
+
+
+def test_a_bad_profile_stops_the_bridge_at_start_with_the_reason(start_process, tmp_path):
+    bad = tmp_path / 'broken.yaml'
+    bad.write_text(open(load_profile('unitree_g1_29dof').source_file).read()
+                   .replace('name: unitree_g1_29dof', 'name: broken')
+                   .replace('canonical: left_knee', 'canonical: left_knees'))
+    bridge = start_process(sys.executable, '-m', 'interop_bridge.nodes.bridge', '--ros-args',
+                           '-p', f'profile:={bad}', name='bridge')
+    assert bridge.popen.wait(20) == 1
+    assert "joints[3].canonical: got 'left_knees', expected a canonical joint name" in \
+        bridge.output()
