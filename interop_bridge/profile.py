@@ -193,8 +193,11 @@ def load_profile(name_or_path: str | os.PathLike[str],
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as err:
+        mark = getattr(err, 'problem_mark', None)
+        where = f' at line {mark.line + 1}, column {mark.column + 1}' if mark else ''
+        reason = getattr(err, 'problem', None) or type(err).__name__
         raise ProfileError([Problem(str(path), '<file>', MISSING,
-                                    f'valid YAML ({err})')]) from err
+                                    f'valid YAML ({reason}{where})')]) from err
     return parse_profile(raw, source=str(path), spec=spec or load_canonical(),
                          sha256=hashlib.sha256(text).hexdigest(), stem=path.stem)
 

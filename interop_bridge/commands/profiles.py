@@ -1,0 +1,73 @@
+"""`interop check-profile`, `interop profiles`, `interop profile-keys`: robot profiles offline."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from interop_bridge.errors import ProfileError
+from interop_bridge.profile import load_profile, shipped_profiles
+from interop_bridge.profile_schema import (
+    BOOSTER_KEYS, COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS,
+    ROS2_CONTROL_KEYS, TOP_KEYS, TOPIC_KEYS, UNITREE_KEYS, WRENCH_KEYS)
+from interop_bridge.schema import describe_keys
+
+SECTIONS = (('top level', TOP_KEYS), ('topics', TOPIC_KEYS), ('imu', IMU_KEYS),
+            ('joints[] (and joint_defaults)', JOINT_KEYS), ('extra[]', EXTRA_KEYS),
+            ('wrenches[]', WRENCH_KEYS), ('grippers[]', GRIPPER_KEYS), ('command', COMMAND_KEYS),
+            ('unitree', UNITREE_KEYS), ('booster', BOOSTER_KEYS),
+            ('ros2_control', ROS2_CONTROL_KEYS))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Check profiles; print one line per good profile, every problem of the bad ones."""
+    problems = []
+    for name in args.profiles or shipped_profiles():
+        try:
+            profile = load_profile(name)
+        except ProfileError as err:
+            problems.extend(err.problems)
+            continue
+        print(f'ok: {profile.name} ({profile.vendor} {profile.model}, {profile.adapter}, '
+              f'{len(profile.joints)} canonical joints, {len(profile.extra)} extras) '
+              f'{profile.source_file}')
+    if problems:
+        raise ProfileError(problems)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """List the shipped profiles."""
+    del args
+    for name in shipped_profiles():
+        profile = load_profile(name)
+        print(f'{name:<20} {profile.description}')
+    return 0
+
+
+def profile_reference() -> str:
+    """Markdown reference of every profile key (the tables of config/README.md)."""
+    return '\n\n'.join(f'### `{title}`\n\n{describe_keys(keys)}' for title, keys in SECTIONS)
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    """Print the profile key reference."""
+    del args
+    print(profile_reference())
+    return 0
+
+
+def register(commands: Any) -> None:
+    """Add the profile commands to the CLI."""
+    check = commands.add_parser(
+        'check-profile', help='check robot profiles offline (all shipped ones by default)',
+        description='Check robot profiles: every problem is reported with file, key path, '
+        'value and what was expected.\n\nexamples:\n  interop check-profile\n'
+        '  interop check-profile my_robot.yaml unitree_g1_29dof',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument('profiles', nargs='*', help='profile files or shipped profile names')
+    check.set_defaults(run=run_check)
+    listing = commands.add_parser('profiles', help='list the shipped robot profiles')
+    listing.set_defaults(run=run_list)
+    keys = commands.add_parser('profile-keys', help='print the reference of every profile key')
+    keys.set_defaults(run=run_keys)
