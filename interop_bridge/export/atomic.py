@@ -1,0 +1,164 @@
+"""All-or-nothing dataset output: stage next to the target, move into place when complete.
+
+`staged_dataset(root)` yields a staging directory `.<name>.staging-XXXX` beside `root` (same
+file system, so the final move is a rename). For an existing dataset the staging directory
+starts as a copy of it: data, video and episodes files are hard links (the writer only ever
+creates new files there, never opens an existing one), the small meta files real copies (they
+are rewritten). On success the staging directory replaces `root` with one atomic exchange
+(renameat2 RENAME_EXCHANGE; two renames where unavailable). On any exception, including
+KeyboardInterrupt, the staging directory is deleted and `root` is left exactly as it was.
+A process killed outright (SIGKILL, power loss) can leave a `.<name>.staging-*` directory
+behind, never a half-written `root`.
+
+`write_dataset(...)` wraps a whole export or append this way.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from interop_bridge.errors import ExportError
+from interop_bridge.export.episode import Episode
+from interop_bridge.export.features import Feature
+from interop_bridge.export.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
+                                          EPISODES_DIR, INFO_PATH, VIDEO_DIR)
+from interop_bridge.export.writer import DatasetWriter, WriteSummary
+
+LINKED_DIRS = (DATA_DIR, VIDEO_DIR, EPISODES_DIR)
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def is_dataset(root: Path) -> bool:
+    """Whether `root` holds a dataset (has meta/info.json)."""
+    return (root / INFO_PATH).is_file()
+
+
+@contextmanager
+def staged_dataset(root: str | Path) -> Iterator[Path]:
+    """Yield a staging directory that becomes `root` only if the block completes.
+
+    Raises:
+        ExportError: `root` exists, is not empty and is not a dataset.
+    """
+    root = Path(root).absolute()
+    existing = is_dataset(root)
+    if not existing and root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise ExportError(f'{root}: exists and is not a LeRobot dataset (no {INFO_PATH}); '
+                          'refusing to write into it')
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f'.{root.name}.staging-', dir=root.parent))
+    try:
+        if existing:
+            _copy_dataset(root, staging)
+            shutil.copymode(root, staging)
+        else:
+            os.chmod(staging, 0o777 & ~_umask())
+        yield staging
+        _commit(staging, root, existing)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _copy_dataset(root: Path, staging: Path) -> None:
+    for source in sorted(root.rglob('*')):
+        target = staging / source.relative_to(root)
+        if source.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        relative = source.relative_to(root).as_posix()
+        if any(relative.startswith(f'{directory}/') for directory in LINKED_DIRS):
+            try:
+                os.link(source, target)
+                continue
+            except OSError:
+                pass
+        shutil.copy2(source, target)
+
+
+def _commit(staging: Path, root: Path, existing: bool) -> None:
+    if not existing:
+        if root.exists():
+            root.rmdir()
+        os.rename(staging, root)
+        return
+    if not _exchange(staging, root):
+        retired = Path(tempfile.mkdtemp(prefix=f'.{root.name}.old-', dir=root.parent))
+        retired.rmdir()
+        os.rename(root, retired)
+        os.rename(staging, root)
+        staging = retired
+    shutil.rmtree(staging, ignore_errors=True)  # now holds the previous dataset
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False if unsupported."""
+    libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+    renameat2 = getattr(libc, 'renameat2', None)
+    if renameat2 is None:
+        return False
+    result = renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second),
+                       RENAME_EXCHANGE)
+    return result == 0
+
+
+def write_dataset(root: str | Path, features: Sequence[Feature], fps: int,
+                  robot_type: str | None, episodes: Iterable[Episode],
+                  interop_meta: Mapping[str, Any], *, vcodec: str = 'libsvtav1',
+                  data_file_mb: float = DEFAULT_DATA_FILE_MB,
+                  video_file_mb: float = DEFAULT_VIDEO_FILE_MB,
+                  modality: Mapping[str, Any] | None = None,
+                  on_episode: Callable[[int, Episode], None] | None = None) -> WriteSummary:
+    """Export `episodes` into `root` atomically: a new dataset, or appended to an existing one.
+
+    Args:
+        root: the dataset directory; appended to when it already holds a dataset.
+        features: the schema (must equal the existing dataset's when appending).
+        fps: integer frames per second.
+        robot_type: the robot of these episodes.
+        episodes: the episodes, pulled one at a time.
+        interop_meta: dataset-level provenance of this export, for meta/interop.json.
+        vcodec: 'libsvtav1' or 'libx264'.
+        data_file_mb: data file size limit (new datasets; an append keeps the dataset's).
+        video_file_mb: MP4 file size limit (new datasets; an append keeps the dataset's).
+        modality: GR00T modality.json content to write, or None.
+        on_episode: called with (episode_index, episode) after each episode (progress).
+
+    Returns:
+        The summary of the writer (totals, new episodes, encoder throughput).
+    """
+    with staged_dataset(root) as staging:
+        if is_dataset(staging):
+            writer = DatasetWriter.append_to(staging, features, fps, robot_type, vcodec,
+                                             label=str(root))
+        else:
+            writer = DatasetWriter(staging, features, fps, robot_type, vcodec, data_file_mb,
+                                   video_file_mb)
+        try:
+            for episode in episodes:
+                index = writer.write_episode(episode)
+                if on_episode is not None:
+                    on_episode(index, episode)
+            summary = writer.finalize(interop_meta, modality)
+        except BaseException:
+            writer.abort()
+            raise
+    return WriteSummary(Path(root), summary.total_episodes, summary.total_frames,
+                        summary.new_episodes, summary.new_frames, summary.encoded_frames,
+                        summary.encode_seconds)

@@ -1,0 +1,142 @@
+"""Validation checks of a dataset's metadata: info.json, tasks, episodes, statistics.
+
+Each check takes a DatasetView, returns a one-line summary when it passes and raises
+CheckFailed with what is wrong and where when it does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from interop_bridge.export import metadata
+from interop_bridge.export.dataset_view import CheckFailed, DatasetView
+from interop_bridge.export.layout import CODEBASE_VERSION, TASKS_PATH
+from interop_bridge.export.stats import IMAGE_STAT_SHAPE, STAT_KEYS
+
+INFO_KEYS = ('codebase_version', 'robot_type', 'total_episodes', 'total_frames', 'total_tasks',
+             'chunks_size', 'data_files_size_in_mb', 'video_files_size_in_mb', 'fps', 'splits',
+             'data_path', 'video_path', 'features')
+OPTIONAL_INFO_KEYS = ('tools',)
+
+
+def check_info(view: DatasetView) -> str:
+    """info.json: version, LeRobot's keys only, integer fps, default columns, video_path."""
+    info = view.info
+    if info.get('codebase_version') != CODEBASE_VERSION:
+        raise CheckFailed(f'codebase_version is {info.get("codebase_version")!r}, '
+                          f'expected {CODEBASE_VERSION!r}')
+    missing = [key for key in INFO_KEYS if key not in info]
+    unknown = [key for key in info if key not in INFO_KEYS + OPTIONAL_INFO_KEYS]
+    if missing or unknown:
+        raise CheckFailed(f'info.json keys: missing {missing}, not LeRobot\'s {unknown} '
+                          '(LeRobot drops unknown keys when it rewrites info.json)')
+    fps = info['fps']
+    if not isinstance(fps, int) or isinstance(fps, bool) or fps <= 0:
+        raise CheckFailed(f'fps is {fps!r}, expected a positive integer')
+    for key, expected in metadata.DEFAULT_FEATURES.items():
+        entry = info['features'].get(key)
+        if entry is None or entry.get('dtype') != expected['dtype'] \
+                or list(entry.get('shape', [])) != expected['shape']:
+            raise CheckFailed(f'feature {key!r} is {entry!r}, expected dtype '
+                              f'{expected["dtype"]} shape {expected["shape"]}')
+    slashed = [key for key in info['features'] if '/' in key]
+    if slashed:
+        raise CheckFailed(f'feature keys must not contain "/": {slashed}')
+    if bool(view.video_keys) != (info['video_path'] is not None):
+        raise CheckFailed(f'video_path is {info["video_path"]!r} with cameras {view.video_keys}')
+    if info['splits'] != {'train': f'0:{info["total_episodes"]}'}:
+        raise CheckFailed(f'splits is {info["splits"]!r}, expected '
+                          f'{{"train": "0:{info["total_episodes"]}"}}')
+    return f'v3.0, fps {fps}, {len(info["features"])} features, robot {info["robot_type"]!r}'
+
+
+def check_tasks(view: DatasetView) -> str:
+    """tasks.parquet: pandas index 'task' of strings, task_index 0..n-1, total_tasks."""
+    frame = view.tasks_frame
+    if frame.index.name != 'task':
+        raise CheckFailed(f'{TASKS_PATH} has no pandas index named "task" (index '
+                          f'{frame.index.name!r}, columns {list(frame.columns)}); LeRobot would '
+                          'return the task index instead of the task string')
+    if list(frame.columns) != ['task_index']:
+        raise CheckFailed(f'{TASKS_PATH} columns are {list(frame.columns)}, expected '
+                          "['task_index']")
+    not_text = [task for task in frame.index if not isinstance(task, str) or not task]
+    if not_text:
+        raise CheckFailed(f'{TASKS_PATH} tasks must be non-empty strings, got {not_text[:3]!r}')
+    indices = frame['task_index'].tolist()
+    if sorted(indices) != list(range(len(frame))):
+        raise CheckFailed(f'{TASKS_PATH} task_index values {indices} are not 0..{len(frame) - 1}')
+    if view.info['total_tasks'] != len(frame):
+        raise CheckFailed(f'info.json total_tasks is {view.info["total_tasks"]}, '
+                          f'{TASKS_PATH} has {len(frame)} tasks')
+    return f'{len(frame)} tasks, pandas index "task"'
+
+
+def check_episodes(view: DatasetView) -> str:
+    """Episode rows: contiguous indices, lengths, global row ranges, tasks, totals."""
+    rows, info = view.episodes, view.info
+    known_tasks = set(view.tasks_frame.index)
+    next_from = 0
+    for position, row in enumerate(rows):
+        where = f'{view.relative(row["_file"])} episode {row["episode_index"]}'
+        if row['episode_index'] != position:
+            raise CheckFailed(f'{where}: episode_index {row["episode_index"]} at position '
+                              f'{position}; indices must be contiguous from 0')
+        if row['dataset_from_index'] != next_from \
+                or row['dataset_to_index'] - row['dataset_from_index'] != row['length']:
+            raise CheckFailed(f'{where}: rows {row["dataset_from_index"]}:'
+                              f'{row["dataset_to_index"]} for length {row["length"]}, '
+                              f'expected {next_from}:{next_from + row["length"]}')
+        unknown = [task for task in row['tasks'] if task not in known_tasks]
+        if unknown or not row['tasks']:
+            raise CheckFailed(f'{where}: tasks {row["tasks"]!r} not in {TASKS_PATH}')
+        next_from = row['dataset_to_index']
+    if info['total_episodes'] != len(rows):
+        raise CheckFailed(f'info.json total_episodes is {info["total_episodes"]}, '
+                          f'meta/episodes has {len(rows)} episodes')
+    if info['total_frames'] != next_from:
+        raise CheckFailed(f'info.json total_frames is {info["total_frames"]}, the episodes\' '
+                          f'lengths sum to {next_from}')
+    return f'{len(rows)} episodes, {next_from} frames, contiguous indices and row ranges'
+
+
+def check_stats(view: DatasetView) -> str:
+    """stats.json and the per-episode stats columns: every feature, all ten keys, finite."""
+    stats = metadata.read_json(view.root, metadata.STATS_PATH)
+    for key, entry in view.info['features'].items():
+        if entry['dtype'] in ('string', 'language'):
+            continue
+        _check_feature_stats(stats.get(key), key, entry['dtype'] == 'video', 'meta/stats.json')
+    for path, table in view.episode_stats_tables():
+        for key, entry in view.info['features'].items():
+            for stat in STAT_KEYS:
+                column = f'stats/{key}/{stat}'
+                if column not in table.column_names:
+                    raise CheckFailed(f'{view.relative(path)}: column {column!r} is missing')
+                _require_finite_column(table, column, view.relative(path))
+    return f'{len(stats)} features with {len(STAT_KEYS)} finite statistics, per episode too'
+
+
+def _check_feature_stats(stats: dict | None, key: str, is_camera: bool, where: str) -> None:
+    if stats is None:
+        raise CheckFailed(f'{where}: no statistics for {key!r}')
+    missing = [stat for stat in STAT_KEYS if stat not in stats]
+    if missing:
+        raise CheckFailed(f'{where}: {key} lacks {missing}')
+    for stat in STAT_KEYS:
+        value = np.asarray(stats[stat], dtype=np.float64)
+        if not np.isfinite(value).all():
+            raise CheckFailed(f'{where}: {key}/{stat} is not finite ({stats[stat]!r})')
+        if is_camera and stat != 'count' and value.shape != IMAGE_STAT_SHAPE:
+            raise CheckFailed(f'{where}: {key}/{stat} has shape {value.shape}, expected '
+                              f'{IMAGE_STAT_SHAPE}')
+
+
+def _require_finite_column(table: pa.Table, column: str, where: str) -> None:
+    values = table.column(column).combine_chunks()
+    while pa.types.is_list(values.type) or pa.types.is_fixed_size_list(values.type):
+        values = values.flatten()
+    numbers = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    if not np.isfinite(numbers).all() or values.null_count:
+        raise CheckFailed(f'{where}: {column} holds a non-finite or missing value')

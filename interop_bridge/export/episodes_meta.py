@@ -1,0 +1,115 @@
+"""meta/episodes/chunk-XXX/file-YYY.parquet: one row per episode with offsets and statistics.
+
+Columns, as LeRobot writes them: episode_index, tasks (list of strings), length,
+data/chunk_index, data/file_index, dataset_from_index, dataset_to_index, for every camera
+videos/<key>/chunk_index, file_index, from_timestamp, to_timestamp, then
+meta/episodes/chunk_index, file_index, and the per-episode statistics flattened as
+stats/<feature>/<stat> (lists of float64; `count` a list of int64; camera statistics nested
+(3, 1, 1) lists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from interop_bridge.export.layout import EPISODES_DIR, FileSlot, episodes_path
+from interop_bridge.export.parquet_io import RollingParquetWriter, read_parquet_dir
+from interop_bridge.export.stats import STAT_KEYS, FeatureStats
+from interop_bridge.export.video import VideoSpan
+
+Row = dict[str, Any]
+STATS_PREFIX = 'stats/'
+
+
+def episodes_schema(stat_features: Mapping[str, bool], video_keys: Sequence[str]) -> pa.Schema:
+    """The episodes-parquet schema.
+
+    Args:
+        stat_features: feature key -> whether it is a camera ((3, 1, 1) statistics), in order.
+        video_keys: the camera feature keys.
+    """
+    fields = [('episode_index', pa.int64()), ('tasks', pa.list_(pa.string())),
+              ('length', pa.int64()), ('data/chunk_index', pa.int64()),
+              ('data/file_index', pa.int64()), ('dataset_from_index', pa.int64()),
+              ('dataset_to_index', pa.int64())]
+    for key in video_keys:
+        fields += [(f'videos/{key}/chunk_index', pa.int64()),
+                   (f'videos/{key}/file_index', pa.int64()),
+                   (f'videos/{key}/from_timestamp', pa.float64()),
+                   (f'videos/{key}/to_timestamp', pa.float64())]
+    fields += [('meta/episodes/chunk_index', pa.int64()), ('meta/episodes/file_index', pa.int64())]
+    for key, is_camera in stat_features.items():
+        value = pa.list_(pa.list_(pa.list_(pa.float64()))) if is_camera else pa.list_(pa.float64())
+        for stat in STAT_KEYS:
+            fields.append((f'{STATS_PREFIX}{key}/{stat}',
+                           pa.list_(pa.int64()) if stat == 'count' else value))
+    return pa.schema(fields)
+
+
+def episode_row(episode_index: int, task: str, length: int, data_slot: FileSlot,
+                dataset_from_index: int, videos: Mapping[str, VideoSpan],
+                stats: Mapping[str, FeatureStats]) -> Row:
+    """One episode's row (the meta/episodes slot is filled in by `EpisodesWriter`)."""
+    row: Row = {'episode_index': episode_index, 'tasks': [task], 'length': length,
+                'data/chunk_index': data_slot.chunk_index,
+                'data/file_index': data_slot.file_index,
+                'dataset_from_index': dataset_from_index,
+                'dataset_to_index': dataset_from_index + length}
+    for key, span in videos.items():
+        row.update({f'videos/{key}/chunk_index': span.slot.chunk_index,
+                    f'videos/{key}/file_index': span.slot.file_index,
+                    f'videos/{key}/from_timestamp': span.from_timestamp,
+                    f'videos/{key}/to_timestamp': span.to_timestamp})
+    for key, feature_stats in stats.items():
+        for stat, value in feature_stats.items():
+            row[f'{STATS_PREFIX}{key}/{stat}'] = np.asarray(value).tolist()
+    return row
+
+
+class EpisodesWriter:
+    """Writes episode rows into meta/episodes files, rolling over by size like data files."""
+
+    def __init__(self, root: Path, schema: pa.Schema, limit_bytes: int,
+                 first_slot: FileSlot) -> None:
+        self._schema = schema
+        self._files = RollingParquetWriter(root, episodes_path, schema, limit_bytes, first_slot)
+
+    def write(self, row: Row) -> None:
+        """Append one episode row as its own row group."""
+        estimate = pa.Table.from_pylist([row]).nbytes
+        slot = self._files.prepare(estimate)
+        full = {**row, 'meta/episodes/chunk_index': slot.chunk_index,
+                'meta/episodes/file_index': slot.file_index}
+        self._files.append(pa.Table.from_pylist([full], schema=self._schema))
+
+    def close(self) -> None:
+        """Finish the open file."""
+        self._files.close()
+
+
+def episode_files(root: Path) -> list[Path]:
+    """The episodes-parquet files in order."""
+    return read_parquet_dir(root / EPISODES_DIR)
+
+
+def iter_episode_rows(root: Path) -> Iterator[Row]:
+    """Every episode row of a dataset, statistics included, one file in memory at a time."""
+    for path in episode_files(root):
+        yield from pq.read_table(path).to_pylist()
+
+
+def row_stats(row: Mapping[str, Any]) -> dict[str, FeatureStats]:
+    """The per-episode statistics of a row, as numpy arrays."""
+    stats: dict[str, FeatureStats] = {}
+    for column, value in row.items():
+        if column.startswith(STATS_PREFIX):
+            key, stat = column[len(STATS_PREFIX):].rsplit('/', 1)
+            dtype = np.int64 if stat == 'count' else np.float64
+            stats.setdefault(key, {})[stat] = np.asarray(value, dtype=dtype)
+    return stats

@@ -1,0 +1,197 @@
+"""Merge datasets of one canonical schema (possibly different robots) into a new dataset.
+
+Episodes keep their order (all of the first dataset, then the second, ...) and are
+renumbered; tasks are unified (first appearance order); data rows are rewritten with new
+episode_index / index / task_index and repacked into files by size; MP4 files are copied
+unchanged (their internal offsets stay valid); per-episode statistics are kept, except
+those of the three renumbered columns, which are recomputed; dataset statistics are
+re-aggregated. robot_type becomes the robots joined with '+', and meta/interop.json keeps
+each episode's robot and where it came from. Datasets whose schemas differ (features,
+shapes, names, fps, cameras, video codec or size) are refused with one line naming every
+difference. The output is written atomically (see atomic.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from interop_bridge.errors import ExportError
+from interop_bridge.export import metadata
+from interop_bridge.export.atomic import is_dataset, staged_dataset
+from interop_bridge.export.compat import require_same_schema
+from interop_bridge.export.episodes_meta import (EpisodesWriter, episode_row, episodes_schema,
+                                                 iter_episode_rows, row_stats)
+from interop_bridge.export.layout import (DATA_DIR, MODALITY_PATH, FileSlot, data_path,
+                                          megabytes_to_bytes, video_path)
+from interop_bridge.export.parquet_io import (RollingParquetWriter, data_schema,
+                                              read_parquet_dir, write_tasks)
+from interop_bridge.export.stats import StatsAccumulator, value_stats
+from interop_bridge.export.video import VideoSpan
+from interop_bridge.export.writer import WriteSummary
+
+RENUMBERED = ('episode_index', 'index', 'task_index')
+
+
+def merge_datasets(out: str | Path, sources: Sequence[str | Path],
+                   on_episode: Callable[[int], None] | None = None) -> WriteSummary:
+    """Write a new dataset at `out` holding every episode of `sources`, in order.
+
+    Args:
+        out: the new dataset's directory (must not hold a dataset already).
+        sources: the datasets to merge (written by this exporter: they need interop.json).
+        on_episode: called with each new episode index (progress).
+
+    Raises:
+        ExportError: a source is not a dataset, `out` is taken, or the schemas differ.
+    """
+    out, roots = Path(out), [Path(source) for source in sources]
+    if not roots:
+        raise ExportError('merge needs at least one dataset')
+    if is_dataset(out) or any(out.absolute() == root.absolute() for root in roots):
+        raise ExportError(f'{out}: already holds a dataset; merge writes a new one')
+    infos = [metadata.read_info(root) for root in roots]
+    interops = [metadata.read_interop(root) for root in roots]
+    for root, info, interop in zip(roots[1:], infos[1:], interops[1:], strict=True):
+        require_same_schema(infos[0], info, f'cannot merge {root} with {roots[0]}')
+        if interop['valid_keys'] != interops[0]['valid_keys']:
+            raise ExportError(f'cannot merge {root} with {roots[0]}: validity features differ')
+    with staged_dataset(out) as staging:
+        merger = _Merger(staging, infos[0], interops[0]['valid_keys'])
+        try:
+            for root, interop in zip(roots, interops, strict=True):
+                merger.add_dataset(root, interop, on_episode)
+        finally:
+            merger.close()
+        merger.finish(roots, infos)
+    return WriteSummary(out, merger.episodes, merger.frames, merger.episodes, merger.frames, 0,
+                        0.0)
+
+
+def iter_episode_tables(root: Path) -> Iterator[pa.Table]:
+    """Each episode's data rows, in order, reading one row group at a time."""
+    for path in read_parquet_dir(root / DATA_DIR):
+        parquet = pq.ParquetFile(path)
+        for group in range(parquet.num_row_groups):
+            table = parquet.read_row_group(group)
+            episodes = table.column('episode_index')
+            for episode in sorted(set(episodes.to_pylist())):
+                yield table.filter(pc.equal(episodes, episode))
+
+
+class _Merger:
+    """Accumulates episodes of several datasets into the staging directory."""
+
+    def __init__(self, staging: Path, info: dict[str, Any], valid_keys: dict[str, Any]) -> None:
+        self._staging = staging
+        self._entries = info['features']
+        self._video_keys = [k for k, e in self._entries.items() if e['dtype'] == 'video']
+        limit = megabytes_to_bytes(info['data_files_size_in_mb'])
+        self._schema = data_schema(self._entries)
+        self._data = RollingParquetWriter(staging, data_path, self._schema, limit, FileSlot())
+        stat_features = {key: entry['dtype'] == 'video' for key, entry in self._entries.items()}
+        self._rows = EpisodesWriter(staging, episodes_schema(stat_features, self._video_keys),
+                                    limit, FileSlot())
+        self._stats = StatsAccumulator(valid_keys)
+        self._valid_keys = valid_keys
+        self._tasks: list[str] = []
+        self._video_slots: dict[tuple[str, int, FileSlot], FileSlot] = {}
+        self._datasets = 0
+        self._next_video_slot = {key: FileSlot() for key in self._video_keys}
+        self._interop_episodes: dict[str, Any] = {}
+        self._exports: list[dict[str, Any]] = []
+        self.episodes = 0
+        self.frames = 0
+
+    def add_dataset(self, root: Path, interop: dict[str, Any],
+                    on_episode: Callable[[int], None] | None) -> None:
+        """Append every episode of the dataset at `root`."""
+        first = self.episodes
+        self._datasets += 1
+        rows, tables = iter_episode_rows(root), iter_episode_tables(root)
+        for row, table in itertools.zip_longest(rows, tables):
+            if row is None or table is None:
+                raise ExportError(f'{root}: meta/episodes and data/ hold different numbers of '
+                                  f'episodes (run `interop validate {root}`)')
+            old_index = row['episode_index']
+            if table.column('episode_index')[0].as_py() != old_index:
+                raise ExportError(f'{root}: data rows of episode {old_index} are out of order')
+            self._add_episode(root, row, table)
+            self._interop_episodes[str(self.episodes - 1)] = {
+                **interop['episodes'].get(str(old_index), {}),
+                'merged_from': {'dataset': str(root), 'episode_index': old_index}}
+            if on_episode is not None:
+                on_episode(self.episodes - 1)
+        for export in interop['exports']:
+            start, end = (int(part) + first for part in export['episodes'].split(':'))
+            self._exports.append({**export, 'episodes': f'{start}:{end}', 'source': str(root)})
+
+    def _add_episode(self, root: Path, row: dict[str, Any], table: pa.Table) -> None:
+        task = row['tasks'][0]
+        if task not in self._tasks:
+            self._tasks.append(task)
+        length = table.num_rows
+        new_columns = {
+            'episode_index': np.full(length, self.episodes, dtype=np.int64),
+            'index': np.arange(self.frames, self.frames + length, dtype=np.int64),
+            'task_index': np.full(length, self._tasks.index(task), dtype=np.int64)}
+        for name, values in new_columns.items():
+            table = table.set_column(table.schema.get_field_index(name), name, pa.array(values))
+        slot = self._data.write(table.select(self._schema.names))
+        stats = row_stats(row)
+        stats.update({name: value_stats(values) for name, values in new_columns.items()})
+        spans = {key: VideoSpan(self._video_slot(root, key, row),
+                                row[f'videos/{key}/from_timestamp'],
+                                row[f'videos/{key}/to_timestamp'])
+                 for key in self._video_keys}
+        self._rows.write(episode_row(self.episodes, task, length, slot, self.frames, spans,
+                                     stats))
+        self._stats.add(stats)
+        self.episodes += 1
+        self.frames += length
+
+    def _video_slot(self, root: Path, key: str, row: dict[str, Any]) -> FileSlot:
+        source = FileSlot(row[f'videos/{key}/chunk_index'], row[f'videos/{key}/file_index'])
+        known = self._video_slots.get((key, self._datasets, source))
+        if known is not None:
+            return known
+        slot = self._next_video_slot[key]
+        self._next_video_slot[key] = slot.next()
+        origin, target = root / video_path(key, source), self._staging / video_path(key, slot)
+        if not origin.is_file():
+            raise ExportError(f'{origin}: missing, but episode {row["episode_index"]} of '
+                              f'{root} has its {key} frames there')
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(origin, target)
+        self._video_slots[(key, self._datasets, source)] = slot
+        return slot
+
+    def close(self) -> None:
+        """Finish the open data and episodes files."""
+        self._data.close()
+        self._rows.close()
+
+    def finish(self, roots: Sequence[Path], infos: Sequence[dict[str, Any]]) -> None:
+        """Write info.json, tasks, stats.json, interop.json (and modality.json if any)."""
+        robot_type = metadata.join_robot_types(info.get('robot_type') for info in infos)
+        sizes = (infos[0]['data_files_size_in_mb'], infos[0]['video_files_size_in_mb'])
+        info = metadata.build_info(self._entries, infos[0]['fps'], robot_type,
+                                   (self.episodes, self.frames, len(self._tasks)), sizes)
+        metadata.write_json(self._staging, metadata.INFO_PATH, info)
+        write_tasks(self._staging, self._tasks)
+        metadata.write_stats(self._staging, self._stats.result())
+        robots = [robot for robot in (robot_type or '').split(metadata.ROBOT_SEPARATOR) if robot]
+        interop = {**metadata.empty_interop(self._valid_keys), 'robots': robots,
+                   'exports': self._exports, 'episodes': self._interop_episodes,
+                   'merged_from': [str(root) for root in roots]}
+        metadata.write_json(self._staging, metadata.INTEROP_PATH, interop)
+        if (roots[0] / MODALITY_PATH).is_file():
+            shutil.copyfile(roots[0] / MODALITY_PATH, self._staging / MODALITY_PATH)

@@ -1,0 +1,171 @@
+"""The JSON metadata of a dataset: info.json, stats.json, our interop.json, GR00T modality.json.
+
+info.json holds only LeRobot's keys. Our own metadata lives in meta/interop.json:
+
+    {"format": "interop-dataset/1",
+     "valid_keys": {feature: its validity feature},   # needed to aggregate statistics
+     "robots": [robot types in order of first appearance],
+     "exports": [{"episodes": "first:end", ...dataset-level dict of one export}],
+     "episodes": {"<episode_index>": {"robot_type": ..., ...per-episode dict}}}
+
+A dataset holding several robots has `robot_type` = their names joined with '+' in order of
+first appearance ("unitree_g1_29dof+booster_t1"): a string, because LeRobot types it as one;
+interop.json keeps each episode's robot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from interop_bridge.canonical import CanonicalSpec
+from interop_bridge.errors import ExportError
+from interop_bridge.export.features import Feature
+from interop_bridge.export.layout import (CHUNKS_SIZE, CODEBASE_VERSION, DATA_PATH, INFO_PATH,
+                                          INTEROP_PATH, MODALITY_PATH, STATS_PATH, VIDEO_PATH)
+from interop_bridge.export.stats import FeatureStats
+
+INTEROP_FORMAT = 'interop-dataset/1'
+ROBOT_SEPARATOR = '+'
+DEFAULT_FEATURES: dict[str, dict[str, Any]] = {
+    'timestamp': {'dtype': 'float32', 'shape': [1], 'names': None},
+    'frame_index': {'dtype': 'int64', 'shape': [1], 'names': None},
+    'episode_index': {'dtype': 'int64', 'shape': [1], 'names': None},
+    'index': {'dtype': 'int64', 'shape': [1], 'names': None},
+    'task_index': {'dtype': 'int64', 'shape': [1], 'names': None},
+}
+
+
+def write_json(root: Path, relative: str, content: Any) -> None:
+    """Write a JSON file under the dataset root (indented, UTF-8)."""
+    path = root / relative
+    try:
+        text = json.dumps(content, indent=4, ensure_ascii=False)
+    except (TypeError, ValueError) as err:
+        raise ExportError(f'{path}: cannot be written as JSON ({err})') from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + '\n', encoding='utf-8')
+
+
+def read_json(root: Path, relative: str) -> Any:
+    """Read a JSON file of the dataset; ExportError naming the file when missing or broken."""
+    path = root / relative
+    try:
+        return json.loads(path.read_text(encoding='utf-8'))
+    except FileNotFoundError:
+        raise ExportError(f'{path}: missing (is {root} a LeRobot v3.0 dataset?)') from None
+    except json.JSONDecodeError as err:
+        raise ExportError(f'{path}: not valid JSON ({err})') from None
+
+
+def feature_entries(features: Sequence[Feature]) -> dict[str, dict[str, Any]]:
+    """info.json `features`: ours in order, then LeRobot's five default columns."""
+    entries = {feature.key: feature.info_entry() for feature in features}
+    entries.update({key: dict(value) for key, value in DEFAULT_FEATURES.items()})
+    return entries
+
+
+def build_info(entries: Mapping[str, Mapping[str, Any]], fps: int, robot_type: str | None,
+               totals: tuple[int, int, int], sizes_mb: tuple[float, float]) -> dict[str, Any]:
+    """The whole info.json.
+
+    Args:
+        entries: the `features` dict (video entries carrying their `info`).
+        fps: frames per second (integer).
+        robot_type: the robot name, or several joined with '+'.
+        totals: (total_episodes, total_frames, total_tasks).
+        sizes_mb: (data_files_size_in_mb, video_files_size_in_mb).
+    """
+    episodes, frames, tasks = totals
+    has_video = any(entry['dtype'] == 'video' for entry in entries.values())
+    return {
+        'codebase_version': CODEBASE_VERSION, 'robot_type': robot_type,
+        'total_episodes': episodes, 'total_frames': frames, 'total_tasks': tasks,
+        'chunks_size': CHUNKS_SIZE, 'data_files_size_in_mb': sizes_mb[0],
+        'video_files_size_in_mb': sizes_mb[1], 'fps': int(fps),
+        'splits': {'train': f'0:{episodes}'}, 'data_path': DATA_PATH,
+        'video_path': VIDEO_PATH if has_video else None, 'features': dict(entries),
+    }
+
+
+def join_robot_types(robot_types: Iterable[str | None]) -> str | None:
+    """'a+b' from the distinct robot types in order of first appearance (None if none)."""
+    names: list[str] = []
+    for robot_type in robot_types:
+        for name in (robot_type or '').split(ROBOT_SEPARATOR):
+            if name and name not in names:
+                names.append(name)
+    return ROBOT_SEPARATOR.join(names) if names else None
+
+
+def write_stats(root: Path, stats: Mapping[str, FeatureStats]) -> None:
+    """meta/stats.json: feature -> stat -> nested lists."""
+    write_json(root, STATS_PATH, {key: {name: np.asarray(value).tolist()
+                                        for name, value in feature.items()}
+                                  for key, feature in stats.items()})
+
+
+def read_info(root: Path) -> dict[str, Any]:
+    """meta/info.json; ExportError unless it declares codebase_version v3.0."""
+    info = read_json(root, INFO_PATH)
+    if info.get('codebase_version') != CODEBASE_VERSION:
+        raise ExportError(f'{root / INFO_PATH}: codebase_version is '
+                          f'{info.get("codebase_version")!r}, expected {CODEBASE_VERSION!r}')
+    return info
+
+
+def empty_interop(valid_keys: Mapping[str, str | None]) -> dict[str, Any]:
+    """interop.json of a dataset with no episodes yet."""
+    return {'format': INTEROP_FORMAT, 'valid_keys': dict(valid_keys), 'robots': [],
+            'exports': [], 'episodes': {}}
+
+
+def read_interop(root: Path) -> dict[str, Any]:
+    """meta/interop.json; ExportError when the dataset was not written by this exporter."""
+    if not (root / INTEROP_PATH).is_file() and (root / INFO_PATH).is_file():
+        raise ExportError(f'{root / INTEROP_PATH}: missing; only datasets written by interop '
+                          '(which records validity and provenance there) can be appended to '
+                          'or merged')
+    interop = read_json(root, INTEROP_PATH)
+    if interop.get('format') != INTEROP_FORMAT:
+        raise ExportError(f'{root / INTEROP_PATH}: format is {interop.get("format")!r}, '
+                          f'expected {INTEROP_FORMAT!r}')
+    return interop
+
+
+def gr00t_modality(spec: CanonicalSpec, video_keys: Sequence[str]) -> dict[str, Any]:
+    """meta/modality.json for Isaac GR00T: body-part slices of the canonical vectors."""
+    state: dict[str, Any] = {}
+    action: dict[str, Any] = {}
+    for group in spec.groups:
+        start, end = _contiguous(spec.group_indices(group), group)
+        state[group] = {'start': start, 'end': end, 'original_key': 'observation.state'}
+        action[group] = {'start': start, 'end': end, 'original_key': 'action',
+                         'absolute': True}
+    offset = 0
+    for side in spec.hand_sides:
+        width = len(spec.hand_channel_names(side))
+        bounds = {'start': offset, 'end': offset + width}
+        state[f'{side}_hand'] = {**bounds, 'original_key': 'observation.hand'}
+        action[f'{side}_hand'] = {**bounds, 'original_key': 'action.hand', 'absolute': True}
+        offset += width
+    video = {key.removeprefix('observation.images.'): {'original_key': key}
+             for key in video_keys}
+    return {'state': state, 'action': action, 'video': video,
+            'annotation': {'human.task_description': {'original_key': 'task_index'}}}
+
+
+def _contiguous(indices: Sequence[int], group: str) -> tuple[int, int]:
+    if not indices or list(indices) != list(range(indices[0], indices[-1] + 1)):
+        raise ExportError(f'canonical group {group!r}: joint indices {list(indices)!r} are not '
+                          'one contiguous range, so GR00T cannot slice them')
+    return indices[0], indices[-1] + 1
+
+
+def write_modality(root: Path, modality: Mapping[str, Any]) -> None:
+    """Write meta/modality.json."""
+    write_json(root, MODALITY_PATH, dict(modality))

@@ -1,0 +1,159 @@
+"""Parquet I/O of a dataset: per-frame data from numpy columns, rolling files, tasks.
+
+Columns are built straight from numpy: a (1,)-shaped feature is a plain column, a vector
+feature a fixed-size list column (what LeRobot's `datasets.Sequence(length=n)` reads).
+`RollingParquetWriter` writes ONE row group per `write` call (one episode) and starts the
+next file before a table would push the current one past its size limit; a table is never
+split across files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from interop_bridge.errors import ExportError
+from interop_bridge.export.layout import TASKS_PATH, FileSlot
+
+PARQUET_OPTIONS = {'compression': 'snappy', 'use_dictionary': True}
+
+
+def arrow_column(values: np.ndarray, shape: Sequence[int], dtype: str) -> pa.Array:
+    """One parquet column from a (frames, *shape) array: scalar for shape (1,), else a list.
+
+    Args:
+        values: the episode's values.
+        shape: the feature's declared shape.
+        dtype: the feature's numpy dtype name ('float32', 'int64', ...).
+    """
+    frames = values.shape[0]
+    flat = np.ascontiguousarray(values, dtype=np.dtype(dtype)).reshape(frames, -1)
+    if tuple(shape) == (1,):
+        return pa.array(flat[:, 0])
+    if len(shape) != 1:
+        raise ExportError(f'only scalar and 1-D features are supported, got shape {shape!r}')
+    return pa.FixedSizeListArray.from_arrays(pa.array(flat.reshape(-1)), int(shape[0]))
+
+
+def arrow_type(shape: Sequence[int], dtype: str) -> pa.DataType:
+    """The arrow type `arrow_column` produces for a feature."""
+    scalar = pa.from_numpy_dtype(np.dtype(dtype))
+    return scalar if tuple(shape) == (1,) else pa.list_(scalar, int(shape[0]))
+
+
+def data_schema(entries: Mapping[str, Mapping[str, Any]]) -> pa.Schema:
+    """The data-parquet schema for info.json `features` entries (cameras are not columns)."""
+    return pa.schema([(key, arrow_type(entry['shape'], entry['dtype']))
+                      for key, entry in entries.items() if entry['dtype'] != 'video'])
+
+
+class RollingParquetWriter:
+    """Writes tables as row groups into numbered files, rolling over by size.
+
+    `path_of(slot)` names the file of a slot; a file is started at `first_slot`. A new file is
+    started when the current one holds at least one table and its written bytes plus the
+    table's in-memory size would exceed `limit_bytes`.
+    """
+
+    def __init__(self, root: Path, path_of: Callable[[FileSlot], str], schema: pa.Schema,
+                 limit_bytes: int, first_slot: FileSlot) -> None:
+        self._root = root
+        self._path_of = path_of
+        self._schema = schema
+        self._limit = limit_bytes
+        self._next_slot = first_slot
+        self._slot = first_slot
+        self._writer: pq.ParquetWriter | None = None
+        self._sink: pa.NativeFile | None = None
+        self._tables_in_file = 0
+
+    def write(self, table: pa.Table) -> FileSlot:
+        """Append `table` as one row group; returns the slot of the file it went to."""
+        slot = self.prepare(table.nbytes)
+        self.append(table)
+        return slot
+
+    def prepare(self, nbytes: int) -> FileSlot:
+        """Roll over if `nbytes` more would overflow the open file; the slot to write to."""
+        if self._writer is not None and self._tables_in_file and (
+                self._sink.tell() + nbytes > self._limit):  # type: ignore[union-attr]
+            self.close()
+        if self._writer is None:
+            self._open()
+        return self._slot
+
+    def append(self, table: pa.Table) -> None:
+        """Write `table` as one row group into the file `prepare` chose."""
+        if self._writer is None:
+            self._open()
+        self._writer.write_table(table.cast(self._schema),  # type: ignore[union-attr]
+                                 row_group_size=max(table.num_rows, 1))
+        self._tables_in_file += 1
+
+    def _open(self) -> None:
+        self._slot = self._next_slot
+        self._next_slot = self._slot.next()
+        path = self._root / self._path_of(self._slot)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise ExportError(f'{path}: refusing to overwrite an existing dataset file')
+        self._sink = pa.OSFile(str(path), 'wb')
+        self._writer = pq.ParquetWriter(self._sink, self._schema, **PARQUET_OPTIONS)
+        self._tables_in_file = 0
+
+    def close(self) -> None:
+        """Write the footer of the open file (a parquet file is unreadable without it)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._sink.close()  # type: ignore[union-attr]
+        self._writer = None
+        self._sink = None
+
+
+def write_tasks(root: Path, tasks: Sequence[str]) -> None:
+    """Write meta/tasks.parquet the way LeRobot reads it: pandas, index 'task', task_index."""
+    frame = pd.DataFrame({'task_index': np.arange(len(tasks), dtype=np.int64)},
+                         index=pd.Index(list(tasks), name='task'))
+    path = root / TASKS_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path)
+
+
+def read_tasks(root: Path) -> list[str]:
+    """The task strings of meta/tasks.parquet, in task_index order."""
+    frame = pd.read_parquet(root / TASKS_PATH)
+    if frame.index.name != 'task' or 'task_index' not in frame.columns:
+        raise ExportError(f'{root / TASKS_PATH}: expected a pandas index named "task" and a '
+                          f'column "task_index", got index {frame.index.name!r} and columns '
+                          f'{list(frame.columns)!r}')
+    ordered = frame.sort_values('task_index')
+    return [str(task) for task in ordered.index]
+
+
+def read_parquet_dir(directory: Path) -> list[Path]:
+    """The parquet files of a data or episodes directory, in LeRobot's (sorted) order."""
+    return sorted(directory.glob('chunk-*/file-*.parquet'))
+
+
+def read_table(paths: Sequence[Path], columns: Sequence[str] | None = None) -> pa.Table:
+    """Concatenate the given parquet files (optionally only some columns)."""
+    tables = [pq.read_table(path, columns=list(columns) if columns else None)
+              for path in paths]
+    return pa.concat_tables(tables) if tables else pa.table({})
+
+
+def column_values(table: pa.Table, key: str) -> np.ndarray:
+    """A scalar or fixed-size-list column as a numpy array (frames,) or (frames, d)."""
+    column = table.column(key).combine_chunks()
+    if pa.types.is_fixed_size_list(column.type) or pa.types.is_list(column.type):
+        width = len(column[0]) if len(column) else 0
+        return column.flatten().to_numpy(zero_copy_only=False).reshape(len(column), width)
+    return column.to_numpy(zero_copy_only=False)
+
+

@@ -1,0 +1,217 @@
+"""Streaming MP4 encoding of camera frames with PyAV, several episodes per file.
+
+Each camera has one `CameraEncoder`. Frames are pulled one at a time from the episode's
+FrameSource and encoded straight into the open MP4 (never all frames in memory). The video is
+constant-rate at exactly `fps`: frame k of a file has pts = k in time_base 1/fps, one frame
+per dataset row, so an episode's `from_timestamp` is the number of frames before it in the
+file divided by fps. Episodes are never split; a new file is started before an episode whose
+estimated size (bytes per frame so far times its length) would push the file past the limit.
+AV1 via libsvtav1 (preset 12, crf 30, g 2, yuv420p) is the default, as in LeRobot; libx264
+is the fast option. `encoded_frames` / `encode_seconds` give the encoder's throughput.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from interop_bridge.errors import ExportError
+from interop_bridge.export.layout import FileSlot, video_path
+
+CODECS = ('libsvtav1', 'libx264')
+PIX_FMT = 'yuv420p'
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """Encoder settings shared by every file of a dataset (episodes must agree to concatenate)."""
+
+    vcodec: str = 'libsvtav1'
+    crf: int = 30
+    preset: int | str = 12
+    g: int = 2
+
+    def __post_init__(self) -> None:
+        if self.vcodec not in CODECS:
+            raise ExportError(f'video codec {self.vcodec!r} is not supported, expected one of '
+                              f'{", ".join(CODECS)}')
+
+    @classmethod
+    def for_codec(cls, vcodec: str) -> VideoOptions:
+        """LeRobot's defaults for libsvtav1; crf 23, preset veryfast for libx264."""
+        if vcodec == 'libx264':
+            return cls(vcodec=vcodec, crf=23, preset='veryfast', g=2)
+        return cls(vcodec=vcodec)
+
+    def encoder_options(self) -> dict[str, str]:
+        """The options PyAV passes to the encoder."""
+        return {'crf': str(self.crf), 'preset': str(self.preset), 'g': str(self.g)}
+
+    def info_entries(self) -> dict[str, Any]:
+        """Encoder settings recorded in a video feature's `info` (as LeRobot does)."""
+        return {'video.g': self.g, 'video.crf': self.crf, 'video.preset': self.preset}
+
+
+@dataclass(frozen=True)
+class VideoSpan:
+    """Where one episode of one camera lives: the file and its time range inside it."""
+
+    slot: FileSlot
+    from_timestamp: float
+    to_timestamp: float
+
+
+FrameHook = Callable[[int, np.ndarray], None]
+
+
+class CameraEncoder:
+    """Encodes one camera's episodes into videos/<key>/chunk-XXX/file-YYY.mp4 files."""
+
+    def __init__(self, root: Path, video_key: str, fps: int, shape: tuple[int, ...],
+                 options: VideoOptions, limit_bytes: int, first_slot: FileSlot) -> None:
+        self.video_key = video_key
+        self._root = root
+        self._fps = fps
+        self._height, self._width = int(shape[0]), int(shape[1])
+        self._options = options
+        self._limit = limit_bytes
+        self._next_slot = first_slot
+        self._slot = first_slot
+        self._container: Any = None
+        self._stream: Any = None
+        self._frames_in_file = 0
+        self._bytes_in_file = 0
+        self._packets_in_file = 0
+        self._total_bytes = 0
+        self._total_packets = 0
+        self.encoded_frames = 0
+        self.encode_seconds = 0.0
+
+    def encode_episode(self, frames: Iterator[np.ndarray], length: int, episode_index: int,
+                       on_frame: FrameHook | None = None) -> VideoSpan:
+        """Encode exactly `length` frames of one episode; returns where they landed.
+
+        Args:
+            frames: the episode's frames, (H, W, 3) uint8 RGB, pulled one at a time.
+            length: the number of dataset rows; the source must yield exactly this many.
+            episode_index: for error messages.
+            on_frame: called with (frame_index, frame) for each frame (statistics).
+        """
+        self._roll_over_if_needed(length)
+        start = self._frames_in_file
+        count = 0
+        for frame in frames:
+            if count >= length:
+                raise self._count_error(episode_index, length, f'more than {length}')
+            self._check_frame(frame, episode_index, count)
+            if on_frame is not None:
+                on_frame(count, frame)
+            self._encode(frame)
+            count += 1
+        if count != length:
+            raise self._count_error(episode_index, length, str(count))
+        return VideoSpan(self._slot, start / self._fps, self._frames_in_file / self._fps)
+
+    def close(self) -> None:
+        """Flush the encoder and finish the open MP4 file."""
+        if self._container is None:
+            return
+        started = time.perf_counter()
+        self._mux(self._stream.encode(None))
+        self._container.close()
+        self.encode_seconds += time.perf_counter() - started
+        self._container = None
+        self._stream = None
+
+    def _roll_over_if_needed(self, length: int) -> None:
+        """Close the file if it would overflow with `length` more frames.
+
+        The projection counts the bytes muxed so far, plus the frames still inside the
+        encoder (it buffers a few dozen) and the episode's frames at the average packet size
+        seen so far. Before the encoder has emitted any packet there is nothing to go on,
+        and the episode goes into the open file.
+        """
+        if self._container is not None and self._frames_in_file and self._total_packets:
+            per_frame = self._total_bytes / self._total_packets
+            pending = self._frames_in_file - self._packets_in_file
+            if self._bytes_in_file + per_frame * (pending + length) > self._limit:
+                self.close()
+        if self._container is None:
+            self._open()
+
+    def _open(self) -> None:
+        self._slot = self._next_slot
+        self._next_slot = self._slot.next()
+        path = self._root / video_path(self.video_key, self._slot)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise ExportError(f'{path}: refusing to overwrite an existing dataset file')
+        os.environ.setdefault('SVT_LOG', '1')  # SVT-AV1 prints a banner per file otherwise
+        self._container = av.open(str(path), mode='w')
+        stream = self._container.add_stream(self._options.vcodec, rate=self._fps,
+                                            options=self._options.encoder_options())
+        stream.width, stream.height, stream.pix_fmt = self._width, self._height, PIX_FMT
+        stream.time_base = Fraction(1, self._fps)
+        self._stream = stream
+        self._frames_in_file = 0
+        self._bytes_in_file = 0
+        self._packets_in_file = 0
+
+    def _check_frame(self, frame: np.ndarray, episode_index: int, index: int) -> None:
+        expected = (self._height, self._width, 3)
+        if not isinstance(frame, np.ndarray) or frame.shape != expected \
+                or frame.dtype != np.uint8:
+            got = (f'{frame.shape} {frame.dtype}' if isinstance(frame, np.ndarray)
+                   else type(frame).__name__)
+            raise ExportError(f'{self.video_key}: episode {episode_index} frame {index}: '
+                              f'got {got}, expected {expected} uint8 RGB')
+
+    def _encode(self, frame: np.ndarray) -> None:
+        started = time.perf_counter()
+        video_frame = av.VideoFrame.from_ndarray(frame, format='rgb24')
+        video_frame.pts = self._frames_in_file
+        self._mux(self._stream.encode(video_frame))
+        self._frames_in_file += 1
+        self.encoded_frames += 1
+        self.encode_seconds += time.perf_counter() - started
+
+    def _mux(self, packets: Any) -> None:
+        for packet in packets:
+            self._bytes_in_file += packet.size
+            self._total_bytes += packet.size
+            self._packets_in_file += 1
+            self._total_packets += 1
+            self._container.mux(packet)
+
+    def _count_error(self, episode_index: int, length: int, got: str) -> ExportError:
+        return ExportError(f'{self.video_key}: episode {episode_index}: the frame source '
+                           f'yielded {got} frames, expected {length} (one per row)')
+
+
+def probe_video_info(path: Path, options: VideoOptions) -> dict[str, Any]:
+    """A video feature's `info` entry, read from an MP4 like LeRobot's `get_video_info`."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        info: dict[str, Any] = {
+            'video.height': stream.height, 'video.width': stream.width,
+            'video.codec': stream.codec_context.codec.canonical_name,
+            'video.pix_fmt': stream.pix_fmt, 'video.is_depth_map': False,
+            'video.fps': int(stream.base_rate), 'video.channels': 3,
+            'has_audio': bool(container.streams.audio),
+        }
+    info.update(options.info_entries())
+    return info
+
+
+def decoded_frame_count(path: Path) -> int:
+    """The number of frames a decoder gets out of an MP4 (decodes the whole file)."""
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
