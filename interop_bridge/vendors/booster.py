@@ -8,11 +8,13 @@ per motor in SDK order.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from interop_bridge.cdr import MessageEncoder
 from interop_bridge.errors import MappingError
 from interop_bridge.orientation import rpy_to_quaternion
 from interop_bridge.profile import Profile
@@ -41,9 +43,14 @@ class BoosterCodec:
     def __init__(self, profile: Profile, fielddefs: Mapping[str, Any]) -> None:
         self.motor_count = int(profile.options['motor_count'])
         self.euler_order = profile.imu.euler_order
+        self.fielddefs = fielddefs
         self._state = CachedGather(fielddefs, STATE_TYPE, STATE_PATTERNS)
-        self._encoder = command_encoder(fielddefs, COMMAND_TYPE, COMMAND_PATTERNS,
-                                        {'motor_cmd': self.motor_count})
+
+    @functools.cached_property
+    def _encoder(self) -> MessageEncoder:
+        # Built on first use: a recording may hold states without the command definition.
+        return command_encoder(self.fielddefs, COMMAND_TYPE, COMMAND_PATTERNS,
+                               {'motor_cmd': self.motor_count})
 
     def decode(self, raw: bytes | memoryview) -> NativeState:
         """One LowState message -> NativeState over the serial motors."""

@@ -10,12 +10,13 @@ one value per joint of the configured interface; joints of the controller that a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from interop_bridge.cdr import FieldGather, layout_from_sample
+from interop_bridge.cdr import FieldGather, MessageEncoder, layout_from_sample
 from interop_bridge.errors import MappingError
 from interop_bridge.profile import Profile
 from interop_bridge.vendors.codec import check_finite_command, command_encoder
@@ -40,9 +41,13 @@ class Ros2ControlCodec:
         self.controller_joints = tuple(profile.options['controller_joints'])
         self._mapped = {str(joint.source): position
                         for position, joint in enumerate(profile.joints)}
-        self._encoder = command_encoder(fielddefs, COMMAND_TYPE, {'data': 'data'},
-                                        {'data': len(self.controller_joints)})
         self._layouts: dict[str, tuple[FieldGather, tuple[str, ...]]] = {}
+
+    @functools.cached_property
+    def _encoder(self) -> MessageEncoder:
+        # Built on first use: a recording may hold states without the command definition.
+        return command_encoder(self.fielddefs, COMMAND_TYPE, {'data': 'data'},
+                               {'data': len(self.controller_joints)})
 
     def _state_gather(self, raw: bytes | memoryview) -> tuple[FieldGather, tuple[str, ...]]:
         cached = self._layouts.get('state')

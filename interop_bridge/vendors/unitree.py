@@ -9,11 +9,13 @@ the CRC the robot checks (interop_bridge.vendors.unitree_crc).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from interop_bridge.cdr import MessageEncoder
 from interop_bridge.errors import MappingError
 from interop_bridge.orientation import quaternion_wxyz_to_xyzw
 from interop_bridge.profile import Profile
@@ -43,10 +45,15 @@ class UnitreeCodec:
         self.command_type = f'unitree_{self.family}/msg/LowCmd'
         self.options = profile.options
         self.slot_count = int(profile.options['motor_slots'])
+        self.fielddefs = fielddefs
         self._state = CachedGather(fielddefs, self.state_type,
                                    {**STATE_PATTERNS, **FAMILY_STATE[self.family]})
-        self._encoder = command_encoder(fielddefs, self.command_type,
-                                        {**COMMAND_PATTERNS, **FAMILY_COMMAND[self.family]})
+
+    @functools.cached_property
+    def _encoder(self) -> MessageEncoder:
+        # Built on first use: a recording may hold states without the command definition.
+        return command_encoder(self.fielddefs, self.command_type,
+                               {**COMMAND_PATTERNS, **FAMILY_COMMAND[self.family]})
 
     def decode(self, raw: bytes | memoryview) -> NativeState:
         """One LowState message -> NativeState over the motor slots."""

@@ -1,0 +1,88 @@
+"""`interop export`: rosbag2 recordings -> one LeRobotDataset v3.0 in the canonical schema.
+
+Examples:
+  interop export out/demo/bags/g1 out/demo/bags/t1 --out datasets/wave
+  interop export recordings/ --out datasets/pick --task "pick up the red cup"
+  interop export vendor_bag/ --profile unitree_g1_29dof --task "wave" --out datasets/g1
+  interop export bag/ --out ds --camera head=/g1/head_camera/image_raw --vcodec libx264
+
+Exporting into an existing dataset appends episodes; the dataset changes only when the whole
+export succeeded (Ctrl-C or an error leaves it as it was).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from interop_bridge.export.episode_builder import ExportPolicy
+from interop_bridge.export.exporter import ExportRequest, export_recordings
+
+
+def _camera(value: str) -> tuple[str, str]:
+    name, separator, topic = value.partition('=')
+    if not separator or not name or not topic:
+        raise argparse.ArgumentTypeError(f'expected NAME=TOPIC, got {value!r}')
+    return name, topic
+
+
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM: unwind like Ctrl-C so nothing half-written remains
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one export and print progress to stderr."""
+    policy = ExportPolicy(fps=args.fps, stamp_source=args.stamps,
+                          max_staleness_s=args.max_staleness, on_stale=args.on_stale,
+                          action_staleness_s=args.action_staleness)
+    request = ExportRequest(
+        bags=tuple(Path(bag) for bag in args.bags), out=Path(args.out), task=args.task,
+        profile=args.profile, namespace=args.namespace, cameras=dict(args.camera or []),
+        include_failed=args.include_failed, vcodec=args.vcodec, modality=args.modality,
+        policy=policy)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        summary = export_recordings(request, lambda line: print(line, file=sys.stderr))
+    except KeyboardInterrupt:
+        print('export interrupted: nothing was written', file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f'dataset: {summary.root} ({summary.total_episodes} episodes, '
+          f'{summary.total_frames} frames; {summary.new_episodes} new)')
+    return 0
+
+
+def register(commands: Any) -> None:
+    """Add `export` to the CLI."""
+    parser = commands.add_parser('export', help='export rosbag2 recordings to a LeRobot dataset',
+                                 description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('bags', nargs='+', help='bag directories, .mcap/.db3 files, or '
+                        'directories of bags')
+    parser.add_argument('--out', required=True, help='dataset directory (created or appended)')
+    parser.add_argument('--task', help='task text of bags without episode events')
+    parser.add_argument('--profile', help='robot profile of vendor bags (default: the '
+                        'recorded embodiment)')
+    parser.add_argument('--namespace', help='robot namespace when a bag holds several robots')
+    parser.add_argument('--camera', action='append', type=_camera, metavar='NAME=TOPIC',
+                        help='camera to export (repeatable; default: every image topic)')
+    parser.add_argument('--fps', type=int, default=30, help='dataset frame rate (integer)')
+    parser.add_argument('--stamps', choices=('header', 'receive'), default='header',
+                        help='resample by header stamps or by receive (bag) times')
+    parser.add_argument('--max-staleness', type=float, default=0.1,
+                        help='seconds after which a state value is flagged invalid')
+    parser.add_argument('--action-staleness', type=float, default=0.5,
+                        help='seconds a command stays valid without a new one')
+    parser.add_argument('--on-stale', choices=('flag', 'cut'), default='flag',
+                        help='flag stale frames invalid, or cut the episode at the first gap')
+    parser.add_argument('--include-failed', action='store_true',
+                        help='also export episodes marked failed or aborted')
+    parser.add_argument('--vcodec', choices=('libsvtav1', 'libx264'), default='libsvtav1',
+                        help='video codec (AV1 as LeRobot, or H.264)')
+    parser.add_argument('--modality', action='store_true',
+                        help='also write a GR00T meta/modality.json')
+    parser.set_defaults(run=run)

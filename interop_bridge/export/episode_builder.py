@@ -1,0 +1,248 @@
+"""One recorded episode -> one `Episode` on the dataset grid.
+
+Messages are read once, in chunks per topic, decoded in bulk (export/streams.py) and fed to one
+streaming resampler per value (export/resample.py), so memory is the episode's grid plus one
+chunk, whatever the message rate. Per-value policy (documented in docs/export.md):
+
+| values | method | why |
+|---|---|---|
+| joint position, velocity, effort; IMU rates; wrenches; hand closures | linear | smooth signals sampled faster than the grid |
+| IMU orientation | slerp | quaternions |
+| validity flags | hold | a flag holds until the next sample |
+| actions (commands) | hold | a command stays in force until the next one |
+| camera frames | nearest | one recorded image per row, never blended |
+
+Camera frames are not kept: the rows' chosen image indices are, and the FrameSource reads the
+episode's images again when the writer encodes that camera.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from interop_bridge.errors import ExportError
+from interop_bridge.export.episode import Episode
+from interop_bridge.export.episodes import EpisodeSpan
+from interop_bridge.export.features import Feature, expand_validity
+from interop_bridge.export.images import ImageDecoder
+from interop_bridge.export.resample import Grid, StreamPolicy, StreamResampler
+from interop_bridge.export.robot_streams import RobotStreams
+
+NS = 1_000_000_000
+HOLD_KEYS = ('valid', 'imu_valid', 'wrench_valid', 'hand_valid', 'action', 'action_valid',
+             'action.hand', 'action.hand_valid')
+FEATURE_OF = {
+    'position': 'observation.state', 'valid': 'observation.state_valid',
+    'velocity': 'observation.velocity', 'effort': 'observation.effort',
+    'orientation': 'observation.imu.orientation',
+    'angular_velocity': 'observation.imu.angular_velocity',
+    'linear_acceleration': 'observation.imu.linear_acceleration',
+    'imu_valid': 'observation.imu_valid', 'wrench': 'observation.wrench',
+    'wrench_valid': 'observation.wrench_valid', 'hand': 'observation.hand',
+    'hand_valid': 'observation.hand_valid', 'action': 'action', 'action_valid': 'action_valid',
+    'action.hand': 'action.hand', 'action.hand_valid': 'action.hand_valid'}
+
+
+@dataclass(frozen=True)
+class ExportPolicy:
+    """How streams go onto the grid (the export command's options)."""
+
+    fps: int = 30
+    stamp_source: str = 'header'  # header | receive
+    max_staleness_s: float = 0.1
+    action_staleness_s: float = 0.5
+    on_stale: str = 'flag'  # flag | cut
+    chunk: int = 1024
+
+    def for_key(self, key: str) -> StreamPolicy:
+        """The resampling policy of one decoded value."""
+        if key in HOLD_KEYS:
+            method = 'hold'
+        elif key == 'orientation':
+            method = 'slerp'
+        else:
+            method = 'linear'
+        stale = self.action_staleness_s if key.startswith('action') else self.max_staleness_s
+        on_stale = 'flag' if key.startswith('action') else self.on_stale
+        return StreamPolicy(method=method, max_staleness_s=stale, on_stale=on_stale,
+                            stamp_source=self.stamp_source)
+
+
+def _lead_ns(policy: ExportPolicy) -> int:
+    """How far before an episode to start reading, so hold/interpolation has a sample."""
+    return int(max(policy.max_staleness_s, policy.action_staleness_s) * NS)
+
+
+class EpisodeBuilder:
+    """Reads one episode of one robot from a recording and resamples it onto the grid."""
+
+    def __init__(self, recording: Any, robot: RobotStreams, features: tuple[Feature, ...],
+                 policy: ExportPolicy) -> None:
+        self.recording, self.robot, self.features, self.policy = recording, robot, features, policy
+        self.camera_keys = {f'observation.images.{name}': camera
+                            for name, camera in robot.cameras.items()}
+
+    def build(self, span: EpisodeSpan, meta: dict[str, Any]) -> Episode:
+        """The episode on the grid, with its resampling report in `meta`."""
+        grid = Grid.spanning(span.start_ns, span.end_ns, self.policy.fps)
+        resamplers = self._read_streams(grid, span)
+        if not any(name.endswith(':position') for name in resamplers):
+            raise ExportError(f'episode {span.episode_id!r}: no state message in '
+                              f'{self.robot.state_topic} between its start and end')
+        results = {key: resampler.finish() for key, resampler in resamplers.items()}
+        length = min(result.length for result in results.values())
+        camera_rows, camera_reports = self._camera_rows(grid, span, length)
+        if length == 0:
+            raise ExportError(f'episode {span.episode_id!r}: no frame on the grid')
+        columns = self._columns(results, length)
+        videos = {key: self._frame_source(key, rows, span) for key, rows in camera_rows.items()}
+        reports = {key: _report_dict(result.report) for key, result in results.items()}
+        reports.update(camera_reports)
+        return Episode(task=span.task, length=length, columns=columns, videos=videos,
+                       meta={**meta, 'resampling': reports, 'frames': length,
+                             'cut': length < grid.length})
+
+    def _read_streams(self, grid: Grid, span: EpisodeSpan) -> dict[str, StreamResampler]:
+        resamplers: dict[str, StreamResampler] = {}
+        topics = list(self.robot.decoders)
+        buffers: dict[str, list[Any]] = {topic: [] for topic in topics}
+        start = span.start_ns - _lead_ns(self.policy)
+        stop = span.end_ns + _lead_ns(self.policy)
+        for record in self.recording.messages(topics, start, stop):
+            buffer = buffers[record.topic]
+            buffer.append(record)
+            if len(buffer) >= self.policy.chunk:
+                self._feed(record.topic, buffer, grid, resamplers)
+                buffer.clear()
+        for topic, buffer in buffers.items():
+            if buffer:
+                self._feed(topic, buffer, grid, resamplers)
+        return resamplers
+
+    def _feed(self, topic: str, records: list[Any], grid: Grid,
+              resamplers: dict[str, StreamResampler]) -> None:
+        chunk = self.robot.decoders[topic].decode([record.data for record in records])
+        log_ns = np.fromiter((record.log_ns for record in records), np.int64, len(records))
+        header = chunk.header_ns if chunk.header_ns is not None else log_ns
+        for key, values in chunk.values.items():
+            name = f'{topic}:{key}'
+            if name not in resamplers:
+                resamplers[name] = StreamResampler(name, grid, self.policy.for_key(key),
+                                                   values.shape[1])
+            resamplers[name].feed(values, log_ns, header)
+
+    def _columns(self, results: dict[str, Any], length: int) -> dict[str, np.ndarray]:
+        by_key: dict[str, list[Any]] = {}
+        for name, result in results.items():
+            by_key.setdefault(name.split(':', 1)[1], []).append(result)
+        values = {key: _combine(parts, length) for key, parts in by_key.items()}
+        columns = {}
+        for feature in self.features:
+            if feature.is_video:
+                continue
+            key = next((k for k, f in FEATURE_OF.items() if f == feature.key), None)
+            data = values.get(key)
+            if data is None:
+                data = np.full((length, feature.shape[0]), np.nan)
+            columns[feature.key] = data
+        return _apply_validity(self.features, columns)
+
+    def _camera_rows(self, grid: Grid, span: EpisodeSpan,
+                     length: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        rows, reports = {}, {}
+        times = grid.times_ns()[:length]
+        for key, (topic, typename) in self.camera_keys.items():
+            decoder = ImageDecoder(self.recording.typestore.fielddefs, typename, topic)
+            stamps = np.asarray([
+                decoder.stamp_ns(record.data) if self.policy.stamp_source == 'header'
+                else record.log_ns for record in self.recording.messages(
+                    [topic], span.start_ns - _lead_ns(self.policy),
+                    span.end_ns + _lead_ns(self.policy))], dtype=np.int64)
+            if not len(stamps):
+                raise ExportError(f'episode {span.episode_id!r}: camera {topic} has no image')
+            chosen = _nearest(stamps, times)
+            distance_s = np.abs(stamps[chosen] - times) / NS
+            rows[key] = chosen
+            reports[key] = {'method': 'nearest', 'images_in': int(len(stamps)),
+                            'rows': int(length), 'max_distance_s': float(distance_s.max()),
+                            'rows_beyond_tolerance': int(
+                                (distance_s > self.policy.max_staleness_s).sum())}
+        return rows, reports
+
+    def _frame_source(self, key: str, rows: np.ndarray, span: EpisodeSpan) -> Any:
+        topic, typename = self.camera_keys[key]
+        recording, lead = self.recording, _lead_ns(self.policy)
+
+        def frames() -> Iterator[np.ndarray]:
+            decoder = ImageDecoder(recording.typestore.fielddefs, typename, topic)
+            last_row = {int(index): row for row, index in enumerate(rows)}
+            decoded: dict[int, np.ndarray] = {}
+            row = 0
+            messages = recording.messages([topic], span.start_ns - lead, span.end_ns + lead)
+            for index, record in enumerate(messages):
+                if index in last_row:
+                    decoded[index] = decoder.frame(record.data)
+                while row < len(rows) and int(rows[row]) in decoded:
+                    wanted = int(rows[row])
+                    yield decoded[wanted]
+                    if last_row[wanted] == row:
+                        del decoded[wanted]  # frames no later row uses are let go
+                    row += 1
+                if row == len(rows):
+                    return
+            raise ExportError(f'camera {topic}: images changed while the episode was encoded')
+        return frames
+
+
+def _nearest(stamps: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Index of the stamp nearest to each time (stamps in arrival order, any order)."""
+    order = np.argsort(stamps, kind='stable')
+    sorted_stamps = stamps[order]
+    right = np.clip(np.searchsorted(sorted_stamps, times), 1, len(sorted_stamps) - 1) \
+        if len(sorted_stamps) > 1 else np.zeros(len(times), dtype=np.intp)
+    if len(sorted_stamps) == 1:
+        return np.zeros(len(times), dtype=np.intp)
+    left = right - 1
+    pick = np.where(np.abs(sorted_stamps[left] - times) <= np.abs(sorted_stamps[right] - times),
+                    left, right)
+    return order[pick]
+
+
+def _combine(parts: list[Any], length: int) -> np.ndarray:
+    """Several topics feeding one value (two hand sides, two wrench sensors): first valid wins."""
+    values = parts[0].values[:length].copy()
+    for part in parts[1:]:
+        fill = np.isnan(values)
+        values[fill] = part.values[:length][fill]
+    return values
+
+
+def _apply_validity(features: tuple[Feature, ...],
+                    columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Validity = recorded flag AND a finite value; invalid values become 0.0 (float32).
+
+    The first feature of a validity group (observation.state for observation.state_valid, the
+    orientation for the IMU flag ...) defines the group's validity; the others (velocity,
+    effort ...) only get their non-finite entries zeroed.
+    """
+    out: dict[str, np.ndarray] = {}
+    for feature in features:
+        if feature.is_video or feature.valid_key is None:
+            continue
+        values = columns[feature.key]
+        if feature.valid_key not in out:
+            flag = np.nan_to_num(columns[feature.valid_key], nan=0.0) > 0.5
+            ok = expand_validity(feature, flag) & np.isfinite(values)
+            group = feature.shape[0] // flag.shape[1]
+            out[feature.valid_key] = ok.reshape(len(ok), flag.shape[1], group).all(axis=2)
+        valid = expand_validity(feature, out[feature.valid_key])
+        out[feature.key] = np.where(valid & np.isfinite(values), values, 0.0).astype(np.float32)
+    return {key: value.astype(np.float32) for key, value in out.items()}
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    return asdict(report) if hasattr(report, '__dataclass_fields__') else dict(report)

@@ -1,0 +1,170 @@
+"""Find, in one recording, the robot and the topics that feed each dataset feature.
+
+A recording from the project's recorder holds canonical topics (`<ns>/interop/state` ...) and
+the latched embodiment, which names the robot profile. A plain `ros2 bag record` of a vendor's
+own topics holds only vendor topics: the profile must then be given, and the exporter decodes
+them with the same codec and mapping as the live bridge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from interop_bridge.canonical import CanonicalSpec
+from interop_bridge.errors import ExportError
+from interop_bridge.export import streams
+from interop_bridge.export.images import IMAGE_TYPES
+from interop_bridge.profile import Profile, load_profile
+
+EMBODIMENT = 'interop/embodiment'
+STATE = 'interop/state'
+COMMAND = 'interop/command'
+EPISODE = 'interop/episode'
+CAMERA_SUFFIXES = ('image_raw', 'compressed', 'image', 'image_color', 'image_rect_color')
+
+
+@dataclass
+class RobotStreams:
+    """The topics of one robot in one recording, each with its decoder."""
+
+    namespace: str
+    profile: Profile
+    profile_from: str  # 'embodiment' or 'option'
+    embodiment_sha256: str
+    decoders: dict[str, Any] = field(default_factory=dict)  # topic -> decoder
+    state_topic: str = ''
+    cameras: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> topic, type
+    episode_topic: str | None = None
+
+    @property
+    def canonical(self) -> bool:
+        """Whether the state comes from canonical messages (recorded from a bridge)."""
+        return isinstance(self.decoders.get(self.state_topic), streams.CanonicalStateDecoder)
+
+
+def _namespaces_with(topics: Mapping[str, Any], suffix: str) -> list[str]:
+    return sorted(name[:-len(suffix)].rstrip('/') for name in topics
+                  if name == f'/{suffix}' or name.endswith(f'/{suffix}'))
+
+
+def _join(namespace: str, topic: str) -> str:
+    return topic if topic.startswith('/') else f'{namespace}/{topic}'
+
+
+def choose_namespace(topics: Mapping[str, Any], wanted: str | None, profile: str | None,
+                     source: str) -> str:
+    """The robot namespace of a recording (the only one, or the one asked for)."""
+    found = _namespaces_with(topics, STATE) or _namespaces_with(topics, EMBODIMENT)
+    if wanted is not None:
+        return '/' + wanted.strip('/') if wanted.strip('/') else ''
+    if len(found) > 1:
+        raise ExportError(f'{source}: holds several robots {found}; choose one with --namespace')
+    if found:
+        return found[0]
+    if profile is None:
+        raise ExportError(f'{source}: no canonical topics (interop/state) and no --profile: give '
+                          'the robot profile to export vendor topics')
+    return ''
+
+
+def read_embodiment(recording: Any, topic: str) -> Any:
+    """The first (latched) embodiment message of the recording."""
+    for record in recording.messages([topic]):
+        return recording.deserialize(record)
+    raise ExportError(f'{topic}: recorded but holds no message')
+
+
+def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
+                   namespace: str | None, cameras: Mapping[str, str], source: str) -> RobotStreams:
+    """The robot of one recording and a decoder for every topic the dataset uses."""
+    topics = recording.topics
+    ns = choose_namespace(topics, namespace, profile, source)
+    embodiment_topic = _join(ns, EMBODIMENT)
+    sha = ''
+    if embodiment_topic in topics:
+        embodiment = read_embodiment(recording, embodiment_topic)
+        name, sha = embodiment.profile_name, embodiment.profile_sha256
+        robot = RobotStreams(ns, load_profile(profile or name), 'option' if profile else
+                             'embodiment', sha)
+    elif profile is not None:
+        robot = RobotStreams(ns, load_profile(profile), 'option', sha)
+    else:
+        raise ExportError(f'{source}: no {embodiment_topic} recorded and no --profile given')
+    fielddefs = recording.typestore.fielddefs
+    _add_state(robot, topics, fielddefs, spec, source)
+    _add_commands(robot, topics, fielddefs, spec)
+    _add_hands(robot, topics, fielddefs, spec)
+    robot.cameras = _cameras(topics, ns, cameras, source)
+    episode_topic = _join(ns, EPISODE)
+    robot.episode_topic = episode_topic if episode_topic in topics else None
+    return robot
+
+
+def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
+               spec: CanonicalSpec, source: str) -> None:
+    canonical = _join(robot.namespace, STATE)
+    profile = robot.profile
+    if canonical in topics:
+        robot.state_topic = canonical
+        robot.decoders[canonical] = streams.CanonicalStateDecoder(fielddefs, spec)
+        return
+    vendor = _join(robot.namespace, profile.topics.state)
+    if vendor not in topics:
+        raise ExportError(f'{source}: missing required topic: neither {canonical} nor the '
+                          f'vendor state {vendor} ({profile.name}) is recorded')
+    robot.state_topic = vendor
+    robot.decoders[vendor] = streams.VendorStateDecoder(profile, spec, fielddefs)
+    if profile.topics.imu and _join(robot.namespace, profile.topics.imu) in topics:
+        robot.decoders[_join(robot.namespace, profile.topics.imu)] = streams.ImuDecoder(fielddefs)
+    for sensor in profile.wrenches:
+        topic = _join(robot.namespace, sensor.topic)
+        if topic in topics:
+            robot.decoders[topic] = streams.WrenchDecoder(fielddefs, spec, sensor)
+
+
+def _add_commands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
+                  spec: CanonicalSpec) -> None:
+    canonical = _join(robot.namespace, COMMAND)
+    if canonical in topics:
+        robot.decoders[canonical] = streams.CanonicalCommandDecoder(fielddefs)
+        return
+    vendor = _join(robot.namespace, robot.profile.topics.command)
+    if vendor in topics:
+        robot.decoders[vendor] = streams.VendorCommandDecoder(robot.profile, spec, fielddefs)
+
+
+def _add_hands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
+               spec: CanonicalSpec) -> None:
+    channels = len(spec.hand_channels)
+    for side_index, side in enumerate(spec.hand_sides):
+        for kind, typename, valid_field, key in (
+                ('state', 'interop_msgs/msg/HandState', 'valid', 'hand'),
+                ('command', 'interop_msgs/msg/HandCommand', 'commanded', 'action.hand')):
+            topic = _join(robot.namespace, f'interop/hand/{side}/{kind}')
+            if topic in topics:
+                robot.decoders[topic] = streams.HandDecoder(fielddefs, typename, side_index,
+                                                            channels, valid_field, key)
+
+
+def _cameras(topics: Mapping[str, Any], namespace: str, chosen: Mapping[str, str],
+             source: str) -> dict[str, tuple[str, str]]:
+    if chosen:
+        missing = sorted(topic for topic in chosen.values() if topic not in topics)
+        if missing:
+            raise ExportError(f'{source}: camera topics not recorded: {missing}')
+        return {name: (topic, topics[topic].msgtype) for name, topic in chosen.items()}
+    found = {}
+    for topic, info in topics.items():
+        if info.msgtype in IMAGE_TYPES and (not namespace or topic.startswith(namespace + '/')):
+            found[camera_name(topic, namespace)] = (topic, info.msgtype)
+    return found
+
+
+def camera_name(topic: str, namespace: str) -> str:
+    """'/g1/head_camera/image_raw' in namespace '/g1' -> 'head_camera'."""
+    parts = [part for part in topic[len(namespace):].split('/') if part]
+    while len(parts) > 1 and parts[-1] in CAMERA_SUFFIXES:
+        parts.pop()
+    return '_'.join(parts) or 'camera'

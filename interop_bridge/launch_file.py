@@ -1,0 +1,179 @@
+"""Read ROS 2 YAML launch files (the subset this package uses) into a list of processes.
+
+The package's launch files are standard ROS 2 YAML launch files (`ros2 launch interop_bridge
+bridge.launch.yaml robot:=...` runs them wherever `launch_ros` is installed). `ros2 launch` is
+not installable from PyPI, so `interop launch` starts the same processes from the same files,
+and tests check every node, executable, parameter and remapping they name.
+
+Supported: `arg` (name, default), `let`, `node` (pkg, exec, name, namespace, param as
+name/value pairs or `from` a parameter file, remap from/to, `args`), `include` (file, arg),
+`group` with `push_ros_namespace`, and the substitutions `$(var NAME)` and
+`$(find-pkg-share PKG)`. Anything else is an error, never silently skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from interop_bridge.errors import InteropError
+
+SUBSTITUTION = re.compile(r'\$\((var|find-pkg-share) ([A-Za-z0-9_]+)\)')
+NODE_KEYS = {'pkg', 'exec', 'name', 'namespace', 'param', 'remap', 'args', 'output'}
+
+
+class LaunchError(InteropError):
+    """A launch file uses something this reader does not support, or names what is missing."""
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """One process a launch file starts."""
+
+    package: str
+    executable: str
+    name: str
+    namespace: str
+    parameters: tuple[tuple[str, str], ...]
+    parameter_files: tuple[str, ...]
+    remappings: tuple[tuple[str, str], ...]
+    arguments: tuple[str, ...]
+    source: str
+
+    def ros_arguments(self) -> list[str]:
+        """Command-line arguments as `ros2 launch` passes them."""
+        ros_args = ['--ros-args', '-r', f'__node:={self.name}']
+        if self.namespace:
+            ros_args += ['-r', f'__ns:={self.namespace}']
+        for path in self.parameter_files:
+            ros_args += ['--params-file', path]
+        for name, value in self.parameters:
+            ros_args += ['-p', f'{name}:={value}']
+        for source, target in self.remappings:
+            ros_args += ['-r', f'{source}:={target}']
+        return [*self.arguments, *ros_args]
+
+
+def package_share(package: str) -> Path:
+    """share/<package> on AMENT_PREFIX_PATH, or this repository for interop_bridge."""
+    for prefix in filter(None, os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep)):
+        candidate = Path(prefix) / 'share' / package
+        if candidate.is_dir():
+            return candidate
+    if package == 'interop_bridge':
+        return Path(__file__).resolve().parent.parent
+    raise LaunchError(f'package {package!r} not found on AMENT_PREFIX_PATH')
+
+
+def read_launch(path: str | os.PathLike[str], arguments: Mapping[str, str] | None = None,
+                namespace: str = '') -> list[NodeSpec]:
+    """The nodes a YAML launch file starts, with `arguments` given as on the command line."""
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise LaunchError(f'{path}: cannot read launch file: {err}') from err
+    if not isinstance(document, dict) or not isinstance(document.get('launch'), list):
+        raise LaunchError(f'{path}: expected a mapping with a "launch" list')
+    scope = {'args': dict(arguments or {}), 'given': set(arguments or {}), 'ns': namespace}
+    nodes: list[NodeSpec] = []
+    for entry in document['launch']:
+        nodes.extend(_entry(entry, scope, path))
+    unknown = scope['given'] - set(scope['args_declared']) if 'args_declared' in scope else set()
+    if unknown:
+        raise LaunchError(f'{path}: no argument(s) {sorted(unknown)} in this launch file')
+    return nodes
+
+
+def _entry(entry: Any, scope: dict[str, Any], path: Path) -> list[NodeSpec]:
+    if not isinstance(entry, dict) or len(entry) != 1:
+        raise LaunchError(f'{path}: each launch entry must be one mapping, got {entry!r}')
+    kind, body = next(iter(entry.items()))
+    if kind == 'arg':
+        scope.setdefault('args_declared', []).append(body['name'])
+        if body['name'] not in scope['args']:
+            if 'default' not in body:
+                raise LaunchError(f'{path}: argument {body["name"]!r} is required')
+            scope['args'][body['name']] = _substitute(str(body['default']), scope, path)
+        return []
+    if kind == 'let':
+        scope['args'][body['name']] = _substitute(str(body['value']), scope, path)
+        return []
+    if kind == 'node':
+        return [_node(body, scope, path)]
+    if kind == 'include':
+        included = Path(_substitute(body['file'], scope, path))
+        arguments = {item['name']: _substitute(str(item['value']), scope, path)
+                     for item in body.get('arg', [])}
+        return read_launch(included, arguments, scope['ns'])
+    if kind == 'group':
+        inner = {**scope, 'args': dict(scope['args'])}
+        nodes = []
+        for item in body.get('children', []):
+            if 'push_ros_namespace' in item:
+                pushed = _substitute(item['push_ros_namespace']['namespace'], inner, path)
+                inner['ns'] = _join_namespace(inner['ns'], pushed)
+                continue
+            nodes.extend(_entry(item, inner, path))
+        return nodes
+    raise LaunchError(f'{path}: unsupported launch entry {kind!r}')
+
+
+def _node(body: dict[str, Any], scope: dict[str, Any], path: Path) -> NodeSpec:
+    unknown = set(body) - NODE_KEYS
+    if unknown:
+        raise LaunchError(f'{path}: unsupported node keys {sorted(unknown)}')
+    text = lambda value: _substitute(str(value), scope, path)  # noqa: E731
+    parameters, files = [], []
+    for item in body.get('param', []):
+        if 'from' in item:
+            files.append(text(item['from']))
+        else:
+            parameters.append((item['name'], text(item['value'])))
+    return NodeSpec(
+        package=text(body['pkg']), executable=text(body['exec']),
+        name=text(body.get('name', body['exec'])),
+        namespace=_join_namespace(scope['ns'], text(body.get('namespace', ''))),
+        parameters=tuple(parameters), parameter_files=tuple(files),
+        remappings=tuple((text(item['from']), text(item['to'])) for item in body.get('remap', [])),
+        arguments=tuple(text(body.get('args', '')).split()), source=str(path))
+
+
+def _join_namespace(outer: str, inner: str) -> str:
+    if inner.startswith('/'):
+        return inner
+    parts = [part for part in (outer.strip('/'), inner.strip('/')) if part]
+    return '/' + '/'.join(parts) if parts else ''
+
+
+def _substitute(value: str, scope: dict[str, Any], path: Path) -> str:
+    def replace(match: re.Match[str]) -> str:
+        kind, name = match.groups()
+        if kind == 'var':
+            if name not in scope['args']:
+                raise LaunchError(f'{path}: $(var {name}) used before it is declared')
+            return scope['args'][name]
+        return str(package_share(name))
+    return SUBSTITUTION.sub(replace, value)
+
+
+def executable_path(node: NodeSpec) -> Path:
+    """Where `ros2 run <pkg> <exec>` finds the executable (lib/<pkg>/<exec>)."""
+    share = package_share(node.package)
+    candidate = share.parent.parent / 'lib' / node.package / node.executable
+    if not candidate.is_file():
+        raise LaunchError(f'{node.source}: executable {node.package}/{node.executable} not '
+                          f'found at {candidate}')
+    return candidate
+
+
+def command_line(node: NodeSpec) -> list[str]:
+    """argv that starts a node exactly as `ros2 run` + `ros2 launch` would."""
+    return [sys.executable, str(executable_path(node)), *node.ros_arguments()]

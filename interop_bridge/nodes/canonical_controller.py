@@ -1,0 +1,158 @@
+"""`canonical_controller`: one small controller that drives any robot through the canonical
+interface, the same code for every robot (the point of the whole suite).
+
+For each robot namespace in `robots` it reads the latched embodiment (which joints exist) and
+the canonical state, then commands a slow, gentle arm wave around the pose it found: shoulder
+pitch and elbow of both arms, `amplitude` rad at `frequency_hz`, every other joint held where it
+was. It also marks recording episodes: `episodes` episodes of `episode_s` seconds, each opened
+with an EpisodeEvent START carrying `task` and closed with SUCCESS then STOP, published on each
+robot's interop/episode topic. It exits by itself when the episodes are done (0 = run forever).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import uuid
+
+import numpy as np
+import rclpy
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+
+from interop_bridge.canonical import load_canonical
+from interop_bridge.nodes.qos import canonical_qos
+from interop_bridge.nodes.spin import make_executor
+from interop_msgs.msg import Embodiment, EpisodeEvent, WholeBodyCommand, WholeBodyState
+
+WAVE_JOINTS = ('left_shoulder_pitch', 'left_elbow', 'right_shoulder_pitch', 'right_elbow')
+SETTLE_S = 1.0  # between episodes
+
+
+class RobotLink:
+    """What the controller knows about one robot."""
+
+    def __init__(self, node: Node, namespace: str) -> None:
+        spec = node.spec
+        self.namespace = namespace.rstrip('/')
+        self.present: np.ndarray | None = None
+        self.home: np.ndarray | None = None
+        node.create_subscription(Embodiment, f'{self.namespace}/interop/embodiment',
+                                 self._on_embodiment, canonical_qos(spec.topic('interop/embodiment')))
+        node.create_subscription(WholeBodyState, f'{self.namespace}/interop/state',
+                                 self._on_state, canonical_qos(spec.topic('interop/state')))
+        self.command = node.create_publisher(WholeBodyCommand, f'{self.namespace}/interop/command',
+                                             canonical_qos(spec.topic('interop/command')))
+        self.episode = node.create_publisher(EpisodeEvent, f'{self.namespace}/interop/episode',
+                                             canonical_qos(spec.topic('interop/episode')))
+
+    def _on_embodiment(self, message: Embodiment) -> None:
+        self.present = np.asarray([joint.present for joint in message.joints], dtype=bool)
+
+    def _on_state(self, message: WholeBodyState) -> None:
+        if self.home is None:
+            self.home = np.nan_to_num(np.asarray(message.position, dtype=np.float64))
+
+    @property
+    def ready(self) -> bool:
+        """Embodiment and a first state seen."""
+        return self.present is not None and self.home is not None
+
+
+class CanonicalController(Node):
+    """Waves the arms of every robot it is given, through canonical commands only."""
+
+    def __init__(self) -> None:
+        super().__init__('canonical_controller', start_parameter_services=False)
+        params = {
+            'robots': (['/g1', '/t1'], 'robot namespaces to drive'),
+            'rate_hz': (50.0, 'command rate [Hz]'),
+            'amplitude': (0.25, 'wave amplitude [rad]'),
+            'frequency_hz': (0.5, 'wave frequency [Hz]'),
+            'episodes': (2, 'episodes to mark, then exit (0: run forever, no episodes)'),
+            'episode_s': (4.0, 'length of one episode [s]'),
+            'task': ('wave both arms', 'task text of the episodes'),
+        }
+        for name, (default, description) in params.items():
+            self.declare_parameter(name, default, ParameterDescriptor(description=description))
+        value = lambda name: self.get_parameter(name).value  # noqa: E731
+        self.spec = load_canonical()
+        self.links = [RobotLink(self, namespace) for namespace in value('robots')]
+        self.amplitude, self.frequency = value('amplitude'), value('frequency_hz')
+        self.episodes, self.episode_s, self.task = value('episodes'), value('episode_s'), value('task')
+        self.wave_index = np.asarray([self.spec.joint_index(name) for name in WAVE_JOINTS])
+        self.started: float | None = None
+        self.episode_open: str | None = None
+        self.done = False
+        self.create_timer(1.0 / value('rate_hz'), self._tick)
+        self.get_logger().info(f'canonical controller ready for {value("robots")}')
+
+    def _tick(self) -> None:
+        if not all(link.ready for link in self.links):
+            return
+        now = time.monotonic()
+        if self.started is None:
+            self.started = now
+            self.get_logger().info('all robots ready: driving them through interop/command')
+        elapsed = now - self.started
+        for link in self.links:
+            link.command.publish(self._command(link, elapsed))
+        if self.episodes:
+            self._mark_episodes(elapsed)
+
+    def _command(self, link: RobotLink, elapsed: float) -> WholeBodyCommand:
+        target = link.home.copy()
+        offset = self.amplitude * math.sin(2 * math.pi * self.frequency * elapsed)
+        target[self.wave_index] += [-offset, offset, -offset, offset]
+        message = WholeBodyCommand()
+        message.header.stamp = self.get_clock().now().to_msg()
+        message.commanded = [bool(flag) for flag in link.present]
+        message.position = [float(value) for value in target]
+        return message
+
+    def _mark_episodes(self, elapsed: float) -> None:
+        period = self.episode_s + SETTLE_S
+        index, phase = divmod(elapsed, period)
+        if index >= self.episodes:
+            if not self.done:
+                self.done = True
+                self.get_logger().info(f'{self.episodes} episodes done')
+            return
+        if self.episode_open is None and phase < self.episode_s:
+            self.episode_open = f'demo-{int(index)}-{uuid.uuid4().hex[:6]}'
+            self._publish_event(EpisodeEvent.START, self.episode_open)
+        elif self.episode_open is not None and phase >= self.episode_s:
+            self._publish_event(EpisodeEvent.SUCCESS, self.episode_open)
+            self._publish_event(EpisodeEvent.STOP, self.episode_open)
+            self.episode_open = None
+
+    def _publish_event(self, kind: int, episode_id: str) -> None:
+        event = EpisodeEvent(type=kind, episode_id=episode_id, task=self.task)
+        event.header.stamp = self.get_clock().now().to_msg()
+        for link in self.links:
+            link.episode.publish(event)
+        self.get_logger().info(f'episode {episode_id}: event {kind}')
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run until the episodes are done, or SIGINT/SIGTERM."""
+    rclpy.init(args=args)
+    node = CanonicalController()
+    executor = make_executor(node.context)
+    executor.add_node(node)
+    try:
+        while rclpy.ok() and not node.done:
+            executor.spin_once(timeout_sec=0.1)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        executor.remove_node(node)
+        node.destroy_node()
+        rclpy.utilities.try_shutdown()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

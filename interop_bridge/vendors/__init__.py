@@ -1,0 +1,1 @@
+"""Vendor-specific wire details: checksums and fixed layouts of vendor messages."""

@@ -1,0 +1,132 @@
+"""Synthetic rosbag2 recordings with known ground truth, for exporter tests.
+
+Bags are written with rosbags (sqlite3 or mcap) and carry their message definitions, like a
+`ros2 bag record` of the vendor's topics. Joint values follow `native_value(slot, t)`; state
+messages are logged on an exact 300 Hz clock so that 30 fps grid instants fall on samples and
+the exported values equal the ground truth after mapping.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import vendor_messages as vm
+from rosbags.rosbag2 import StoragePlugin, Writer
+
+from interop_bridge.profile import load_profile
+
+NS = 1_000_000_000
+START_NS = 1_700_000_000 * NS
+STATE_HZ = 300
+CAMERA_HZ = 30
+IMAGE_SIZE = (24, 32)
+
+
+def native_value(slot: int, t: float) -> float:
+    """Ground-truth native joint value of one vendor slot at time t [s]."""
+    return 0.2 * math.sin(2 * math.pi * 0.5 * t + 0.3 * slot)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """An episode to mark in the bag: [start_s, end_s) with its outcome."""
+
+    start_s: float
+    end_s: float
+    task: str
+    outcome: int = 2  # EpisodeEvent.SUCCESS
+
+
+def _storage(storage: str) -> StoragePlugin:
+    return StoragePlugin.MCAP if storage == 'mcap' else StoragePlugin.SQLITE3
+
+
+def _image(index: int) -> bytes:
+    """An rgb8 sensor_msgs/Image whose first pixel row encodes `index`."""
+    store = vm.typestore()
+    types = store.types
+    height, width = IMAGE_SIZE
+    pixels = np.zeros((height, width, 3), dtype=np.uint8)
+    pixels[:, :, 0] = (index * 8) % 256
+    pixels[:, : index % width, 1] = 255
+    stamp_ns = START_NS + index * NS // CAMERA_HZ
+    header = types['std_msgs/msg/Header'](
+        stamp=types['builtin_interfaces/msg/Time'](sec=stamp_ns // NS, nanosec=stamp_ns % NS),
+        frame_id='camera')
+    message = types['sensor_msgs/msg/Image'](header=header, height=height, width=width,
+                                             encoding='rgb8', is_bigendian=0, step=width * 3,
+                                             data=pixels.reshape(-1))
+    return bytes(store.serialize_cdr(message, 'sensor_msgs/msg/Image'))
+
+
+def _event(kind: int, episode_id: str, task: str, stamp_ns: int) -> bytes:
+    store = vm.typestore()
+    types = store.types
+    header = types['std_msgs/msg/Header'](
+        stamp=types['builtin_interfaces/msg/Time'](sec=stamp_ns // NS, nanosec=stamp_ns % NS),
+        frame_id='')
+    message = types['interop_msgs/msg/EpisodeEvent'](header=header, type=kind,
+                                                     episode_id=episode_id, task=task, text='')
+    return bytes(store.serialize_cdr(message, 'interop_msgs/msg/EpisodeEvent'))
+
+
+def vendor_state_at(profile_name: str, t: float, names: list[str] | None) -> bytes:
+    """The serialized vendor state of a profile's robot at time t."""
+    profile = load_profile(profile_name)
+    if profile.adapter.startswith('unitree_'):
+        slots = profile.options['motor_slots']
+        q = np.asarray([native_value(slot, t) for slot in range(slots)], dtype=np.float32)
+        return vm.unitree_lowstate(profile.adapter[-2:], q, tick=int(t * 1000))
+    if profile.adapter == 'booster':
+        q = np.asarray([native_value(slot, t) for slot in range(23)], dtype=np.float32)
+        return vm.booster_lowstate(q)
+    q = np.asarray([native_value(slot, t) for slot in range(len(names))])
+    return vm.joint_state(names, q, START_NS + int(round(t * NS)))
+
+
+def name_order(profile_name: str) -> list[str] | None:
+    """The JointState name order of name-addressed robots (None for slot-addressed ones)."""
+    profile = load_profile(profile_name)
+    if profile.adapter != 'ros2_control':
+        return None
+    return [str(entry.source) for entry in (*profile.joints, *profile.extra, *profile.grippers)]
+
+
+def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
+                     duration_s: float = 2.0, events: tuple[EventSpec, ...] = (),
+                     camera: bool = True, namespace: str = '', version: int = 9) -> Path:
+    """A bag of a robot's vendor topics (what `ros2 bag record` of the vendor gives)."""
+    profile = load_profile(profile_name)
+    names = name_order(profile_name)
+    store = vm.typestore()
+    state_type = {'unitree_hg': 'unitree_hg/msg/LowState', 'unitree_go': 'unitree_go/msg/LowState',
+                  'booster': 'booster_interface/msg/LowState',
+                  'ros2_control': 'sensor_msgs/msg/JointState'}[profile.adapter]
+    state_topic = profile.topics.state if profile.topics.state.startswith('/') else \
+        f'{namespace}/{profile.topics.state}'
+    with Writer(path, version=version, storage_plugin=_storage(storage)) as writer:
+        state = writer.add_connection(state_topic, state_type, typestore=store)
+        image = writer.add_connection(f'{namespace}/camera/image_raw', 'sensor_msgs/msg/Image',
+                                      typestore=store) if camera else None
+        episode = writer.add_connection(f'{namespace}/interop/episode',
+                                        'interop_msgs/msg/EpisodeEvent',
+                                        typestore=store) if events else None
+        messages = []
+        for tick in range(int(duration_s * STATE_HZ) + 1):
+            t = tick / STATE_HZ
+            messages.append((START_NS + tick * NS // STATE_HZ, state,
+                             vendor_state_at(profile_name, t, names)))
+        if image is not None:
+            for index in range(int(duration_s * CAMERA_HZ) + 1):
+                messages.append((START_NS + index * NS // CAMERA_HZ, image, _image(index)))
+        for number, spec in enumerate(events):
+            episode_id = f'episode-{number}'
+            for kind, at in ((0, spec.start_s), (spec.outcome, spec.end_s), (1, spec.end_s)):
+                stamp = START_NS + int(round(at * NS))
+                messages.append((stamp, episode, _event(kind, episode_id, spec.task, stamp)))
+        for stamp, connection, data in sorted(messages, key=lambda item: item[0]):
+            writer.write(connection, stamp, data)
+    return path
