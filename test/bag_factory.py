@@ -8,6 +8,7 @@ the exported values equal the ground truth after mapping.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +17,22 @@ import numpy as np
 import vendor_messages as vm
 from rosbags.rosbag2 import StoragePlugin, Writer
 
-from interop_bridge.profile import load_profile
+from interop_bridge.profile import load_profile as _load_profile
 
 NS = 1_000_000_000
 START_NS = 1_700_000_000 * NS
 STATE_HZ = 300
 CAMERA_HZ = 30
-IMAGE_SIZE = (24, 32)
+IMAGE_SIZE = (32, 64)
+BITS = 8
+COMMAND_HZ = 50
+COMMAND_OFFSET = 0.05  # commanded native value = current native value + this
+
+
+@functools.lru_cache(maxsize=None)
+def load_profile(name: str):
+    """Profiles are read once per test session (the factory asks for them per message)."""
+    return _load_profile(name)
 
 
 def native_value(slot: int, t: float) -> float:
@@ -44,14 +54,23 @@ def _storage(storage: str) -> StoragePlugin:
     return StoragePlugin.MCAP if storage == 'mcap' else StoragePlugin.SQLITE3
 
 
+def spelling_pixels(code: int) -> np.ndarray:
+    """An image that spells `code` in 8 vertical black/white bars (bit 0 leftmost)."""
+    height, width = IMAGE_SIZE
+    pixels = np.zeros((height, width, 3), dtype=np.uint8)
+    bar = width // BITS
+    for bit in range(BITS):
+        if code >> bit & 1:
+            pixels[:, bit * bar:(bit + 1) * bar] = 255
+    return pixels
+
+
 def _image(index: int) -> bytes:
-    """An rgb8 sensor_msgs/Image whose first pixel row encodes `index`."""
+    """An rgb8 sensor_msgs/Image that spells its own index."""
     store = vm.typestore()
     types = store.types
     height, width = IMAGE_SIZE
-    pixels = np.zeros((height, width, 3), dtype=np.uint8)
-    pixels[:, :, 0] = (index * 8) % 256
-    pixels[:, : index % width, 1] = 255
+    pixels = spelling_pixels(index)
     stamp_ns = START_NS + index * NS // CAMERA_HZ
     header = types['std_msgs/msg/Header'](
         stamp=types['builtin_interfaces/msg/Time'](sec=stamp_ns // NS, nanosec=stamp_ns % NS),
@@ -95,9 +114,29 @@ def name_order(profile_name: str) -> list[str] | None:
     return [str(entry.source) for entry in (*profile.joints, *profile.extra, *profile.grippers)]
 
 
+def unitree_lowcmd(family: str, slots: int, enabled: int, t: float) -> bytes:
+    """A serialized Unitree LowCmd commanding native_value + COMMAND_OFFSET on enabled slots."""
+    store = vm.typestore()
+    package = f'unitree_{family}'
+    motor = store.types[f'{package}/msg/MotorCmd']
+    motors = []
+    for slot in range(slots):
+        on = slot < enabled
+        fields = {name: (0 if name in ('mode', 'reserve') else np.float32(0.0))
+                  for name, _ in store.fielddefs[f'{package}/msg/MotorCmd'][1]}
+        fields.update(mode=1 if on else 0,
+                      q=np.float32(native_value(slot, t) + COMMAND_OFFSET if on else 0.0))
+        if family == 'go':
+            fields['reserve'] = np.zeros(3, dtype=np.uint32)
+        motors.append(motor(**fields))
+    message = vm._message(f'{package}/msg/LowCmd', motor_cmd=motors)
+    return bytes(store.serialize_cdr(message, f'{package}/msg/LowCmd'))
+
+
 def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
                      duration_s: float = 2.0, events: tuple[EventSpec, ...] = (),
-                     camera: bool = True, namespace: str = '', version: int = 9) -> Path:
+                     camera: bool = True, namespace: str = '', version: int = 9,
+                     commands: bool = False) -> Path:
     """A bag of a robot's vendor topics (what `ros2 bag record` of the vendor gives)."""
     profile = load_profile(profile_name)
     names = name_order(profile_name)
@@ -127,6 +166,14 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
             for kind, at in ((0, spec.start_s), (spec.outcome, spec.end_s), (1, spec.end_s)):
                 stamp = START_NS + int(round(at * NS))
                 messages.append((stamp, episode, _event(kind, episode_id, spec.task, stamp)))
+        if commands:
+            family = profile.adapter[-2:]
+            command = writer.add_connection(f'{namespace}/{profile.topics.command}',
+                                            f'{profile.adapter}/msg/LowCmd', typestore=store)
+            enabled = len(profile.joints)
+            for tick in range(int(duration_s * COMMAND_HZ) + 1):
+                messages.append((START_NS + tick * NS // COMMAND_HZ, command, unitree_lowcmd(
+                    family, profile.options['motor_slots'], enabled, tick / COMMAND_HZ)))
         for stamp, connection, data in sorted(messages, key=lambda item: item[0]):
             writer.write(connection, stamp, data)
     return path

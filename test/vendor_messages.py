@@ -36,14 +36,15 @@ def slot_values(count: int, seed: float = 0.0) -> np.ndarray:
     return np.round(0.01 * np.arange(count) - 0.1 + seed, 6).astype(np.float32)
 
 
-def _message(typename: str, **fields):
+@functools.lru_cache(maxsize=None)
+def _defaults(typename: str) -> dict:
+    # Default field values, built once per type; never mutated, so they can be shared.
     store = typestore()
-    cls = store.types[typename]
-    defaults = {}
-    for name, desc in store.fielddefs[typename][1]:
-        defaults[name] = _default(store, desc)
-    defaults.update(fields)
-    return cls(**defaults)
+    return {name: _default(store, desc) for name, desc in store.fielddefs[typename][1]}
+
+
+def _message(typename: str, **fields):
+    return typestore().types[typename](**{**_defaults(typename), **fields})
 
 
 def _default(store, desc):

@@ -115,7 +115,11 @@ def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
         raise ExportError(f'{source}: missing required topic: neither {canonical} nor the '
                           f'vendor state {vendor} ({profile.name}) is recorded')
     robot.state_topic = vendor
-    robot.decoders[vendor] = streams.VendorStateDecoder(profile, spec, fielddefs)
+    decoder = streams.VendorStateDecoder(profile, spec, fielddefs)
+    if topics[vendor].msgtype != decoder.typename:
+        raise ExportError(f'{source}: {vendor} holds {topics[vendor].msgtype}, but profile '
+                          f'{profile.name} reads {decoder.typename}: wrong --profile?')
+    robot.decoders[vendor] = decoder
     if profile.topics.imu and _join(robot.namespace, profile.topics.imu) in topics:
         robot.decoders[_join(robot.namespace, profile.topics.imu)] = streams.ImuDecoder(fielddefs)
     for sensor in profile.wrenches:
