@@ -24,7 +24,7 @@ from rclpy.node import Node
 
 from interop_bridge.canonical import load_canonical
 from interop_bridge.nodes.qos import canonical_qos
-from interop_bridge.nodes.spin import make_executor
+from interop_bridge.nodes.spin import spin_until_shutdown
 from interop_msgs.msg import Embodiment, EpisodeEvent, WholeBodyCommand, WholeBodyState
 
 WAVE_JOINTS = ('left_shoulder_pitch', 'left_elbow', 'right_shoulder_pitch', 'right_elbow')
@@ -140,15 +140,11 @@ def main(args: list[str] | None = None) -> int:
     """Run until the episodes are done, or SIGINT/SIGTERM."""
     rclpy.init(args=args)
     node = CanonicalController()
-    executor = make_executor(node.context)
-    executor.add_node(node)
     try:
-        while rclpy.ok() and not node.done:
-            executor.spin_once(timeout_sec=0.1)
+        spin_until_shutdown(node, done=lambda: node.done)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        executor.remove_node(node)
         node.destroy_node()
         rclpy.utilities.try_shutdown()
     return 0
