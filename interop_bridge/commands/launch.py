@@ -3,6 +3,7 @@
 Examples:
   interop launch launch/bridge.launch.yaml robot:=unitree_g1_29dof
   interop launch launch/two_robot_demo.launch.yaml --duration 30
+  interop launch launch/two_robot_demo.launch.yaml --until canonical_controller
   interop launch launch/two_robot_demo.launch.yaml --print
 """
 
@@ -71,6 +72,9 @@ def stop_nodes(started: list[tuple[NodeSpec, subprocess.Popen]]) -> int:
 def run(args: argparse.Namespace) -> int:
     """Start the launch file's processes; stop them on Ctrl-C, SIGTERM or after --duration."""
     nodes = read_launch(Path(args.file), _parse_arguments(args.arguments))
+    if args.until and args.until not in {node.name for node in nodes}:
+        print(f'launch: no node named {args.until!r} in {args.file}', file=sys.stderr)
+        return 1
     if args.print:
         for node in nodes:
             print(' '.join(command_line(node)))
@@ -84,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
             if any(process.poll() not in (None, 0) for _, process in started):
                 break
             if all(process.poll() is not None for _, process in started):
+                break
+            if args.until and any(node.name == args.until and process.poll() == 0
+                                  for node, process in started):
                 break
             stop.wait(0.2)
     except KeyboardInterrupt:
@@ -106,6 +113,8 @@ def register(commands: Any) -> None:
     parser.add_argument('--duration', type=float, default=0.0,
                         help='stop everything after this many seconds (default: run until '
                         'Ctrl-C)')
+    parser.add_argument('--until', metavar='NODE',
+                        help='stop everything once this node has exited successfully')
     parser.add_argument('--print', action='store_true',
                         help='print the command lines instead of starting them')
     parser.set_defaults(run=run)

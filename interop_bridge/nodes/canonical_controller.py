@@ -29,6 +29,7 @@ from interop_msgs.msg import Embodiment, EpisodeEvent, WholeBodyCommand, WholeBo
 
 WAVE_JOINTS = ('left_shoulder_pitch', 'left_elbow', 'right_shoulder_pitch', 'right_elbow')
 SETTLE_S = 1.0  # between episodes
+RECORDER_WAIT_S = 5.0  # how long to wait for someone to listen to the episode events
 
 
 class RobotLink:
@@ -84,13 +85,14 @@ class CanonicalController(Node):
         self.episodes, self.episode_s, self.task = value('episodes'), value('episode_s'), value('task')
         self.wave_index = np.asarray([self.spec.joint_index(name) for name in WAVE_JOINTS])
         self.started: float | None = None
+        self.created = time.monotonic()
         self.episode_open: str | None = None
         self.done = False
         self.create_timer(1.0 / value('rate_hz'), self._tick)
         self.get_logger().info(f'canonical controller ready for {value("robots")}')
 
     def _tick(self) -> None:
-        if not all(link.ready for link in self.links):
+        if not all(link.ready for link in self.links) or not self._recorders_listening():
             return
         now = time.monotonic()
         if self.started is None:
@@ -101,6 +103,13 @@ class CanonicalController(Node):
             link.command.publish(self._command(link, elapsed))
         if self.episodes:
             self._mark_episodes(elapsed)
+
+    def _recorders_listening(self) -> bool:
+        """Episode events only matter if recorded: wait (a little) for their subscribers."""
+        if not self.episodes or self.started is not None:
+            return True
+        listening = all(link.episode.get_subscription_count() > 0 for link in self.links)
+        return listening or time.monotonic() - self.created > RECORDER_WAIT_S
 
     def _command(self, link: RobotLink, elapsed: float) -> WholeBodyCommand:
         target = link.home.copy()

@@ -42,7 +42,7 @@ def declared_parameters(executable: str) -> set[str]:
     if executable == 'fake_robot':
         return {key.name for key in FAKE_ROBOT_KEYS}
     source = (REPO / 'interop_bridge' / 'nodes' / f'{NODE_MODULES[executable]}.py').read_text()
-    names = set(re.findall(r"declare_parameter\(\s*'(\w+)'", source))
+    names = set(re.findall(r"(?:declare_parameter|_parameter)\(\s*'(\w+)'", source))
     names |= set(re.findall(r"^\s+'(\w+)': \(", source, re.MULTILINE))  # declared in a loop
     return names
 
