@@ -31,7 +31,8 @@ class Process:
 
     def output(self) -> str:
         """Everything the process printed so far."""
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text()
 
     def wait_for_output(self, text: str, timeout: float = 20.0) -> None:

@@ -1,0 +1,216 @@
+"""Find rosbag2 recordings under the paths a user gives, and open each one's storage files."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+from rosbags.interfaces import Connection
+from rosbags.rosbag2 import Reader, ReaderError
+
+from interop_bridge.errors import ExportError
+from interop_bridge.export.mcap_salvage import MAGIC, SalvagedMcap
+
+METADATA_FILE = 'metadata.yaml'
+STORAGE_SUFFIXES = {'.mcap': 'mcap', '.db3': 'sqlite3'}
+NOT_A_BAG = ('expected a rosbag2 directory (with metadata.yaml), a .mcap or .db3 file, or a '
+             'directory that contains bags')
+
+
+class BagError(ExportError):
+    """A path is not a readable rosbag2 recording."""
+
+
+class StorageReader(Protocol):
+    """What rosbags' Reader and SalvagedMcap have in common."""
+
+    connections: Any
+
+    def messages(self, connections: Sequence[Connection], start: int | None = None,
+                 stop: int | None = None) -> Iterator[tuple[Connection, int, bytes]]:
+        """Messages of `connections` in log-time order."""
+
+    def time_range(self) -> tuple[int, int]:
+        """Log times of the first and the last message (inclusive)."""
+
+    def close(self) -> None:
+        """Close the storage."""
+
+
+@dataclass(frozen=True)
+class BagFile:
+    """One storage file of a bag, with its size and SHA-256 (hex)."""
+
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass
+class OpenBag:
+    """One bag (directory or bare file) with its open storage readers."""
+
+    path: Path
+    storage: str
+    metadata_version: int | None
+    files: tuple[Path, ...]
+    readers: list[StorageReader]
+    complete: bool = True
+    warnings: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close every storage reader."""
+        for reader in self.readers:
+            reader.close()
+        self.readers.clear()
+
+
+def discover_bags(paths: Iterable[Path | str]) -> list[Path]:
+    """Every bag under `paths`: bag directories (metadata.yaml) and bare .mcap/.db3 files.
+
+    A directory with metadata.yaml is one bag. Any other directory is searched recursively:
+    bag directories inside it, and storage files not inside a bag directory, are bags.
+
+    Raises:
+        BagError: A path does not exist, or holds no bag.
+    """
+    found: list[Path] = []
+    for raw_path in paths:
+        path = Path(raw_path)
+        if not path.exists():
+            raise BagError(f'{path}: no such file or directory; {NOT_A_BAG}')
+        bags = list(_bags_under(path))
+        if not bags:
+            raise BagError(f'{path}: not a bag: {NOT_A_BAG}')
+        found.extend(bag for bag in bags if bag not in found)
+    return found
+
+
+def _bags_under(path: Path) -> Iterator[Path]:
+    if path.is_file():
+        if path.suffix in STORAGE_SUFFIXES:
+            yield path
+        return
+    if (path / METADATA_FILE).is_file():
+        yield path
+        return
+    for child in sorted(path.iterdir()):
+        if child.is_dir() or child.suffix in STORAGE_SUFFIXES:
+            yield from _bags_under(child)
+
+
+def open_bag(path: Path) -> OpenBag:
+    """Open one bag found by `discover_bags`; salvage MCAP files that were cut short.
+
+    Raises:
+        BagError: The bag cannot be read at all.
+    """
+    if path.is_dir():
+        return _open_directory(path)
+    storage = STORAGE_SUFFIXES[path.suffix]
+    bag = OpenBag(path, storage, None, (path,), [])
+    bag.readers.append(_open_file(path, bag))
+    return bag
+
+
+def _open_directory(path: Path) -> OpenBag:
+    metadata = _read_metadata(path)
+    storage = str(metadata.get('storage_identifier', ''))
+    files = tuple(path / Path(name).name for name in metadata.get('relative_file_paths', []))
+    bag = OpenBag(path, storage, metadata.get('version'), files, [])
+    reader = Reader(path)
+    try:
+        reader.open()
+    except (ReaderError, OSError) as error:
+        if storage != 'mcap' or not files or not all(_starts_as_mcap(file) for file in files):
+            raise BagError(f'{path}: cannot be read as a rosbag2 bag: {error}') from error
+        bag.readers.extend(_open_file(file, bag) for file in files)
+        listed = metadata.get('message_count')
+        bag.warnings.append(f'{path}: metadata.yaml lists {listed} messages; '
+                            f'{_count(bag)} were readable')
+        return bag
+    bag.readers.append(_ClosingReader(reader))
+    return bag
+
+
+def _count(bag: OpenBag) -> int:
+    return sum(c.msgcount for reader in bag.readers for c in reader.connections)
+
+
+def _read_metadata(path: Path) -> dict[str, Any]:
+    metadata_path = path / METADATA_FILE
+    try:
+        content = yaml.safe_load(metadata_path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise BagError(f'{metadata_path}: cannot be read as YAML: {error}') from error
+    information = (content or {}).get('rosbag2_bagfile_information') if isinstance(
+        content, dict) else None
+    if not isinstance(information, dict):
+        raise BagError(f'{metadata_path}: no rosbag2_bagfile_information mapping; {NOT_A_BAG}')
+    return information
+
+
+def _open_file(path: Path, bag: OpenBag) -> StorageReader:
+    reader = Reader(path)
+    try:
+        reader.open()
+    except (ReaderError, OSError) as error:
+        if path.suffix != '.mcap' or not _starts_as_mcap(path):
+            raise BagError(f'{path}: cannot be read as a rosbag2 storage file: {error}') from error
+        return _salvage(path, bag)
+    return _ClosingReader(reader)
+
+
+def _salvage(path: Path, bag: OpenBag) -> SalvagedMcap:
+    try:
+        salvaged = SalvagedMcap(path)
+    except (ReaderError, struct.error, ValueError, UnicodeDecodeError) as error:
+        raise BagError(f'{path}: truncated MCAP that cannot be salvaged: {error}') from error
+    share = salvaged.readable_bytes / salvaged.file_bytes if salvaged.file_bytes else 0.0
+    bag.complete = False
+    bag.warnings.append(
+        f'{path}: truncated MCAP (no summary or footer: the recorder was probably killed '
+        f'mid-write); read {salvaged.message_count} messages from the first '
+        f'{salvaged.readable_bytes} of {salvaged.file_bytes} bytes ({share:.1%}); the last '
+        f'{salvaged.file_bytes - salvaged.readable_bytes} bytes are an incomplete record')
+    return salvaged
+
+
+def _starts_as_mcap(path: Path) -> bool:
+    try:
+        with path.open('rb') as stream:
+            return stream.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+class _ClosingReader:
+    """rosbags' Reader with the storage-reader interface (connections, messages, close)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self.connections = list(reader.connections)
+
+    def messages(self, connections: Sequence[Connection], start: int | None = None,
+                 stop: int | None = None) -> Iterator[tuple[Connection, int, bytes]]:
+        return self._reader.messages(connections, start, stop)
+
+    def time_range(self) -> tuple[int, int]:
+        return self._reader.start_time, self._reader.end_time - 1
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def file_digest(path: Path) -> BagFile:
+    """Size and SHA-256 of one file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open('rb') as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return BagFile(path, path.stat().st_size, digest.hexdigest())

@@ -1,0 +1,243 @@
+"""Read the complete records of an MCAP file cut short (no summary, no footer).
+
+A recorder killed mid-write (SIGKILL, power loss) leaves an MCAP file that ends inside a
+record: rosbags' reader refuses it because the footer is missing. This reader walks the data
+section from the start, keeps every complete schema, channel, message and chunk record, and
+stops at the first record that runs past the end of the file (or at DataEnd). It keeps only
+offsets and counts in memory; chunks are decompressed again, one at a time, while reading.
+"""
+
+from __future__ import annotations
+
+import heapq
+import operator
+import struct
+from collections import defaultdict
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+from rosbags.interfaces import Connection, ConnectionExtRosbag2
+from rosbags.rosbag2.errors import ReaderError
+from rosbags.rosbag2.storage_mcap import Schema, decompress, get_msgdef, get_qos
+
+MAGIC = b'\x89MCAP0\r\n'
+OP_HEADER, OP_FOOTER, OP_SCHEMA, OP_CHANNEL, OP_MESSAGE, OP_CHUNK = 1, 2, 3, 4, 5, 6
+OP_DATA_END = 0x0F
+_RECORD_HEAD = struct.Struct('<BQ')
+_MESSAGE_HEAD = struct.Struct('<HIQQ')
+_CHUNK_HEAD = struct.Struct('<QQQI')
+_U16 = struct.Struct('<H')
+_U32 = struct.Struct('<I')
+_U64 = struct.Struct('<Q')
+MAX_TIME = 2**63 - 1
+
+Message = tuple[int, Connection, bytes]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A chunk record, or a run of messages outside chunks, at a file offset."""
+
+    offset: int
+    end: int
+    start_ns: int
+    chunked: bool
+
+
+@dataclass
+class ScanState:
+    """What the first pass found."""
+
+    schemas: dict[int, Schema] = field(default_factory=dict)
+    channels: dict[int, Connection] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    segments: list[Segment] = field(default_factory=list)
+    start_ns: int = MAX_TIME
+    end_ns: int = 0
+    readable_bytes: int = 0
+
+
+class SalvagedMcap:
+    """The readable part of a truncated MCAP file, with rosbags' storage reader interface."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file_bytes = path.stat().st_size
+        self._file: BinaryIO = path.open('rb')
+        try:
+            self._state = self._scan()
+        except BaseException:
+            self._file.close()
+            raise
+        counts = self._state.counts
+        self.connections = [connection._replace(msgcount=counts.get(connection.id, 0))
+                            for connection in self._state.channels.values()]
+
+    @property
+    def readable_bytes(self) -> int:
+        """Bytes from the start of the file up to the end of the last complete record."""
+        return self._state.readable_bytes
+
+    @property
+    def message_count(self) -> int:
+        """Messages in the complete records."""
+        return sum(self._state.counts.values())
+
+    def time_range(self) -> tuple[int, int]:
+        """Log times (ns) of the first and the last readable message (inclusive)."""
+        return self._state.start_ns, self._state.end_ns
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+    def _scan(self) -> ScanState:
+        data = self._file.read(len(MAGIC))
+        if data != MAGIC:
+            raise ReaderError(f'{self.path}: not an MCAP file (bad magic {data[:8]!r})')
+        state = ScanState(readable_bytes=len(MAGIC))
+        run: list[int] = []  # [offset, end, start_ns] of the current run of loose messages
+        for offset, op, body in _records(self._file, len(MAGIC), self.file_bytes):
+            end = offset + _RECORD_HEAD.size + len(body)
+            if op in (OP_DATA_END, OP_FOOTER):
+                break
+            if op == OP_CHUNK:
+                _close_run(state, run)
+                self._scan_chunk(state, offset, end, body)
+            elif op == OP_MESSAGE:
+                log_ns = self._note_message(state, body)
+                run[:] = [run[0], end, min(run[2], log_ns)] if run else [offset, end, log_ns]
+            else:
+                _note_definition(state, op, body, self)
+            state.readable_bytes = end
+        _close_run(state, run)
+        return state
+
+    def _scan_chunk(self, state: ScanState, offset: int, end: int, body: bytes) -> None:
+        start_ns, _, _ = _chunk_times(body)
+        for op, record in _inner_records(_chunk_records(body)):
+            if op == OP_MESSAGE:
+                self._note_message(state, record)
+            else:
+                _note_definition(state, op, record, self)
+        state.segments.append(Segment(offset, end, start_ns, chunked=True))
+
+    @staticmethod
+    def _note_message(state: ScanState, body: bytes) -> int:
+        channel_id, _, log_ns, _ = _MESSAGE_HEAD.unpack_from(body)
+        state.counts[channel_id] += 1
+        state.start_ns = min(state.start_ns, log_ns)
+        state.end_ns = max(state.end_ns, log_ns)
+        return log_ns
+
+    def messages(self, connections: Collection[Connection], start: int | None = None,
+                 stop: int | None = None) -> Iterator[tuple[Connection, int, bytes]]:
+        """Messages of `connections` with start <= log time < stop, in log-time order."""
+        wanted = {connection.id: connection for connection in connections}
+        low, high = (0 if start is None else start), (MAX_TIME if stop is None else stop)
+        sources = [self._segment_messages(segment, wanted, low, high)
+                   for segment in self._state.segments]
+        for log_ns, connection, data in heapq.merge(*sources, key=operator.itemgetter(0)):
+            if connection is not None:
+                yield connection, log_ns, data
+
+    def _segment_messages(self, segment: Segment, wanted: dict[int, Connection], low: int,
+                          high: int) -> Iterator[tuple[int, Connection | None, bytes]]:
+        yield segment.start_ns, None, b''  # lets heapq.merge open the segment only when due
+        self._file.seek(segment.offset)
+        raw = self._file.read(segment.end - segment.offset)
+        if segment.chunked:
+            _, body = _single_record(raw)
+            records = _inner_records(_chunk_records(body))
+        else:
+            records = ((op, body) for _, op, body in _records(BytesIO(raw), 0, len(raw)))
+        found = [message for op, body in records if op == OP_MESSAGE
+                 if (message := _message(body, wanted, low, high)) is not None]
+        if segment.chunked:
+            found.sort(key=operator.itemgetter(0))
+        yield from found
+
+
+def _records(stream: BinaryIO, offset: int, size: int) -> Iterator[tuple[int, int, bytes]]:
+    """(offset, opcode, body) of each complete record from `offset`; stops at a cut record."""
+    stream.seek(offset)
+    while offset + _RECORD_HEAD.size <= size:
+        op, length = _RECORD_HEAD.unpack(stream.read(_RECORD_HEAD.size))
+        if offset + _RECORD_HEAD.size + length > size:
+            return
+        body = stream.read(length)
+        if len(body) != length:
+            return
+        yield offset, op, body
+        offset += _RECORD_HEAD.size + length
+
+
+def _single_record(raw: bytes) -> tuple[int, bytes]:
+    op, length = _RECORD_HEAD.unpack_from(raw)
+    return op, raw[_RECORD_HEAD.size:_RECORD_HEAD.size + length]
+
+
+def _inner_records(data: bytes) -> Iterator[tuple[int, bytes]]:
+    for _, op, body in _records(BytesIO(data), 0, len(data)):
+        yield op, body
+
+
+def _chunk_times(body: bytes) -> tuple[int, int, int]:
+    start_ns, end_ns, uncompressed_size, _ = _CHUNK_HEAD.unpack_from(body)
+    return start_ns, end_ns, uncompressed_size
+
+
+def _chunk_records(body: bytes) -> bytes:
+    _, _, uncompressed_size, crc = _CHUNK_HEAD.unpack_from(body)
+    position = _CHUNK_HEAD.size
+    (name_length,) = _U32.unpack_from(body, position)
+    compression = body[position + 4:position + 4 + name_length].decode()
+    position += 4 + name_length
+    (compressed_size,) = _U64.unpack_from(body, position)
+    position += 8
+    compressed = body[position:position + compressed_size]
+    return decompress(compressed, compression, uncompressed_size, crc)
+
+
+def _message(body: bytes, wanted: dict[int, Connection], low: int,
+             high: int) -> tuple[int, Connection, bytes] | None:
+    channel_id, _, log_ns, _ = _MESSAGE_HEAD.unpack_from(body)
+    connection = wanted.get(channel_id)
+    if connection is None or not low <= log_ns < high:
+        return None
+    return log_ns, connection, body[_MESSAGE_HEAD.size:]
+
+
+def _close_run(state: ScanState, run: list[int]) -> None:
+    if run:
+        state.segments.append(Segment(run[0], run[1], run[2], chunked=False))
+        run.clear()
+
+
+def _note_definition(state: ScanState, op: int, body: bytes, owner: SalvagedMcap) -> None:
+    stream = BytesIO(body)
+    if op == OP_SCHEMA:
+        (schema_id,) = _U16.unpack(stream.read(2))
+        name, encoding = _string(stream), _string(stream)
+        state.schemas[schema_id] = Schema(schema_id, name, encoding, _string(stream))
+    elif op == OP_CHANNEL:
+        channel_id, schema_id = struct.unpack('<HH', stream.read(4))
+        topic, encoding = _string(stream), _string(stream)
+        metadata = _sized_bytes(stream)
+        schema = state.schemas.get(schema_id)
+        msgtype = schema.name if schema else '__schemaless__'
+        state.channels.setdefault(channel_id, Connection(
+            channel_id, topic, msgtype, get_msgdef(schema), '', 0,
+            ConnectionExtRosbag2(encoding, get_qos(metadata)), owner))
+
+
+def _string(stream: BytesIO) -> str:
+    return _sized_bytes(stream).decode()
+
+
+def _sized_bytes(stream: BytesIO) -> bytes:
+    (length,) = _U32.unpack(stream.read(4))
+    return stream.read(length)
