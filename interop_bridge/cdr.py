@@ -69,17 +69,22 @@ class Layout:
                    for offset, expected in self.guards)
 
     def offsets(self, pattern: str) -> tuple[np.ndarray, np.dtype]:
-        """Payload byte offsets of every value a path pattern selects, and their dtype."""
-        regex = re.compile('^' + re.escape(pattern).replace(r'\*', r'(\d+)') + '$')
+        """Payload byte offsets of every value a path pattern selects, and their dtype.
+
+        `*` stands for one path component: an element index (`motor_state.*.q`, in index
+        order) or a field name (`imu.orientation.*`, in definition order).
+        """
+        regex = re.compile('^' + re.escape(pattern).replace(r'\*', r'([^.]+)') + '$')
         matched = []
-        for path, leaf in self.leaves.items():
+        for path, leaf in self.leaves.items():  # definition order
             found = regex.match(path)
             if found:
-                matched.append((tuple(int(index) for index in found.groups()), leaf))
+                matched.append((found.groups(), leaf))
         if not matched:
             msg = f'{self.typename} has no field {pattern!r}'
             raise MappingError(msg)
-        matched.sort(key=lambda item: item[0])
+        if all(group.isdigit() for groups, _ in matched for group in groups):
+            matched.sort(key=lambda item: tuple(int(group) for group in item[0]))
         dtypes = {leaf.dtype for _, leaf in matched}
         if len(dtypes) != 1 or matched[0][1].dtype.kind == 'S':
             msg = f'{self.typename}: {pattern!r} does not select numeric values of one type'

@@ -163,7 +163,7 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
                 messages.append((START_NS + index * NS // CAMERA_HZ, image, _image(index)))
         for number, spec in enumerate(events):
             episode_id = f'episode-{number}'
-            for kind, at in ((0, spec.start_s), (spec.outcome, spec.end_s), (1, spec.end_s)):
+            for kind, at in ((0, spec.start_s), (1, spec.end_s), (spec.outcome, spec.end_s)):
                 stamp = START_NS + int(round(at * NS))
                 messages.append((stamp, episode, _event(kind, episode_id, spec.task, stamp)))
         if commands:

@@ -125,7 +125,7 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
     total = sum(len(plan.spans) for plan in plans)
     started = time.monotonic()
     with staged_dataset(request.out) as staging:
-        written, summary = 0, None
+        written, summary, new_frames, encoded, encode_s = 0, None, 0, 0, 0.0
         for plan in plans:
             if not plan.spans:
                 continue
@@ -134,14 +134,16 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
                 written = _write_bag(writer, plan, features, request, progress, written, total)
                 summary = writer.finalize(_dataset_meta(request, spec, [plan]),
                                           _modality(request, spec, features))
+                new_frames += summary.new_frames
+                encoded += summary.encoded_frames
+                encode_s += summary.encode_seconds
             except BaseException:
                 writer.abort()
                 raise
     progress(f'exported {written} episode(s) in {time.monotonic() - started:.1f} s '
              f'to {request.out}')
     return WriteSummary(Path(request.out), summary.total_episodes, summary.total_frames,
-                        summary.new_episodes, summary.new_frames, summary.encoded_frames,
-                        summary.encode_seconds)
+                        written, new_frames, encoded, encode_s)
 
 
 def _open_writer(staging: Path, features: tuple[Feature, ...], plan: BagPlan,

@@ -5,8 +5,8 @@ For each robot namespace in `robots` it reads the latched embodiment (which join
 the canonical state, then commands a slow, gentle arm wave around the pose it found: shoulder
 pitch and elbow of both arms, `amplitude` rad at `frequency_hz`, every other joint held where it
 was. It also marks recording episodes: `episodes` episodes of `episode_s` seconds, each opened
-with an EpisodeEvent START carrying `task` and closed with SUCCESS then STOP, published on each
-robot's interop/episode topic. It exits by itself when the episodes are done (0 = run forever).
+with an EpisodeEvent START carrying `task`, closed with STOP and labelled SUCCESS, published on
+each robot's interop/episode topic. It exits by itself when the episodes are done (0 = run forever).
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ class RobotLink:
         self.present: np.ndarray | None = None
         self.home: np.ndarray | None = None
         node.create_subscription(Embodiment, f'{self.namespace}/interop/embodiment',
-                                 self._on_embodiment, canonical_qos(spec.topic('interop/embodiment')))
+                                 self._on_embodiment,
+                                 canonical_qos(spec.topic('interop/embodiment')))
         node.create_subscription(WholeBodyState, f'{self.namespace}/interop/state',
                                  self._on_state, canonical_qos(spec.topic('interop/state')))
         self.command = node.create_publisher(WholeBodyCommand, f'{self.namespace}/interop/command',
@@ -82,7 +83,8 @@ class CanonicalController(Node):
         self.spec = load_canonical()
         self.links = [RobotLink(self, namespace) for namespace in value('robots')]
         self.amplitude, self.frequency = value('amplitude'), value('frequency_hz')
-        self.episodes, self.episode_s, self.task = value('episodes'), value('episode_s'), value('task')
+        self.episodes, self.episode_s = value('episodes'), value('episode_s')
+        self.task = value('task')
         self.wave_index = np.asarray([self.spec.joint_index(name) for name in WAVE_JOINTS])
         self.started: float | None = None
         self.created = time.monotonic()
@@ -133,8 +135,8 @@ class CanonicalController(Node):
             self.episode_open = f'demo-{int(index)}-{uuid.uuid4().hex[:6]}'
             self._publish_event(EpisodeEvent.START, self.episode_open)
         elif self.episode_open is not None and phase >= self.episode_s:
-            self._publish_event(EpisodeEvent.SUCCESS, self.episode_open)
             self._publish_event(EpisodeEvent.STOP, self.episode_open)
+            self._publish_event(EpisodeEvent.SUCCESS, self.episode_open)  # labels the episode
             self.episode_open = None
 
     def _publish_event(self, kind: int, episode_id: str) -> None:

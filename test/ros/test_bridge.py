@@ -199,3 +199,33 @@ def test_a_bad_profile_stops_the_bridge_at_start_with_the_reason(start_process, 
     assert bridge.popen.wait(20) == 1
     assert "joints[3].canonical: got 'left_knees', expected a canonical joint name" in \
         bridge.output()
+
+
+def test_a_ros2_control_robot_gets_its_imu_and_foot_wrenches_in_the_canonical_state(
+        ros_node, start_process):
+    from geometry_msgs.msg import WrenchStamped
+    from sensor_msgs.msg import Imu
+    namespace = '/sensors_talos'
+    start_bridge(start_process, 'pal_talos', namespace)
+    profile = load_profile('pal_talos')
+    typename, topic, raw, _ = vendor_state(profile)
+    imu = Imu()
+    imu.orientation.x, imu.orientation.w = 0.6, 0.8
+    imu.linear_acceleration.z = 9.81
+    wrench = WrenchStamped()
+    wrench.header.frame_id = 'leg_left_6_link'
+    wrench.wrench.force.y, wrench.wrench.force.z, wrench.wrench.torque.x = 1.5, 300.0, 2.0
+    imu_pub = ros_node.create_publisher(Imu, '/imu_sensor_broadcaster/imu', 10)
+    wrench_pub = ros_node.create_publisher(WrenchStamped, '/left_ankle_ft/wrench', 10)
+    ros_node.create_timer(0.01, lambda: (imu_pub.publish(imu), wrench_pub.publish(wrench)))
+    probe = Probe(ros_node, namespace, typename, topic, raw)
+    assert spin_until(ros_node, lambda: any(state.imu_valid and state.wrenches and
+                                            state.imu.orientation.x == 0.6
+                                            for state in probe.received['state']))
+    state = [s for s in probe.received['state'] if s.wrenches and s.imu.orientation.x == 0.6][-1]
+    assert (state.imu.orientation.w, state.imu.linear_acceleration.z) == (0.8, 9.81)
+    assert state.imu.header.frame_id == 'imu_link'
+    sole = state.wrenches[0]
+    assert sole.header.frame_id == 'l_sole'
+    # TALOS raw ankle axes -> sole frame: force and torque [x, -y, -z]
+    assert (sole.wrench.force.y, sole.wrench.force.z, sole.wrench.torque.x) == (-1.5, -300.0, 2.0)

@@ -94,6 +94,25 @@ def test_joint_state_positions_are_a_view_at_fixed_offsets():
     assert layout.leaves['effort'].count == 0  # empty sequence: only its length prefix
 
 
+def test_a_star_selects_named_fields_in_definition_order():
+    store = get_typestore(Stores.ROS2_JAZZY)
+    imu = store.types['sensor_msgs/msg/Imu']
+    types = store.types
+    message = imu(header=types['std_msgs/msg/Header'](
+        stamp=types['builtin_interfaces/msg/Time'](sec=1, nanosec=2), frame_id='imu_link'),
+        orientation=types['geometry_msgs/msg/Quaternion'](x=0.1, y=0.2, z=0.3, w=0.9),
+        orientation_covariance=np.zeros(9),
+        angular_velocity=types['geometry_msgs/msg/Vector3'](x=1.0, y=2.0, z=3.0),
+        angular_velocity_covariance=np.zeros(9),
+        linear_acceleration=types['geometry_msgs/msg/Vector3'](x=0.0, y=0.0, z=9.8),
+        linear_acceleration_covariance=np.zeros(9))
+    raw = store.serialize_cdr(message, 'sensor_msgs/msg/Imu')
+    layout = layout_from_sample(store.fielddefs, 'sensor_msgs/msg/Imu', raw)
+    values = FieldGather(layout, {'q': 'orientation.*', 'w': 'angular_velocity.*'}).one(raw)
+    assert values['q'].tolist() == [0.1, 0.2, 0.3, 0.9]
+    assert values['w'].tolist() == [1.0, 2.0, 3.0]
+
+
 def test_an_encoded_record_deserializes_with_rosbags(typestore):
     layout = layout_for_lengths(typestore.fielddefs, 'test_msgs/msg/State',
                                 {'extra_motors': 3})

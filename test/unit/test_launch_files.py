@@ -47,6 +47,15 @@ def declared_parameters(executable: str) -> set[str]:
     return names
 
 
+def node_section(content: dict, node: NodeSpec) -> dict | None:
+    """The parameter file section that applies to a node, as rcl matches node names."""
+    full = f'{node.namespace.rstrip("/")}/{node.name}'
+    for key in (full, full.lstrip('/'), f'/**/{node.name}', '/**'):
+        if key in content:
+            return content[key]
+    return None
+
+
 def console_scripts() -> set[str]:
     text = (REPO / 'setup.py').read_text()
     return set(re.findall(r"'(\w+) = interop_bridge\.[\w.]+:main'", text))
@@ -88,9 +97,9 @@ def test_every_executable_is_a_console_script_and_installed(nodes):
 def test_every_parameter_file_exists_and_sets_only_declared_parameters(nodes):
     for node in nodes:
         for path in node.parameter_files:
-            content = yaml.safe_load(Path(path).read_text())
-            assert node.name in content, f'{path} has no section for node {node.name!r}'
-            names = set(content[node.name]['ros__parameters'])
+            section = node_section(yaml.safe_load(Path(path).read_text()), node)
+            assert section is not None, f'{path} has no section for node {node.name!r}'
+            names = set(section['ros__parameters'])
             assert names <= declared_parameters(node.executable), names
         for name, _ in node.parameters:
             assert name in declared_parameters(node.executable), (node.executable, name)
@@ -139,8 +148,8 @@ def test_the_controller_drives_robots_that_have_bridges(nodes):
     for node in nodes:
         if node.executable == 'canonical_controller':
             for path in node.parameter_files:
-                content = yaml.safe_load(Path(path).read_text())
-                robots = content[node.name]['ros__parameters']['robots']
+                section = node_section(yaml.safe_load(Path(path).read_text()), node)
+                robots = section['ros__parameters']['robots']
                 assert set(robots) <= bridges, (robots, bridges)
 
 
