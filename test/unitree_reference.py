@@ -28,3 +28,17 @@ def hg_lowcmd_bytes(message) -> bytes:
                                  motor.kp, motor.kd, motor.reserve))
     parts.append(struct.pack('<4I', *message.reserve))
     return b''.join(parts)
+
+
+def go_lowcmd_bytes(message) -> bytes:
+    """The packed C struct of a unitree_go LowCmd (without the crc word)."""
+    parts = [struct.pack('<2BBB2I2IHxx', *message.head, message.level_flag,
+                         message.frame_reserve, *message.sn, *message.version, message.bandwidth)]
+    for motor in message.motor_cmd:
+        parts.append(struct.pack('<Bxxx5f3I', motor.mode, motor.q, motor.dq, motor.tau,
+                                 motor.kp, motor.kd, *motor.reserve))
+    bms = message.bms_cmd
+    parts.append(struct.pack('<B3B', bms.off, *bms.reserve))
+    parts.append(struct.pack('<40B12B2BBxI', *message.wireless_remote, *message.led,
+                             *message.fan, message.gpio, message.reserve))
+    return b''.join(parts)

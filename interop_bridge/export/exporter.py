@@ -164,10 +164,16 @@ def _write_bag(writer: DatasetWriter, plan: BagPlan, features: tuple[Feature, ..
             episode = builder.build(span, _episode_meta(plan, span))
             index = writer.write_episode(episode)
             written += 1
-            progress(f'[{written}/{total}] episode {index}: {plan.path.name} '
+            progress(f'{progress_bar(written, total)} episode {index}: {plan.path.name} '
                      f'{span.episode_id!r} {episode.length} frames ({span.duration_s:.1f} s) '
                      f'task {span.task!r}')
     return written
+
+
+def progress_bar(done: int, total: int, width: int = 20) -> str:
+    """'[#######-------------]  7/20' for progress lines."""
+    filled = width * done // max(total, 1)
+    return f'[{"#" * filled}{"-" * (width - filled)}] {done:>{len(str(total))}}/{total}'
 
 
 def _episode_meta(plan: BagPlan, span: EpisodeSpan) -> dict[str, Any]:

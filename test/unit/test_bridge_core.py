@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import transforms3d
 import vendor_messages as vm
-from unitree_reference import crc32_bitwise, hg_lowcmd_bytes
+from unitree_reference import crc32_bitwise, go_lowcmd_bytes, hg_lowcmd_bytes
 
 from interop_bridge.bridge_core import BridgeCore, command_from_arrays
 from interop_bridge.canonical import load_canonical
@@ -242,3 +242,32 @@ def test_talos_commands_follow_the_controller_joint_order_and_hold_extras():
     order = list(profile.options['controller_joints'])
     assert data[order.index('leg_left_4_joint')] == pytest.approx(0.7)
     assert data[order.index('arm_left_1_joint')] == pytest.approx(q[names.index('arm_left_1_joint')])
+
+
+def test_an_arm_sdk_profile_writes_the_blend_weight_into_its_slot(tmp_path):
+    text = open(load_profile('unitree_g1_29dof').source_file).read()
+    path = tmp_path / 'g1_arm_sdk.yaml'
+    path.write_text(text.replace('name: unitree_g1_29dof', 'name: g1_arm_sdk')
+                    .replace('command: lowcmd', 'command: arm_sdk')
+                    .replace('  motor_mode: 1', '  motor_mode: 1\n  weight_slot: 29\n  weight: 0.6'))
+    core = BridgeCore(load_profile(path), SPEC, vm.typestore().fielddefs)
+    core.on_state(vendor_state('unitree_g1_29dof')[0], 0.0)
+    message = vm.deserialize(core.on_command(full_command(np.zeros(N)), 0.01).payload,
+                             'unitree_hg/msg/LowCmd')
+    assert message.motor_cmd[29].q == pytest.approx(0.6)
+    assert message.motor_cmd[29].mode == 0
+    assert message.crc == crc32_bitwise(hg_lowcmd_bytes(message))
+
+
+def test_an_h1_command_goes_out_in_its_scrambled_slots_with_the_go_crc():
+    core = make_core('unitree_h1')
+    core.on_state(vendor_state('unitree_h1')[0], 0.0)
+    position = np.zeros(N)
+    position[SPEC.joint_index('left_knee')] = 0.9
+    commanded = core.limits.present.copy()
+    result = core.on_command(full_command(position, commanded=commanded), 0.01)
+    message = vm.deserialize(result.payload, 'unitree_go/msg/LowCmd')
+    assert message.motor_cmd[5].q == pytest.approx(0.9)  # slot 5 is left_knee on the H1
+    assert message.motor_cmd[9].mode == 0  # slot 9 has no joint
+    assert (list(message.head), message.level_flag) == ([0xFE, 0xEF], 0xFF)
+    assert message.crc == crc32_bitwise(go_lowcmd_bytes(message))

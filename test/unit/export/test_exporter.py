@@ -189,3 +189,16 @@ def test_nan_states_become_invalid_frames_not_numbers(tmp_path, monkeypatch):
 
 def teardown_module() -> None:
     shutil.rmtree(Path('/tmp/never-used'), ignore_errors=True)
+
+
+def test_a_truncated_mcap_exports_its_readable_part_with_a_warning(tmp_path):
+    bag = bf.write_vendor_bag(tmp_path / 'bag', 'unitree_g1_29dof', duration_s=3.0,
+                              events=(bf.EventSpec(0.2, 1.0, 'wave both arms'),))
+    mcap = next(bag.glob('*.mcap'))
+    data = mcap.read_bytes()
+    mcap.write_bytes(data[:int(len(data) * 0.7)])  # a recorder killed mid-write
+    lines = []
+    export_recordings(ExportRequest(bags=(bag,), out=tmp_path / 'ds',
+                                    profile='unitree_g1_29dof', vcodec='libx264'), lines.append)
+    assert any('truncated MCAP' in line for line in lines), lines
+    assert len(read_rows(tmp_path / 'ds')['index']) == 25
