@@ -338,4 +338,5 @@ def _check_group_order(joints: tuple[CanonicalJoint, ...], groups: tuple[str, ..
             if position == 0 or order[position - 1] != group]
     if runs != [group for group in groups if group in order]:
         reader.report('groups', list(groups),
-                      f'the groups in joint order, each joint group contiguous (joints give {runs})')
+                      'the groups in joint order, each joint group contiguous '
+                      f'(joints give {runs})')

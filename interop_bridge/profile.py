@@ -27,7 +27,8 @@ from interop_bridge.profile_schema import (
 from interop_bridge.schema import Reader, read_section
 
 PROFILE_DIR = Path('config') / 'robots'
-ADAPTER_SECTIONS = {'unitree_hg': ('unitree', UNITREE_KEYS), 'unitree_go': ('unitree', UNITREE_KEYS),
+ADAPTER_SECTIONS = {'unitree_hg': ('unitree', UNITREE_KEYS),
+                    'unitree_go': ('unitree', UNITREE_KEYS),
                     'booster': ('booster', BOOSTER_KEYS),
                     'ros2_control': ('ros2_control', ROS2_CONTROL_KEYS)}
 NAME_ADDRESSED = ('ros2_control',)
@@ -337,4 +338,3 @@ def _check_sources(joints: list[JointProfile], extra: list[ExtraJoint],
             if name not in known:
                 reader.report(f'ros2_control.controller_joints[{position}]', name,
                               'the native name of a mapped joint, extra or gripper')
-

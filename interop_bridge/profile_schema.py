@@ -175,4 +175,3 @@ ROS2_CONTROL_KEYS = (
     Key('controller_joints', list, "native joint names in the controller's 'joints' order",
         check=list_of(str, allow_empty=False)),
 )
-

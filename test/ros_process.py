@@ -66,7 +66,6 @@ def python_script(path: Path, *args: str) -> list[str]:
     return [sys.executable, str(path), *args]
 
 
-
 def spin_until(node: Node, done: Callable[[], Any], timeout: float = 15.0) -> bool:
     """Spin `node` until `done()` is truthy or the timeout passes; return done()."""
     executor = rclpy.executors.SingleThreadedExecutor(context=node.context)

@@ -56,8 +56,9 @@ def _default(store, desc):
         return _message(detail)
     element, count = detail
     if element[0] == 1 and element[1][0] != 'string':
+        name = element[1][0]
         dtype = {'float32': np.float32, 'float64': np.float64, 'bool': np.bool_}.get(
-            element[1][0], np.dtype(element[1][0].replace('byte', 'uint8').replace('char', 'uint8')))
+            name, np.dtype(name.replace('byte', 'uint8').replace('char', 'uint8')))
         return np.zeros(count if kind == 3 else 0, dtype=dtype)
     if element[0] == 1:
         return [''] * (count if kind == 3 else 0)

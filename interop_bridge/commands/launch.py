@@ -28,7 +28,8 @@ def _parse_arguments(items: list[str]) -> dict[str, str]:
     for item in items:
         name, separator, value = item.partition(':=')
         if not separator:
-            raise argparse.ArgumentTypeError(f'launch arguments look like name:=value, got {item!r}')
+            msg = f'launch arguments look like name:=value, got {item!r}'
+            raise argparse.ArgumentTypeError(msg)
         pairs[name] = value
     return pairs
 

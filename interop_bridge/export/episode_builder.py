@@ -6,7 +6,7 @@ chunk, whatever the message rate. Per-value policy (documented in docs/export.md
 
 | values | method | why |
 |---|---|---|
-| joint position, velocity, effort; IMU rates; wrenches; hand closures | linear | smooth signals sampled faster than the grid |
+| joint values; IMU rates; wrenches; hand closures | linear | smooth, sampled faster than frames |
 | IMU orientation | slerp | quaternions |
 | validity flags | hold | a flag holds until the next sample |
 | actions (commands) | hold | a command stays in force until the next one |

@@ -237,4 +237,3 @@ def split_episodes(marks: list[EpisodeMark] | tuple[EpisodeMark, ...], start_ns:
                    include_failed: bool = False) -> list[EpisodeSpan]:
     """The episodes to export (see `plan_episodes`, which also gives exclusions and warnings)."""
     return list(plan_episodes(marks, start_ns, end_ns, default_task, include_failed).kept)
-

@@ -56,7 +56,8 @@ class ImageDecoder:
         start = 4 + leaf.offset
         step = leaf.count // height
         pixels = np.frombuffer(raw, np.uint8, count=height * step, offset=start)
-        pixels = pixels.reshape(height, step)[:, :width * channels].reshape(height, width, channels)
+        pixels = pixels.reshape(height, step)[:, :width * channels]
+        pixels = pixels.reshape(height, width, channels)
         if encoding.startswith('bgr'):
             pixels = pixels[..., 2::-1]
         elif channels == 1:

@@ -155,5 +155,3 @@ def column_values(table: pa.Table, key: str) -> np.ndarray:
         width = len(column[0]) if len(column) else 0
         return column.flatten().to_numpy(zero_copy_only=False).reshape(len(column), width)
     return column.to_numpy(zero_copy_only=False)
-
-

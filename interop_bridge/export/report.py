@@ -35,8 +35,8 @@ def _read(dataset: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, np.n
     interop = json.loads(interop_path.read_text()) if interop_path.is_file() else {}
     columns: dict[str, list[np.ndarray]] = {}
     for path in sorted((dataset / 'data').rglob('*.parquet')):
-        table = pq.read_table(path, columns=['episode_index', 'timestamp', 'observation.state',
-                                              'observation.state_valid'])
+        table = pq.read_table(path, columns=[
+            'episode_index', 'timestamp', 'observation.state', 'observation.state_valid'])
         for name in table.column_names:
             column = table[name]
             values = np.stack(column.to_numpy(zero_copy_only=False)) \

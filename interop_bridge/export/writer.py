@@ -281,4 +281,3 @@ class DatasetWriter:
         span = f'{self._progress.first_new_episode}:{self._progress.episodes}'
         interop['exports'].append({'episodes': span, **dict(interop_meta)})
         metadata.write_json(self._root, metadata.INTEROP_PATH, interop)
-

@@ -6,7 +6,8 @@ the canonical state, then commands a slow, gentle arm wave around the pose it fo
 pitch and elbow of both arms, `amplitude` rad at `frequency_hz`, every other joint held where it
 was. It also marks recording episodes: `episodes` episodes of `episode_s` seconds, each opened
 with an EpisodeEvent START carrying `task`, closed with STOP and labelled SUCCESS, published on
-each robot's interop/episode topic. It exits by itself when the episodes are done (0 = run forever).
+each robot's interop/episode topic. It exits by itself when the episodes are done (with
+`episodes` 0 it runs until stopped).
 """
 
 from __future__ import annotations

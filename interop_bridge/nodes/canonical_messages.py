@@ -134,7 +134,8 @@ def embodiment(profile: Profile, spec: CanonicalSpec, stamp: Time) -> Embodiment
     message.interface_version = spec.interface_version
     message.vendor, message.model = profile.vendor, profile.model
     message.profile_name, message.profile_sha256 = profile.name, profile.sha256
-    message.joints = [_joint_description(profile, spec, index) for index in range(spec.joint_count)]
+    message.joints = [_joint_description(profile, spec, index)
+                      for index in range(spec.joint_count)]
     message.extra_joints = [extra.name for extra in profile.extra]
     message.hand_channels = [f'{gripper.side}_gripper' for gripper in profile.grippers]
     message.wrench_frames = [sensor.frame for sensor in profile.wrenches]

@@ -6,7 +6,8 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 
 from interop_bridge.canonical import TopicSpec
 
-RELIABILITY = {'reliable': ReliabilityPolicy.RELIABLE, 'best_effort': ReliabilityPolicy.BEST_EFFORT}
+RELIABILITY = {'reliable': ReliabilityPolicy.RELIABLE,
+               'best_effort': ReliabilityPolicy.BEST_EFFORT}
 DURABILITY = {'volatile': DurabilityPolicy.VOLATILE,
               'transient_local': DurabilityPolicy.TRANSIENT_LOCAL}
 

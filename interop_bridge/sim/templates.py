@@ -39,8 +39,8 @@ class MessageTemplate:
         self._targets = {name: self._target(paths) for name, paths in patterns.items()}
 
     def _target(self, paths: str | Sequence[str]) -> _Target:
-        selected = [self.layout.offsets(path) for path in ([paths] if isinstance(paths, str)
-                                                             else paths)]
+        wanted = [paths] if isinstance(paths, str) else paths
+        selected = [self.layout.offsets(path) for path in wanted]
         dtype = selected[0][1]
         if any(other != dtype for _, other in selected):
             msg = f'{self.layout.typename}: {paths!r} mixes value types'

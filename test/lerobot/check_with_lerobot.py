@@ -38,8 +38,8 @@ def same(loaded, wanted, atol: float) -> bool:
     """Exactly equal, or within `atol` when the expectation is computed, not copied."""
     wanted = np.asarray(wanted, dtype=np.float32)
     if atol:
-        return loaded.shape == wanted.shape and bool(np.allclose(loaded, wanted, rtol=0,
-                                                                  atol=atol))
+        close = np.allclose(loaded, wanted, rtol=0, atol=atol)
+        return loaded.shape == wanted.shape and bool(close)
     return np.array_equal(loaded, wanted)
 
 

@@ -75,8 +75,8 @@ class Probe:
 
 
 @pytest.mark.parametrize('name', shipped_profiles())
-def test_every_profile_maps_known_vendor_values_to_exact_canonical_values(name, ros_node,
-                                                                         start_process):
+def test_every_profile_maps_known_vendor_values_to_exact_canonical_values(
+        name, ros_node, start_process):
     profile = load_profile(name)
     namespace = f'/map_{name}'
     bridge = start_bridge(start_process, name, namespace)
@@ -122,8 +122,8 @@ def publish_command(ros_node, namespace: str, position, **fields):
     return publisher, message
 
 
-def test_a_g1_command_leaves_as_a_lowcmd_with_crc_echo_and_clamped_limits(ros_node,
-                                                                         start_process):
+def test_a_g1_command_leaves_as_a_lowcmd_with_crc_echo_and_clamped_limits(
+        ros_node, start_process):
     namespace = '/cmd_g1'
     start_bridge(start_process, 'unitree_g1_29dof', namespace)
     profile = load_profile('unitree_g1_29dof')

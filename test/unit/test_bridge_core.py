@@ -77,7 +77,8 @@ def test_h1_reads_its_scrambled_slots_into_canonical_order():
 def test_t1_tpose_shoulder_and_swapped_elbow_joints_get_their_offsets():
     state = make_core('booster_t1').on_state(vendor_state('booster_t1')[0], 0.0)
     q = vm.slot_values(23).astype(np.float64)
-    assert state.position[SPEC.joint_index('left_shoulder_roll')] == pytest.approx(q[3] + vm.HALF_PI)
+    roll = SPEC.joint_index('left_shoulder_roll')
+    assert state.position[roll] == pytest.approx(q[3] + vm.HALF_PI)
     assert state.position[SPEC.joint_index('left_shoulder_yaw')] == pytest.approx(-q[4])
     assert state.position[SPEC.joint_index('right_elbow')] == pytest.approx(-q[9] + vm.HALF_PI)
 
@@ -241,7 +242,8 @@ def test_talos_commands_follow_the_controller_joint_order_and_hold_extras():
     data = vm.deserialize(result.payload, 'std_msgs/msg/Float64MultiArray').data
     order = list(profile.options['controller_joints'])
     assert data[order.index('leg_left_4_joint')] == pytest.approx(0.7)
-    assert data[order.index('arm_left_1_joint')] == pytest.approx(q[names.index('arm_left_1_joint')])
+    pan = 'arm_left_1_joint'
+    assert data[order.index(pan)] == pytest.approx(q[names.index(pan)])
 
 
 def test_an_arm_sdk_profile_writes_the_blend_weight_into_its_slot(tmp_path):
@@ -249,7 +251,8 @@ def test_an_arm_sdk_profile_writes_the_blend_weight_into_its_slot(tmp_path):
     path = tmp_path / 'g1_arm_sdk.yaml'
     path.write_text(text.replace('name: unitree_g1_29dof', 'name: g1_arm_sdk')
                     .replace('command: lowcmd', 'command: arm_sdk')
-                    .replace('  motor_mode: 1', '  motor_mode: 1\n  weight_slot: 29\n  weight: 0.6'))
+                    .replace('  motor_mode: 1',
+                             '  motor_mode: 1\n  weight_slot: 29\n  weight: 0.6'))
     core = BridgeCore(load_profile(path), SPEC, vm.typestore().fielddefs)
     core.on_state(vendor_state('unitree_g1_29dof')[0], 0.0)
     message = vm.deserialize(core.on_command(full_command(np.zeros(N)), 0.01).payload,

@@ -91,15 +91,23 @@ DELETE = object()
 MALFORMED = [
     ('joints.3.axis', 'q', "joints[3].axis: got 'q', expected one of ['x', 'y', 'z']"),
     ('joints.5.index', 7, 'joints[5].index: got 7, expected 5 (indices run 0, 1, 2'),
-    ('joints.0.range', [1.0, -1.0], 'joints[0].range: got [1.0, -1.0], expected a list [low, high]'),
-    ('joints.2.group', 'tail', "joints[2].group: got 'tail', expected one of the declared groups"),
-    ('joints.1.name', 'left_hip_pitch', "joints[1].name: got 'left_hip_pitch', expected a name not used before"),
-    ('joints.4.colour', 'red', "joints[4].colour: got 'red', expected no such key (allowed: axis, group"),
-    ('joints.6.positive', DELETE, 'joints[6].positive: got nothing (key missing), expected string'),
+    ('joints.0.range', [1.0, -1.0],
+     'joints[0].range: got [1.0, -1.0], expected a list [low, high]'),
+    ('joints.2.group', 'tail',
+     "joints[2].group: got 'tail', expected one of the declared groups"),
+    ('joints.1.name', 'left_hip_pitch',
+     "joints[1].name: got 'left_hip_pitch', expected a name not used before"),
+    ('joints.4.colour', 'red',
+     "joints[4].colour: got 'red', expected no such key (allowed: axis, group"),
+    ('joints.6.positive', DELETE,
+     'joints[6].positive: got nothing (key missing), expected string'),
     ('interface_version', '1.0', "interface_version: got '1.0', expected a version"),
-    ('quaternion_order', ['w', 'x', 'y', 'z'], "quaternion_order: got ['w', 'x', 'y', 'z'], expected ['x', 'y', 'z', 'w']"),
-    ('units.position', DELETE, 'units.position: got nothing (key missing), expected a unit string'),
-    ('topics.0.reliability', 'sometimes', "topics[0].reliability: got 'sometimes', expected one of ['reliable', 'best_effort']"),
+    ('quaternion_order', ['w', 'x', 'y', 'z'],
+     "quaternion_order: got ['w', 'x', 'y', 'z'], expected ['x', 'y', 'z', 'w']"),
+    ('units.position', DELETE,
+     'units.position: got nothing (key missing), expected a unit string'),
+    ('topics.0.reliability', 'sometimes',
+     "topics[0].reliability: got 'sometimes', expected one of ['reliable', 'best_effort']"),
     ('topics.8.depth', 0, 'topics[8].depth: got 0, expected a number > 0'),
     ('topics.1.depth', True, 'topics[1].depth: got True, expected integer'),
     ('groups', ['right_leg', 'left_leg', 'waist', 'left_arm', 'right_arm', 'head'],
@@ -110,8 +118,8 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize('path,value,message', MALFORMED, ids=[case[0] for case in MALFORMED])
-def test_a_malformed_spec_is_rejected_with_file_key_value_and_expectation(raw_spec, path, value,
-                                                                         message):
+def test_a_malformed_spec_is_rejected_with_file_key_value_and_expectation(
+        raw_spec, path, value, message):
     broken = _break(raw_spec, path, value) if path != 'extra_key' else {**raw_spec, 'extra_key': 1}
     with pytest.raises(SpecError) as caught:
         parse_canonical(broken, source='bad.yaml')
@@ -135,7 +143,8 @@ def test_a_file_that_is_not_yaml_is_a_spec_error(tmp_path: Path):
 
 
 def test_a_top_level_that_is_not_a_mapping_is_a_spec_error():
-    with pytest.raises(SpecError, match="bad.yaml: <top level>: got \\['x'\\], expected a mapping"):
+    with pytest.raises(SpecError,
+                       match="bad.yaml: <top level>: got \\['x'\\], expected a mapping"):
         parse_canonical(['x'], source='bad.yaml')
 
 

@@ -133,7 +133,8 @@ def test_an_encoded_record_deserializes_with_rosbags(typestore):
 
 def test_a_truncated_message_is_a_mapping_error(typestore):
     raw = typestore.serialize_cdr(make_state(typestore), 'test_msgs/msg/State')
-    with pytest.raises(MappingError, match="test_msgs/msg/State: message too short at 'extra_motors'"):
+    with pytest.raises(MappingError,
+                       match="test_msgs/msg/State: message too short at 'extra_motors'"):
         layout_from_sample(typestore.fielddefs, 'test_msgs/msg/State', raw[:24])
 
 
@@ -146,5 +147,7 @@ def test_selecting_a_field_that_does_not_exist_is_a_mapping_error(typestore):
 def test_an_unknown_nested_type_is_a_mapping_error():
     store = get_typestore(Stores.ROS2_JAZZY)
     store.register(get_types_from_msg('other_msgs/Missing thing\n', 'x_msgs/msg/Bad'))
-    with pytest.raises(MappingError, match="no definition for message type 'other_msgs/msg/Missing'"):
-        layout_for_lengths({'x_msgs/msg/Bad': store.fielddefs['x_msgs/msg/Bad']}, 'x_msgs/msg/Bad')
+    definitions = {'x_msgs/msg/Bad': store.fielddefs['x_msgs/msg/Bad']}
+    with pytest.raises(MappingError,
+                       match="no definition for message type 'other_msgs/msg/Missing'"):
+        layout_for_lengths(definitions, 'x_msgs/msg/Bad')

@@ -61,6 +61,7 @@ def test_ctrl_c_during_an_export_leaves_nothing_behind(tmp_path, kit):
 def test_a_complete_export_appears_only_at_the_end(tmp_path, kit):
     root = tmp_path / 'ds'
     seen = []
+
     def on_episode(index, episode):
         seen.append((index, root.exists(), len(leftovers(tmp_path))))
     summary = export(kit, root, [kit.episode(kit.features, 5, 'pick')], on_episode=on_episode)

@@ -161,8 +161,8 @@ def _multi_chunk_mcap(path: Path, count: int = 3000, zstd_chunks: bool = False) 
 
 @pytest.mark.parametrize('total,zstd_chunks', [(3000, False), (12000, True)],
                          ids=['plain', 'zstd'])
-def test_a_truncated_mcap_exports_what_is_readable_and_says_how_much(tmp_path, total,
-                                                                      zstd_chunks):
+def test_a_truncated_mcap_exports_what_is_readable_and_says_how_much(
+        tmp_path, total, zstd_chunks):
     full = _multi_chunk_mcap(tmp_path / 'full', total, zstd_chunks)
     data = full.read_bytes()
     cut = tmp_path / 'killed.mcap'

@@ -53,8 +53,8 @@ def expected_state(profile_name: str, t: float) -> tuple[np.ndarray, np.ndarray]
 
 @pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
 @pytest.mark.parametrize('profile', shipped_profiles())
-def test_a_vendor_bag_of_every_robot_exports_its_mapped_ground_truth(profile, storage,
-                                                                    tmp_path):
+def test_a_vendor_bag_of_every_robot_exports_its_mapped_ground_truth(
+        profile, storage, tmp_path):
     bag = bf.write_vendor_bag(tmp_path / 'bag', profile, storage=storage, events=WAVE)
     export([bag], tmp_path / 'ds', profile=profile)
     rows = read_rows(tmp_path / 'ds')
@@ -102,7 +102,9 @@ def test_failed_episodes_are_left_out_unless_asked_for(tmp_path):
     bag = bf.write_vendor_bag(tmp_path / 'bag', 'unitree_g1_29dof', events=events)
     export([bag], tmp_path / 'only_good', profile='unitree_g1_29dof')
     export([bag], tmp_path / 'all', profile='unitree_g1_29dof', include_failed=True)
-    count = lambda root: json.loads((root / 'meta' / 'info.json').read_text())['total_episodes']
+
+    def count(root: Path) -> int:
+        return json.loads((root / 'meta' / 'info.json').read_text())['total_episodes']
     assert (count(tmp_path / 'only_good'), count(tmp_path / 'all')) == (1, 2)
 
 

@@ -54,8 +54,8 @@ def test_hold_takes_the_last_sample_at_or_before_each_frame():
 
 def test_nearest_takes_the_closest_sample_within_the_tolerance():
     stamps, values = ramp(4, 300 * MS)
-    out = resample('s', Grid(0, 10, 10), receive('nearest', max_staleness_s=1,
-                                                  tolerance_s=0.1), values, stamps)
+    policy = receive('nearest', max_staleness_s=1, tolerance_s=0.1)
+    out = resample('s', Grid(0, 10, 10), policy, values, stamps)
     assert list(out.values[:, 0]) == pytest.approx([0, 0, .3, .3, .3, .6, .6, .6, .9, .9])
     tight = resample('s', Grid(0, 10, 10), receive('nearest', tolerance_s=0.05), values, stamps)
     assert list(tight.frame_valid) == [True, False, False, True, False, False, True, False,
@@ -112,8 +112,8 @@ def test_a_gap_longer_than_the_staleness_limit_flags_its_frames_and_is_reported(
 def test_with_the_cut_policy_the_episode_ends_before_the_first_stale_frame():
     stamps, values = ramp(21, 50 * MS)
     keep = (stamps < 200 * MS) | (stamps >= 750 * MS)
-    resampler = StreamResampler('s', Grid(0, 10, 11), receive(on_stale='cut',
-                                                               max_staleness_s=0.2), 2)
+    policy = receive(on_stale='cut', max_staleness_s=0.2)
+    resampler = StreamResampler('s', Grid(0, 10, 11), policy, 2)
     resampler.feed(values[keep], stamps[keep])
     resampler.feed(values[:3], stamps[:3] + 2 * NS)
     out = resampler.finish()

@@ -122,8 +122,8 @@ def test_non_finite_statistics_are_caught(copy):
     stats = json.loads((copy / 'meta/stats.json').read_text())
     stats['observation.state']['mean'][4] = float('nan')
     (copy / 'meta/stats.json').write_text(json.dumps(stats))
-    assert failure(copy, 'stats').startswith('meta/stats.json: observation.state/mean is not '
-                                              'finite')
+    expected = 'meta/stats.json: observation.state/mean is not finite'
+    assert failure(copy, 'stats').startswith(expected)
 
 
 def test_non_finite_per_episode_statistics_are_caught(copy):
