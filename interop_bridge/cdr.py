@@ -103,31 +103,53 @@ class Layout:
 
 @dataclass
 class FieldGather:
-    """Precomputed gather of named numeric fields of one layout: one fancy index per message."""
+    """Precomputed gather of named numeric fields of one layout: one fancy index per message.
+
+    Fields of the same byte width share one gather (one numpy indexing operation per width for
+    every field of a message), then are split into per-field views.
+    """
 
     layout: Layout
     patterns: Mapping[str, str]
-    _index: dict[str, tuple[np.ndarray, np.dtype]] = field(init=False, repr=False)
+    _groups: list[tuple[np.ndarray, list[tuple[str, np.dtype, int, int]]]] = field(
+        init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._index = {}
+        by_width: dict[int, list[tuple[str, np.ndarray, np.dtype]]] = {}
         for name, pattern in self.patterns.items():
             offsets, dtype = self.layout.offsets(pattern)
-            bytes_index = (offsets[:, None] + np.arange(dtype.itemsize)) + HEADER_SIZE
-            self._index[name] = (bytes_index, dtype)
+            by_width.setdefault(dtype.itemsize, []).append((name, offsets, dtype))
+        self._groups = []
+        for width, fields in by_width.items():
+            index = np.concatenate([offsets for _, offsets, _ in fields])
+            bytes_index = (index[:, None] + np.arange(width)) + HEADER_SIZE
+            spans, start = [], 0
+            for name, offsets, dtype in fields:
+                spans.append((name, dtype, start, start + len(offsets)))
+                start += len(offsets)
+            self._groups.append((bytes_index, spans))
 
     def one(self, raw: bytes | memoryview) -> dict[str, np.ndarray]:
         """Field values of one message: name -> 1-D array."""
         buffer = np.frombuffer(raw, dtype=np.uint8)
-        return {name: np.ascontiguousarray(buffer[index]).view(dtype).reshape(-1)
-                for name, (index, dtype) in self._index.items()}
+        values = {}
+        for index, spans in self._groups:
+            gathered = buffer[index]  # (n, width) bytes, a fresh contiguous array
+            for name, dtype, start, stop in spans:
+                values[name] = gathered[start:stop].view(dtype).reshape(-1)
+        return values
 
     def many(self, raws: Sequence[bytes]) -> dict[str, np.ndarray]:
         """Field values of many messages of this layout: name -> (messages, n) array."""
-        width = len(raws[0])
-        buffer = np.frombuffer(b''.join(raws), dtype=np.uint8).reshape(len(raws), width)
-        return {name: np.ascontiguousarray(buffer[:, index]).view(dtype).reshape(len(raws), -1)
-                for name, (index, dtype) in self._index.items()}
+        count = len(raws)
+        buffer = np.frombuffer(b''.join(raws), dtype=np.uint8).reshape(count, len(raws[0]))
+        values = {}
+        for index, spans in self._groups:
+            gathered = buffer[:, index]  # (messages, n, width)
+            for name, dtype, start, stop in spans:
+                part = np.ascontiguousarray(gathered[:, start:stop])
+                values[name] = part.view(dtype).reshape(count, -1)
+        return values
 
 
 class _Builder:

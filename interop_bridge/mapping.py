@@ -87,23 +87,6 @@ def positions_to_canonical(joint_map: JointMap, native: np.ndarray,
     return _scatter(joint_map, joint_map.gain * _gather(native, slots) + joint_map.offset)
 
 
-def velocities_to_canonical(joint_map: JointMap, native: np.ndarray,
-                            slots: np.ndarray) -> np.ndarray:
-    """Native velocities -> canonical velocities (gain only)."""
-    return _scatter(joint_map, joint_map.gain * _gather(native, slots))
-
-
-def efforts_to_canonical(joint_map: JointMap, native: np.ndarray,
-                         slots: np.ndarray) -> np.ndarray:
-    """Native efforts -> canonical efforts (sign only)."""
-    return _scatter(joint_map, joint_map.sign * _gather(native, slots))
-
-
-def validity(joint_map: JointMap, canonical_positions: np.ndarray) -> np.ndarray:
-    """Valid = the robot has the joint and the sample carries a finite position."""
-    return joint_map.present & np.isfinite(canonical_positions)
-
-
 def positions_to_native(joint_map: JointMap, canonical: np.ndarray) -> np.ndarray:
     """Canonical positions (..., joints) -> native positions of the mapped joints (..., k)."""
     picked = np.asarray(canonical, dtype=np.float64)[..., joint_map.canonical_index]

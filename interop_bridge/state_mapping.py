@@ -12,9 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
-from interop_bridge.mapping import (
-    MISSING_SLOT, JointMap, build_joint_map, efforts_to_canonical, positions_to_canonical,
-    validity, velocities_to_canonical)
+from interop_bridge.mapping import MISSING_SLOT, JointMap, build_joint_map
 from interop_bridge.profile import NAME_ADDRESSED, Profile, WrenchSensor
 from interop_bridge.vendors.native import ImuSample, NativeState
 
@@ -38,6 +36,31 @@ class CanonicalState:
     stamp_ns: np.ndarray | None
 
 
+@dataclass(frozen=True)
+class _Coefficients:
+    """Per canonical joint: which native slot to read and how to scale it (NaN: no value)."""
+
+    take: np.ndarray  # (joints,) slot index, 0 where there is none
+    gain: np.ndarray  # (joints,) sign * scale, NaN where there is no value
+    sign: np.ndarray
+    offset: np.ndarray
+    one: np.ndarray  # 1.0, NaN where there is no value
+
+    @classmethod
+    def build(cls, joint_map: JointMap, joint_slots: np.ndarray) -> _Coefficients:
+        count = joint_map.joint_count
+        take = np.zeros(count, dtype=np.intp)
+        arrays = {name: np.full(count, np.nan) for name in ('gain', 'sign', 'offset', 'one')}
+        has_slot = joint_slots != MISSING_SLOT
+        index = joint_map.canonical_index[has_slot]
+        take[index] = joint_slots[has_slot]
+        arrays['gain'][index] = joint_map.gain[has_slot]
+        arrays['sign'][index] = joint_map.sign[has_slot]
+        arrays['offset'][index] = joint_map.offset[has_slot]
+        arrays['one'][index] = 1.0
+        return cls(take=take, **arrays)
+
+
 class StateMapper:
     """Applies one profile to vendor states."""
 
@@ -48,6 +71,8 @@ class StateMapper:
         self.by_name = profile.adapter in NAME_ADDRESSED
         self.channels = len(spec.hand_channels)
         self._slot_cache: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._coefficient_cache: dict[bytes, _Coefficients] = {}
+        self.extra_names = tuple(extra.name for extra in profile.extra)
         self._gripper_columns = np.asarray(
             [spec.hand_sides.index(gripper.side) * self.channels + self.channels - 1
              for gripper in profile.grippers], dtype=np.intp)
@@ -71,39 +96,44 @@ class StateMapper:
             self._slot_cache[key] = (resolved[0], resolved[1], resolved[2])
         return self._slot_cache[key]
 
+    def _coefficients(self, joint_slots: np.ndarray) -> _Coefficients:
+        """Per-canonical-joint gather index and coefficients for one slot order (cached)."""
+        key = joint_slots.tobytes()
+        if key not in self._coefficient_cache:
+            self._coefficient_cache[key] = _Coefficients.build(self.joint_map, joint_slots)
+        return self._coefficient_cache[key]
+
     def map(self, native: NativeState) -> CanonicalState:
-        """Map one NativeState (a sample or a batch) to canonical values."""
+        """Map one NativeState (a sample or a batch) to canonical values.
+
+        The same coefficients as interop_bridge.mapping (gain = sign * scale, offset; efforts
+        by sign), applied as one gather per quantity: a joint the robot lacks, or a slot a
+        name-addressed message does not carry, has NaN coefficients and so NaN values.
+        """
         joint_slots, extra_slots, gripper_slots = self.slots(native.names)
-        jmap = self.joint_map
-        position = positions_to_canonical(jmap, native.position, joint_slots)
-        valid = validity(jmap, position)
-        nan = np.full(position.shape, np.nan)
-        velocity = nan if native.velocity is None else \
-            velocities_to_canonical(jmap, native.velocity, joint_slots)
-        effort = nan if native.effort is None else \
-            efforts_to_canonical(jmap, native.effort, joint_slots)
+        coefficients = self._coefficients(joint_slots)
+        take = coefficients.take
+        position = np.asarray(native.position, dtype=np.float64)[..., take] * \
+            coefficients.gain + coefficients.offset
+        valid = np.isfinite(position)
+        invalid = np.where(valid, 0.0, np.nan)  # adds NaN where the position is invalid
+
+        def per_joint(values: np.ndarray | None, factor: np.ndarray) -> np.ndarray:
+            if values is None:
+                return np.full(position.shape, np.nan)
+            return np.asarray(values, dtype=np.float64)[..., take] * factor + invalid
+        hand_closure = self._hands(native.position, gripper_slots)
         return CanonicalState(
-            position=position, velocity=np.where(valid, velocity, np.nan),
-            effort=np.where(valid, effort, np.nan), valid=valid,
-            temperature=None if native.temperature is None else np.where(
-                valid, self._per_joint(native.temperature, joint_slots), np.nan),
-            status=None if native.status is None else self._status(native.status, joint_slots),
-            extra_names=tuple(extra.name for extra in self.profile.extra),
+            position=position, velocity=per_joint(native.velocity, coefficients.gain),
+            effort=per_joint(native.effort, coefficients.sign), valid=valid,
+            temperature=None if native.temperature is None else
+            per_joint(native.temperature, coefficients.one),
+            status=None if native.status is None else
+            np.where(valid, np.asarray(native.status)[..., take], 0).astype(np.uint32),
+            extra_names=self.extra_names,
             extra_position=_take(native.position, extra_slots),
-            hand_closure=self._hands(native.position, gripper_slots),
-            hand_valid=self._hand_valid(native.position, gripper_slots),
+            hand_closure=hand_closure, hand_valid=np.isfinite(hand_closure),
             imu=native.imu, sequence=native.sequence, stamp_ns=native.stamp_ns)
-
-    def _per_joint(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        out = np.full((*values.shape[:-1], self.joint_map.joint_count), np.nan)
-        out[..., self.joint_map.canonical_index] = _take(values, slots)
-        return out
-
-    def _status(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        out = np.zeros((*values.shape[:-1], self.joint_map.joint_count), dtype=np.uint32)
-        picked = values[..., np.where(slots == MISSING_SLOT, 0, slots)]
-        out[..., self.joint_map.canonical_index] = np.where(slots == MISSING_SLOT, 0, picked)
-        return out
 
     def _hands(self, position: np.ndarray, slots: np.ndarray) -> np.ndarray:
         closure = np.full((*position.shape[:-1], 2 * self.channels), np.nan)
@@ -112,9 +142,6 @@ class StateMapper:
             closure[..., self._gripper_columns] = np.clip(
                 (native - self._gripper_open) / self._gripper_span, 0.0, 1.0)
         return closure
-
-    def _hand_valid(self, position: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        return np.isfinite(self._hands(position, slots))
 
 
 def _take(values: np.ndarray, slots: np.ndarray) -> np.ndarray:
