@@ -37,6 +37,8 @@ from interop_bridge.vendors.registry import message_types
 from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyState
 from sensor_msgs.msg import Imu, JointState
 
+LISTENER_REFRESH_S = 0.5
+LAZY_OUTPUTS = ('joint_states', 'native', 'imu', 'hand_left', 'hand_right')
 STAMP_SOURCES = {'vendor': WholeBodyState.STAMP_SOURCE_VENDOR,
                  'receive': WholeBodyState.STAMP_SOURCE_RECEIVE}
 
@@ -62,6 +64,10 @@ class BridgeNode(Node):
         self._make_subscriptions()
         period = float(self.get_parameter('diagnostics_period').value)
         self.create_timer(period, self._publish_diagnostics)
+        # Standard copies nobody subscribes to are not built (like topic_tools' lazy relays);
+        # the subscriber counts are refreshed twice a second, not asked per message.
+        self._listened: set[str] = set(self._outputs)
+        self.create_timer(LISTENER_REFRESH_S, self._refresh_listeners)
         self._announced_timeout = False
         self._outputs['embodiment'].publish(
             build.embodiment(profile, spec, self.get_clock().now().to_msg()))
@@ -116,14 +122,16 @@ class BridgeNode(Node):
         if self.stamp_source == WholeBodyState.STAMP_SOURCE_VENDOR and \
                 state.stamp_ns is not None:
             stamp = build.to_time(int(state.stamp_ns))
-        publishers = self._outputs
+        publishers, listened = self._outputs, self._listened
         publishers['state'].publish(build.whole_body_state(
             state, stamp=stamp, receive=receive_msg, stamp_source=self.stamp_source,
             imu_frame=self.profile.imu.frame, wrenches=self.core.wrenches))
-        publishers['joint_states'].publish(
-            build.joint_state(self.spec.joint_names, state, stamp))
-        self._publish_native(stamp)
-        if state.imu is not None:
+        if 'joint_states' in listened:
+            publishers['joint_states'].publish(
+                build.joint_state(self.spec.joint_names, state, stamp))
+        if 'native' in listened:
+            self._publish_native(stamp)
+        if state.imu is not None and 'imu' in listened:
             publishers['imu'].publish(build.imu_message(state.imu, self.profile.imu.frame, stamp))
         self._publish_hands(state, stamp)
         self._send_safe_command_if_due()
@@ -140,11 +148,15 @@ class BridgeNode(Node):
         self._outputs['native'].publish(build.native_joint_state(
             names, pick(native.position), pick(native.velocity), pick(native.effort), stamp))
 
+    def _refresh_listeners(self) -> None:
+        self._listened = {key for key, publisher in self._outputs.items()
+                          if key not in LAZY_OUTPUTS or publisher.get_subscription_count() > 0}
+
     def _publish_hands(self, state: Any, stamp: Any) -> None:
         channels = len(self.spec.hand_channels)
         for side_index, side in enumerate(self.spec.hand_sides):
             publisher = self._outputs.get(f'hand_{side}')
-            if publisher is not None:
+            if publisher is not None and f'hand_{side}' in self._listened:
                 columns = slice(side_index * channels, (side_index + 1) * channels)
                 publisher.publish(build.hand_state(side_index, state.hand_closure[columns],
                                                    state.hand_valid[columns], stamp))
