@@ -17,21 +17,18 @@ import time
 from typing import Any
 
 import numpy as np
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import WrenchStamped
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
 
 from interop_bridge.bridge_core import BridgeCore, command_from_arrays
 from interop_bridge.canonical import load_canonical
-from interop_bridge.errors import InteropError
 from interop_bridge.msgdefs import fielddefs_for
 from interop_bridge.nodes import canonical_messages as build
 from interop_bridge.nodes.qos import canonical_qos
-from interop_bridge.nodes.spin import spin_until_shutdown
+from interop_bridge.nodes.spin import run_node
 from interop_bridge.profile import load_profile
 from interop_bridge.vendors.registry import message_types
 from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyState
@@ -221,21 +218,7 @@ def _message_class(typename: str) -> type:
 
 def main(args: list[str] | None = None) -> int:
     """Run the bridge until SIGINT/SIGTERM; exit 1 when the profile cannot be used."""
-    rclpy.init(args=args)
-    try:
-        node = BridgeNode()
-    except (InteropError, ImportError) as err:
-        rclpy.logging.get_logger('bridge').error(f'cannot start: {err}')
-        rclpy.utilities.try_shutdown()
-        return 1
-    try:
-        spin_until_shutdown(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.utilities.try_shutdown()
-    return 0
+    return run_node(BridgeNode, args, 'bridge')
 
 
 if __name__ == '__main__':

@@ -18,14 +18,12 @@ import time
 import uuid
 
 import numpy as np
-import rclpy
 from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
 from interop_bridge.canonical import load_canonical
 from interop_bridge.nodes.qos import canonical_qos
-from interop_bridge.nodes.spin import spin_until_shutdown
+from interop_bridge.nodes.spin import run_node
 from interop_msgs.msg import Embodiment, EpisodeEvent, WholeBodyCommand, WholeBodyState
 
 WAVE_JOINTS = ('left_shoulder_pitch', 'left_elbow', 'right_shoulder_pitch', 'right_elbow')
@@ -150,16 +148,8 @@ class CanonicalController(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Run until the episodes are done, or SIGINT/SIGTERM."""
-    rclpy.init(args=args)
-    node = CanonicalController()
-    try:
-        spin_until_shutdown(node, done=lambda: node.done)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.utilities.try_shutdown()
-    return 0
+    return run_node(CanonicalController, args, 'canonical_controller',
+                    done=lambda node: node.done)
 
 
 if __name__ == '__main__':

@@ -12,8 +12,12 @@ DURABILITY = {'volatile': DurabilityPolicy.VOLATILE,
               'transient_local': DurabilityPolicy.TRANSIENT_LOCAL}
 
 
+def qos_profile(reliability: str, durability: str, depth: int) -> QoSProfile:
+    """A keep-last QoSProfile from the names used in config/canonical.yaml."""
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
+                      reliability=RELIABILITY[reliability], durability=DURABILITY[durability])
+
+
 def canonical_qos(topic: TopicSpec) -> QoSProfile:
     """The QoSProfile a canonical topic is declared with."""
-    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=topic.depth,
-                      reliability=RELIABILITY[topic.reliability],
-                      durability=DURABILITY[topic.durability])
+    return qos_profile(topic.reliability, topic.durability, topic.depth)

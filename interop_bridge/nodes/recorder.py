@@ -26,14 +26,14 @@ from typing import Any
 
 import rclpy
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message, serialize_message
 
 from interop_bridge.canonical import load_canonical
 from interop_bridge.errors import InteropError
-from interop_bridge.nodes.spin import spin_until_shutdown
+from interop_bridge.nodes.qos import qos_profile
+from interop_bridge.nodes.spin import run_node
 from interop_bridge.recording.bag_writer import BagWriter, bag_qos
 from interop_bridge.recording.episode_state import EpisodeState
 from interop_bridge.recording.topics import (
@@ -196,36 +196,19 @@ def _publisher_qos(info: Any) -> PublisherQos:
 
 
 def _rclpy_qos(choice: QosChoice) -> QoSProfile:
-    return QoSProfile(
-        depth=choice.depth,
-        reliability=(ReliabilityPolicy.RELIABLE if choice.reliability == 'reliable'
-                     else ReliabilityPolicy.BEST_EFFORT),
-        durability=(DurabilityPolicy.TRANSIENT_LOCAL if choice.durability == 'transient_local'
-                    else DurabilityPolicy.VOLATILE))
+    return qos_profile(choice.reliability, choice.durability, choice.depth)
+
+
+def _close(node: Recorder) -> None:
+    # A second Ctrl-C or SIGTERM must not interrupt writing the bag's index.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    node.close_bag()
 
 
 def main(args: list[str] | None = None) -> int:
     """Record until SIGINT or SIGTERM; the bag is closed (readable) on either."""
-    rclpy.init(args=args)
-    node: Recorder | None = None
-    status = 0
-    try:
-        node = Recorder()
-        spin_until_shutdown(node)  # EventsExecutor, spin_once(timeout); signals set a flag
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except InteropError as error:
-        rclpy.logging.get_logger('recorder').error(f'error: {error}')
-        status = 1
-    finally:
-        if node is not None:
-            # A second Ctrl-C or SIGTERM must not interrupt writing the bag's index.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            node.close_bag()
-            node.destroy_node()
-        rclpy.utilities.try_shutdown()
-    return status
+    return run_node(Recorder, args, 'recorder', on_exit=_close)
 
 
 if __name__ == '__main__':

@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import rclpy
-from rclpy.executors import Executor, SingleThreadedExecutor
+from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
+
+from interop_bridge.errors import InteropError
 
 SPIN_TIMEOUT_S = 0.1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -57,3 +59,33 @@ def spin_until_shutdown(node: Node, executor: Executor | None = None,
                 executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
     finally:
         executor.remove_node(node)
+
+
+def run_node(make_node: Callable[[], Node], args: list[str] | None, name: str, *,
+             done: Callable[[Node], bool] | None = None,
+             on_exit: Callable[[Node], None] | None = None) -> int:
+    """The `main()` of every node: init, build, spin until stopped, clean up.
+
+    Returns 0 after a normal stop (SIGINT, SIGTERM, `done(node)`), 1 when the node cannot be
+    built from its parameters (the reason is logged as `error: ...`). `on_exit` runs before the
+    node is destroyed (closing a bag, logging a summary).
+    """
+    rclpy.init(args=args)
+    node: Node | None = None
+    status = 0
+    try:
+        node = make_node()
+        finished = (lambda: done(node)) if done is not None else (lambda: False)
+        spin_until_shutdown(node, done=finished)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except (InteropError, ImportError) as error:
+        rclpy.logging.get_logger(name).error(f'error: {error}')
+        status = 1
+    finally:
+        if node is not None:
+            if on_exit is not None:
+                on_exit(node)
+            node.destroy_node()
+        rclpy.utilities.try_shutdown()
+    return status
