@@ -146,8 +146,8 @@ class EpisodeBuilder:
                 continue
             key = next((k for k, f in FEATURE_OF.items() if f == feature.key), None)
             data = values.get(key)
-            if data is None:
-                data = np.full((length, feature.shape[0]), np.nan)
+            if data is None:  # the robot or recording has none: all invalid, no allocation
+                data = np.broadcast_to(np.float64(np.nan), (length, feature.shape[0]))
             columns[feature.key] = data
         return _apply_validity(self.features, columns)
 
@@ -214,6 +214,8 @@ def _nearest(stamps: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 def _combine(parts: list[Any], length: int) -> np.ndarray:
     """Several topics feeding one value (two hand sides, two wrench sensors): first valid wins."""
+    if len(parts) == 1:
+        return parts[0].values[:length]  # a view: most values have one source
     values = parts[0].values[:length].copy()
     for part in parts[1:]:
         fill = np.isnan(values)
@@ -241,7 +243,7 @@ def _apply_validity(features: tuple[Feature, ...],
             out[feature.valid_key] = ok.reshape(len(ok), flag.shape[1], group).all(axis=2)
         valid = expand_validity(feature, out[feature.valid_key])
         out[feature.key] = np.where(valid & np.isfinite(values), values, 0.0).astype(np.float32)
-    return {key: value.astype(np.float32) for key, value in out.items()}
+    return {key: value.astype(np.float32, copy=False) for key, value in out.items()}
 
 
 def _report_dict(report: Any) -> dict[str, Any]:

@@ -1,0 +1,253 @@
+"""Exporter benchmark: state throughput against a plain rosbags loop, video encode, peak memory.
+
+    python bench/export_throughput.py                 # 10- and 60-minute 500 Hz G1 bags
+    python bench/export_throughput.py --quick         # 1- and 3-minute bags, 10 s of video
+    python bench/export_throughput.py --minutes 10 --storage sqlite3 --keep
+
+For every length in --minutes a Unitree G1 vendor bag is generated (bench/export_bags.py:
+unitree_hg/LowState at 500 Hz, an episode every 60 s) and measured, each in its own process:
+
+  plain     rosbags AnyReader reading every LowState and deserialize_cdr on each (msgs/s),
+            plus the same read without deserializing (the I/O floor)
+  exporter  the exporter's state path on the same bag: plan + EpisodeBuilder (bulk numpy
+            decode through the bridge's codec, mapping, resampling) without the writer (msgs/s)
+  export    a full `interop export BAG --profile unitree_g1_29dof` (state only): wall time and
+            peak RSS (VmHWM) of the process
+
+Then: the shortest bag again without events, exported as ONE episode (--task), to show how
+memory follows episode length; a short camera bag (640x480 rgb8, 30 fps) exported with
+libsvtav1 and libx264 for the encoder's frames/s (WriteSummary.encode_fps); the peak RSS of
+the exporter's imports alone. Bags go under out/bench/export_bags/ and are deleted after their
+measurements unless --keep. Results: out/bench/export_throughput.{json,md}; with --profile (or
+when the exporter misses the 3x target) a cProfile of the state path goes to
+out/bench/export_profile.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # measure the source tree, not an installed copy
+
+from export_bags import PROFILE, BagSpec, write_bag  # noqa: E402
+from export_report import (RATIO_TARGET, machine_description, markdown, state_row,  # noqa: E402
+                           text_table, verdicts, write_outputs)
+
+from interop_bridge.errors import InteropError  # noqa: E402
+
+MEASURE = Path(__file__).resolve().parent / 'export_measure.py'
+STATE_BYTES = 2200  # per LowState in a bag, record and index included (mcap ~2.13 KB)
+IMAGE_BYTES = 640 * 480 * 3 + 200
+DISK_MARGIN_BYTES = 2 * 1024**3
+
+
+class ExportBenchError(InteropError):
+    """The exporter benchmark could not run (no disk space, a measurement failed)."""
+
+
+def run_child(title: str, argv: list[str], log: list[str] | None = None) -> dict[str, Any]:
+    """Run one measurement process, echo its output indented, return its RESULT figures."""
+    print(f'-> {title}', flush=True)
+    started = time.monotonic()
+    env = {**os.environ, 'PYTHONUNBUFFERED': '1', 'PYTHONPATH': os.pathsep.join(
+        filter(None, [str(REPO), os.environ.get('PYTHONPATH')]))}
+    process = subprocess.Popen([sys.executable, str(MEASURE), *argv], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = None
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith('RESULT '):
+            result = json.loads(line[len('RESULT '):])
+        elif log is not None:
+            log.append(line.rstrip('\n'))
+        else:
+            print(f'   {line.rstrip()}', flush=True)
+    code = process.wait()
+    if code != 0 or result is None or result.get('exit_code', 0) != 0:
+        raise ExportBenchError(f'{title}: measurement failed (exit status {code}); see the '
+                               'output above')
+    print(f'   done in {time.monotonic() - started:.1f} s', flush=True)
+    return result
+
+
+def check_disk(out: Path, specs: list[BagSpec], storage: str) -> None:
+    """Refuse to start when the largest bag would not fit (bags are written one at a time)."""
+    out.mkdir(parents=True, exist_ok=True)
+    need = max(spec.state_messages * STATE_BYTES * (1.2 if storage == 'sqlite3' else 1.0)
+               + spec.camera_frames * IMAGE_BYTES for spec in specs)
+    free = shutil.disk_usage(out).free
+    print(f'disk: {free / 1e9:.1f} GB free under {out}, largest bag ~{need / 1e9:.1f} GB')
+    if free < need + DISK_MARGIN_BYTES:
+        raise ExportBenchError(f'{out}: {free / 1e9:.1f} GB free, the largest bag needs '
+                               f'~{need / 1e9:.1f} GB plus {DISK_MARGIN_BYTES / 1e9:.0f} GB of '
+                               'margin; use smaller --minutes')
+
+
+def export_argv(bag: Path, dataset: Path, task: str | None = None) -> list[str]:
+    """argv of the measurement child running `interop export` on a state-only bag."""
+    argv = ['cli', '--', 'export', str(bag), '--out', str(dataset), '--profile', PROFILE]
+    return argv + (['--task', task] if task else [])
+
+
+class Bench:
+    """One benchmark run: generates each bag, measures it, deletes it."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.out = Path(args.out)
+        self.bags = self.out / 'export_bags'
+        self.datasets = self.out / 'export_datasets'
+        self.profiled = False
+
+    def bag(self, spec: BagSpec) -> Path:
+        """Generate one bag (timed, with % done)."""
+        print(f'-> generating {spec.name}: {spec.state_messages} LowState'
+              + (f', {spec.camera_frames} images' if spec.camera_hz else '')
+              + (f', {spec.episodes} episodes' if spec.events else ', no events'), flush=True)
+        return write_bag(self.bags / spec.name, spec, self.args.storage)
+
+    def done_with(self, path: Path) -> None:
+        """Delete a bag (or dataset) unless --keep."""
+        if not self.args.keep and path.exists():
+            shutil.rmtree(path)
+
+    def dataset(self, name: str) -> Path:
+        """A fresh dataset directory for one export."""
+        path = self.datasets / name
+        if path.exists():
+            shutil.rmtree(path)
+        return path
+
+    def state(self, minutes: float) -> dict[str, Any]:
+        """Plain loop, exporter state path and full export of one events bag."""
+        spec = BagSpec(f'g1_{minutes:g}min', minutes)
+        bag = self.bag(spec)
+        plain = run_child(f'plain rosbags loop, {minutes:g} min', ['plain', str(bag)])
+        built = run_child(f'exporter state path, {minutes:g} min', ['builder', str(bag)])
+        dataset = self.dataset(spec.name)
+        export = run_child(f'interop export, {minutes:g} min (state only)',
+                           export_argv(bag, dataset))
+        row = state_row(minutes, plain, built, export, spec.state_messages)
+        print(f'   {minutes:g} min: plain {row["plain_msgs_s"]:.0f} msgs/s, exporter '
+              f'{row["builder_msgs_s"]:.0f} msgs/s ({row["builder_ratio"]:.1f}x), export '
+              f'{row["export_wall_s"]:.1f} s, peak RSS {row["export_peak_rss_mb"]:.0f} MB')
+        if not self.profiled and (self.args.profile or row['builder_ratio'] < RATIO_TARGET):
+            self.profile(bag)
+        self.done_with(dataset)
+        self.done_with(bag)
+        return row
+
+    def profile(self, bag: Path, task: str | None = None) -> None:
+        """cProfile of the state path into export_profile.txt."""
+        lines: list[str] = []
+        argv = ['profile', str(bag)] + (['--task', task] if task else [])
+        run_child(f'cProfile of the exporter state path on {bag.name}', argv, lines)
+        path = self.out / 'export_profile.txt'
+        path.write_text('\n'.join(lines) + '\n')
+        print(f'   profile written to {path}')
+        self.profiled = True
+
+    def one_episode(self, minutes: float) -> dict[str, Any]:
+        """The bag without events exported as one episode: peak memory vs episode length."""
+        spec = BagSpec(f'g1_{minutes:g}min_one_episode', minutes, events=False)
+        bag = self.bag(spec)
+        dataset = self.dataset(spec.name)
+        result = run_child(f'interop export, {minutes:g} min as ONE episode',
+                           export_argv(bag, dataset, 'walk around the lab'))
+        self.done_with(dataset)
+        self.done_with(bag)
+        return {'minutes': minutes, **result}
+
+    def video(self, seconds: float) -> list[dict[str, Any]]:
+        """Encode frames/s per camera with libsvtav1 and libx264."""
+        spec = BagSpec(f'g1_camera_{seconds:g}s', seconds / 60, events=False, camera_hz=30)
+        bag = self.bag(spec)
+        rows = []
+        for vcodec in ('libsvtav1', 'libx264'):
+            dataset = self.dataset(f'{spec.name}_{vcodec}')
+            result = run_child(f'video export, {vcodec}, {spec.camera_frames} frames',
+                               ['video', str(bag), str(dataset), '--vcodec', vcodec])
+            print(f'   {vcodec}: {result["encode_fps"]:.0f} frames/s encoding')
+            rows.append({'vcodec': vcodec, **result})
+            self.done_with(dataset)
+        self.done_with(bag)
+        return rows
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--minutes', type=float, nargs='+', default=[10.0, 60.0],
+                        help='lengths of the state bags (default: 10 60)')
+    parser.add_argument('--quick', action='store_true',
+                        help='1- and 3-minute bags and 10 s of video (smoke run)')
+    parser.add_argument('--video-seconds', type=float, default=30.0,
+                        help='length of the camera bag (0: no video figure)')
+    parser.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap')
+    parser.add_argument('--keep', action='store_true', help='keep the generated bags')
+    parser.add_argument('--profile', action='store_true',
+                        help='also write a cProfile of the state path (export_profile.txt)')
+    parser.add_argument('--out', default=str(REPO / 'out' / 'bench'))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.minutes, args.video_seconds = [1.0, 3.0], min(args.video_seconds, 10.0)
+    args.minutes = sorted(args.minutes)
+    if any(minutes <= 0 for minutes in args.minutes) or args.video_seconds < 0:
+        parser.error('--minutes must be positive and --video-seconds not negative')
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the table and write the outputs."""
+    args = parse_args(argv)
+    started, load_at_start = time.monotonic(), os.getloadavg()
+    bench = Bench(args)
+    specs = [BagSpec('state', minutes) for minutes in args.minutes]
+    if args.video_seconds:
+        specs.append(BagSpec('camera', args.video_seconds / 60, camera_hz=30))
+    try:
+        check_disk(bench.out, specs, args.storage)
+        state = [bench.state(minutes) for minutes in args.minutes]
+        one_episode = bench.one_episode(args.minutes[0])
+        videos = bench.video(args.video_seconds) if args.video_seconds else []
+        baseline_mb = run_child('exporter imports alone', ['baseline'])['peak_rss_mb']
+    except InteropError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    finally:  # also after an error or Ctrl-C: generated bags are large
+        for path in (bench.datasets, bench.bags):
+            bench.done_with(path)
+    lines = verdicts(state, one_episode, baseline_mb)
+    print('\n' + text_table(state, one_episode, videos, baseline_mb) + '\n')
+    print('\n'.join(lines))
+    print(f'load average (1/5/15 min) at start {load_at_start} / end {os.getloadavg()}: other '
+          'work on the machine skews these figures')
+    context = {'command': shlex.join(['python', 'bench/export_throughput.py',
+                                      *(sys.argv[1:] if argv is None else argv)]),
+               'machine': machine_description(), 'storage': args.storage,
+               'date': datetime.datetime.now().isoformat(timespec='seconds'),
+               'baseline_mb': baseline_mb, 'total_s': time.monotonic() - started,
+               'load_average': [load_at_start, os.getloadavg()]}
+    document = {**context, 'state': state, 'one_episode': one_episode, 'video': videos,
+                'verdicts': lines}
+    for path in write_outputs(bench.out, document, markdown(context, state, one_episode,
+                                                              videos, lines)):
+        print(f'wrote {path}')
+    print(f'total {context["total_s"]:.0f} s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
