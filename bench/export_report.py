@@ -20,8 +20,8 @@ def machine_description() -> str:
     model = next((line.split(':', 1)[1].strip() for line in
                   Path('/proc/cpuinfo').read_text().splitlines()
                   if line.startswith('model name')), 'unknown CPU')
-    versions = ', '.join(f'{name} {_version(name)}' for name in ('rosbags', 'numpy', 'av',
-                                                                  'pyarrow'))
+    packages = ('rosbags', 'numpy', 'av', 'pyarrow')
+    versions = ', '.join(f'{name} {_version(name)}' for name in packages)
     return (f'{os.cpu_count()} CPUs ({model}), Linux {platform.release()}, '
             f'Python {platform.python_version()}, {versions}')
 

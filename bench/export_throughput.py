@@ -242,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
                'load_average': [load_at_start, os.getloadavg()]}
     document = {**context, 'state': state, 'one_episode': one_episode, 'video': videos,
                 'verdicts': lines}
-    for path in write_outputs(bench.out, document, markdown(context, state, one_episode,
-                                                              videos, lines)):
+    text = markdown(context, state, one_episode, videos, lines)
+    for path in write_outputs(bench.out, document, text):
         print(f'wrote {path}')
     print(f'total {context["total_s"]:.0f} s')
     return 0
