@@ -21,13 +21,13 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import WrenchStamped
 from rclpy.node import Node
 from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.qos import QoSProfile, qos_profile_sensor_data
+from rclpy.qos import QoSProfile
 
 from interop_bridge.bridge_core import BridgeCore, command_from_arrays
 from interop_bridge.canonical import load_canonical
 from interop_bridge.msgdefs import fielddefs_for
 from interop_bridge.nodes import canonical_messages as build
-from interop_bridge.nodes.qos import canonical_qos
+from interop_bridge.nodes.qos import canonical_qos, qos_profile
 from interop_bridge.nodes.spin import run_node
 from interop_bridge.profile import load_profile
 from interop_bridge.vendors.registry import message_types
@@ -36,6 +36,9 @@ from sensor_msgs.msg import Imu, JointState
 
 LISTENER_REFRESH_S = 0.5
 LAZY_OUTPUTS = ('joint_states', 'native', 'imu', 'hand_left', 'hand_right')
+# Vendor streams: best effort matches reliable and best-effort vendor publishers alike; a deep
+# queue rides out scheduler stalls of tens of milliseconds at 1 kHz without dropping.
+VENDOR_QOS = qos_profile('best_effort', 'volatile', 50)
 STAMP_SOURCES = {'vendor': WholeBodyState.STAMP_SOURCE_VENDOR,
                  'receive': WholeBodyState.STAMP_SOURCE_RECEIVE}
 
@@ -94,17 +97,16 @@ class BridgeNode(Node):
     def _make_subscriptions(self) -> None:
         profile = self.profile
         state_type = _message_class(self.core.codec.state_type)
-        # Best effort matches both reliable and best-effort vendor publishers.
         self.create_subscription(state_type, profile.topics.state, self._on_state,
-                                 qos_profile_sensor_data, raw=True)
+                                 VENDOR_QOS, raw=True)
         if profile.topics.imu:
             self.create_subscription(Imu, profile.topics.imu, self.core.on_imu,
-                                     qos_profile_sensor_data, raw=True)
+                                     VENDOR_QOS, raw=True)
         for sensor in profile.wrenches:
             self.create_subscription(
                 WrenchStamped, sensor.topic,
                 lambda raw, frame=sensor.frame: self.core.on_wrench(frame, raw),
-                qos_profile_sensor_data, raw=True)
+                VENDOR_QOS, raw=True)
         command_qos = canonical_qos(self.spec.topic('interop/command'))
         self.create_subscription(WholeBodyCommand, 'interop/command', self._on_command,
                                  command_qos)
