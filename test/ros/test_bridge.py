@@ -108,6 +108,15 @@ def lowcmd_probe(ros_node, namespace: str):
     return commands
 
 
+def g1_bridge_fed_with_state(ros_node, start_process, namespace: str):
+    """A G1 bridge receiving LowState at 100 Hz, and the LowCmd messages it sends."""
+    bridge = start_bridge(start_process, 'unitree_g1_29dof', namespace)
+    typename, topic, raw, _ = vendor_state(load_profile('unitree_g1_29dof'))
+    probe = Probe(ros_node, namespace, typename, topic, raw)
+    assert spin_until(ros_node, lambda: probe.received['state'])
+    return bridge, probe, lowcmd_probe(ros_node, namespace)
+
+
 def publish_command(ros_node, namespace: str, position, **fields):
     from interop_msgs.msg import WholeBodyCommand
     publisher = ros_node.create_publisher(WholeBodyCommand, f'{namespace}/interop/command', 1)
@@ -125,12 +134,7 @@ def publish_command(ros_node, namespace: str, position, **fields):
 def test_a_g1_command_leaves_as_a_lowcmd_with_crc_echo_and_clamped_limits(
         ros_node, start_process):
     namespace = '/cmd_g1'
-    start_bridge(start_process, 'unitree_g1_29dof', namespace)
-    profile = load_profile('unitree_g1_29dof')
-    typename, topic, raw, _ = vendor_state(profile)
-    probe = Probe(ros_node, namespace, typename, topic, raw)
-    assert spin_until(ros_node, lambda: probe.received['state'])
-    commands = lowcmd_probe(ros_node, namespace)
+    _, probe, commands = g1_bridge_fed_with_state(ros_node, start_process, namespace)
     position = np.zeros(N)
     position[3] = 9.0  # beyond the knee limit: clamped to 2.8798
     publish_command(ros_node, namespace, position, stiffness=[1000.0] * N)
@@ -145,12 +149,7 @@ def test_a_g1_command_leaves_as_a_lowcmd_with_crc_echo_and_clamped_limits(
 def test_nan_commands_never_reach_the_robot_and_the_timeout_sends_damping(ros_node,
                                                                           start_process):
     namespace = '/safe_g1'
-    bridge = start_bridge(start_process, 'unitree_g1_29dof', namespace)
-    profile = load_profile('unitree_g1_29dof')
-    typename, topic, raw, _ = vendor_state(profile)
-    probe = Probe(ros_node, namespace, typename, topic, raw)
-    assert spin_until(ros_node, lambda: probe.received['state'])
-    commands = lowcmd_probe(ros_node, namespace)
+    bridge, probe, commands = g1_bridge_fed_with_state(ros_node, start_process, namespace)
     position = np.zeros(N)
     position[0] = float('nan')
     publish_command(ros_node, namespace, position)
