@@ -4,7 +4,7 @@
 # To add a benchmark, append one more `run_bench '<title>' <command...>` line at the end.
 # Extra options for the bridge benchmark: BRIDGE_BENCH_ARGS='--quick' make bench
 # Extra options for the exporter benchmark: EXPORT_BENCH_ARGS='--quick' make bench
-# (a full run takes about 4 + 5.5 minutes and needs about 6 GB free disk)
+# (a full run takes about 10 + 5.5 minutes and needs about 6 GB free disk)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out="$repo/out/bench"
