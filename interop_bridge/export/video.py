@@ -7,7 +7,9 @@ per dataset row, so an episode's `from_timestamp` is the number of frames before
 file divided by fps. Episodes are never split; a new file is started before an episode whose
 estimated size (bytes per frame so far times its length) would push the file past the limit.
 AV1 via libsvtav1 (preset 12, crf 30, g 2, yuv420p) is the default, as in LeRobot; libx264
-is the fast option. `encoded_frames` / `encode_seconds` give the encoder's throughput.
+is the fast option. Opening an encoder never leaves a thread of the process at a real-time
+priority it did not have (interop_bridge.scheduling: SVT-AV1 raises them when run as root).
+`encoded_frames` / `encode_seconds` give the encoder's throughput.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from interop_bridge.errors import ExportError
 from interop_bridge.export.layout import FileSlot, video_path
+from interop_bridge.scheduling import SchedulingGuard
 
 CODECS = ('libsvtav1', 'libx264')
 PIX_FMT = 'yuv420p'
@@ -87,6 +90,7 @@ class CameraEncoder:
         self._slot = first_slot
         self._container: Any = None
         self._stream: Any = None
+        self._scheduling: SchedulingGuard | None = None
         self._frames_in_file = 0
         self._bytes_in_file = 0
         self._packets_in_file = 0
@@ -125,7 +129,7 @@ class CameraEncoder:
         if self._container is None:
             return
         started = time.perf_counter()
-        self._mux(self._stream.encode(None))
+        self._mux(self._encoded(None))
         self._container.close()
         self.encode_seconds += time.perf_counter() - started
         self._container = None
@@ -155,6 +159,9 @@ class CameraEncoder:
         if path.exists():
             raise ExportError(f'{path}: refusing to overwrite an existing dataset file')
         os.environ.setdefault('SVT_LOG', '1')  # SVT-AV1 prints a banner per file otherwise
+        # The encoder opens (and starts its threads) at the first frame; SVT-AV1 then raises
+        # them and the calling thread to real-time priority where it may: undone right after.
+        self._scheduling = SchedulingGuard()
         self._container = av.open(str(path), mode='w')
         stream = self._container.add_stream(self._options.vcodec, rate=self._fps,
                                             options=self._options.encoder_options())
@@ -178,10 +185,18 @@ class CameraEncoder:
         started = time.perf_counter()
         video_frame = av.VideoFrame.from_ndarray(frame, format='rgb24')
         video_frame.pts = self._frames_in_file
-        self._mux(self._stream.encode(video_frame))
+        self._mux(self._encoded(video_frame))
         self._frames_in_file += 1
         self.encoded_frames += 1
         self.encode_seconds += time.perf_counter() - started
+
+    def _encoded(self, frame: av.VideoFrame | None) -> list[Any]:
+        """Packets for one frame (None: flush); the first call opens the encoder."""
+        packets = self._stream.encode(frame)
+        if self._scheduling is not None:
+            self._scheduling.restore()
+            self._scheduling = None
+        return packets
 
     def _mux(self, packets: Any) -> None:
         for packet in packets:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import av
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ from interop_bridge.errors import ExportError
 from interop_bridge.export.layout import FileSlot
 from interop_bridge.export.video import (CameraEncoder, VideoOptions, decoded_frame_count,
                                          probe_video_info)
+from interop_bridge.scheduling import real_time_threads
 
 KEY = 'observation.images.head'
 
@@ -87,3 +91,16 @@ def test_an_unknown_codec_is_refused():
     with pytest.raises(ExportError, match="video codec 'mjpeg' is not supported, expected one "
                                           'of libsvtav1, libx264'):
         VideoOptions(vcodec='mjpeg')
+
+
+@pytest.mark.parametrize('vcodec', ['libsvtav1', 'libx264'])
+def test_encoding_leaves_every_thread_of_the_process_at_its_scheduling(tmp_path, kit, vcodec):
+    camera = encoder(kit, tmp_path, vcodec)
+    camera.encode_episode(frames(kit, 0, 12), 12, 0)
+    during = real_time_threads()
+    camera.close()
+    assert during == [] and real_time_threads() == []
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+    child = subprocess.run(['python3', '-c', 'import os; print(os.sched_getscheduler(0))'],
+                           capture_output=True, text=True, check=True, timeout=30)
+    assert child.stdout.strip() == str(os.SCHED_OTHER)
