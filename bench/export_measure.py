@@ -87,9 +87,9 @@ def builder(bag: Path, task: str | None) -> dict[str, Any]:
     """The exporter's state path without the writer: plan the bag, build every episode."""
     from interop_bridge.canonical import load_canonical
     from interop_bridge.export.bag_reader import open_bags
-    from interop_bridge.export.episode_builder import EpisodeBuilder
+    from interop_bridge.export.episode_assembly import EpisodeBuilder
     from interop_bridge.export.exporter import ExportRequest, plan_bag
-    from interop_bridge.export.features import canonical_features
+    from interop_bridge.dataset.features import canonical_features
 
     spec = load_canonical()
     request = ExportRequest(bags=(bag,), out=bag.parent / 'unused', task=task, profile=PROFILE)
@@ -138,7 +138,7 @@ def baseline() -> dict[str, Any]:
     import interop_bridge.cli  # noqa: F401
     import interop_bridge.commands.export  # noqa: F401
     import interop_bridge.export.exporter  # noqa: F401
-    import interop_bridge.export.writer  # noqa: F401
+    import interop_bridge.dataset.writer  # noqa: F401
     return {}
 
 

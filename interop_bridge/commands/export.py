@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from interop_bridge.export.episode_builder import ExportPolicy
+from interop_bridge.export.episode_assembly import ExportPolicy
 from interop_bridge.export.exporter import ExportRequest, export_recordings
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from interop_bridge.export.merge import merge_datasets
+from interop_bridge.dataset.merge import merge_datasets
 
 EPILOG = """The datasets must share one schema (features, joint names, fps, cameras, video
 codec and size); they may come from different robots. robot_type becomes the robots joined

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from interop_bridge.export.report import write_report
+from interop_bridge.dataset.report import write_report
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.validate import CHECKS, validate_dataset
+from interop_bridge.dataset.validate import CHECKS, validate_dataset
 
 EPILOG = f"""checks: {', '.join(name for name, _, _ in CHECKS)}
 

@@ -2,7 +2,7 @@
 
 `export_recordings` plans every bag first (robot, episodes, cameras: cheap, reads only the small
 topics), refuses inputs whose schemas would differ, then writes every episode inside one staged
-dataset (export/atomic.py): the dataset appears, or grows, only when everything succeeded.
+dataset (dataset/atomic.py): the dataset appears, or grows, only when everything succeeded.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from typing import Any
 from interop_bridge import __name__ as package_name
 from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.errors import ExportError
-from interop_bridge.export.atomic import is_dataset, staged_dataset
+from interop_bridge.dataset.atomic import is_dataset, staged_dataset
 from interop_bridge.export.bag_reader import open_bags
 from interop_bridge.export.bag_sources import discover_bags
-from interop_bridge.export.episode_builder import EpisodeBuilder, ExportPolicy
-from interop_bridge.export.episodes import EpisodeSpan, mark_from_message, plan_episodes
-from interop_bridge.export.features import Feature, canonical_features
+from interop_bridge.export.episode_assembly import EpisodeBuilder, ExportPolicy
+from interop_bridge.export.episode_split import EpisodeSpan, mark_from_message, plan_episodes
+from interop_bridge.dataset.features import Feature, canonical_features
 from interop_bridge.export.images import ImageDecoder
-from interop_bridge.export.metadata import gr00t_modality
-from interop_bridge.export.robot_streams import RobotStreams, discover_robot
-from interop_bridge.export.writer import DatasetWriter, WriteSummary
+from interop_bridge.dataset.metadata import gr00t_modality
+from interop_bridge.export.robot_discovery import RobotStreams, discover_robot
+from interop_bridge.dataset.writer import DatasetWriter, WriteSummary
 
 LOG = logging.getLogger(__name__)
 EXPORTER_VERSION = '0.1.0'

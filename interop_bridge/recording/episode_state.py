@@ -1,6 +1,6 @@
 """The recorder's episode state: which episode is open, and whether an event applies (pure).
 
-The same rules as the exporter's split (interop_bridge/export/episodes.py), applied strictly:
+The same rules as the exporter's split (interop_bridge/export/episode_split.py), applied strictly:
 an event that the exporter would have to repair is refused here, with the reason.
 - START: refused while an episode is open, without a task, or with an id already used; an
   empty id gets a generated one.
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from interop_bridge.export.episodes import ANNOTATION, EVENT_NAMES, OUTCOMES, START, STOP
+from interop_bridge.export.episode_split import ANNOTATION, EVENT_NAMES, OUTCOMES, START, STOP
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from interop_bridge.export.exporter import ExportRequest, export_recordings
-from interop_bridge.export.validate import validate_dataset
+from interop_bridge.dataset.validate import validate_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 LEROBOT_PYTHON = REPO / '.venv-lerobot' / 'bin' / 'python'

@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 
 from interop_bridge.canonical import load_canonical
-from interop_bridge.export.atomic import write_dataset
-from interop_bridge.export.episode import Episode
-from interop_bridge.export.features import Feature, canonical_features
-from interop_bridge.export.merge import merge_datasets
-from interop_bridge.export.validate import validate_dataset
+from interop_bridge.dataset.atomic import write_dataset
+from interop_bridge.dataset.episode import Episode
+from interop_bridge.dataset.features import Feature, canonical_features
+from interop_bridge.dataset.merge import merge_datasets
+from interop_bridge.dataset.validate import validate_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 LEROBOT_PYTHON = REPO / '.venv-lerobot/bin/python'

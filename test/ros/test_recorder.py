@@ -14,7 +14,7 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import String
 
 from interop_bridge.export.bag_reader import open_bags
-from interop_bridge.export.episodes import mark_from_message, split_episodes
+from interop_bridge.export.episode_split import mark_from_message, split_episodes
 from interop_msgs.msg import Embodiment, EpisodeEvent
 from interop_msgs.srv import ControlEpisode
 

@@ -13,9 +13,9 @@ import pytest
 
 from interop_bridge.cli import main
 from interop_bridge.errors import ExportError
-from interop_bridge.export.episode_builder import ExportPolicy
+from interop_bridge.export.episode_assembly import ExportPolicy
 from interop_bridge.export.exporter import ExportRequest, export_recordings
-from interop_bridge.export.validate import validate_dataset
+from interop_bridge.dataset.validate import validate_dataset
 from interop_bridge.profile import load_profile, shipped_profiles
 
 WAVE = (bf.EventSpec(0.2, 1.2, 'wave both arms'),)

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.metadata import gr00t_modality
-from interop_bridge.export.parquet_io import column_values
-from interop_bridge.export.writer import DatasetWriter
+from interop_bridge.dataset.metadata import gr00t_modality
+from interop_bridge.dataset.parquet_io import column_values
+from interop_bridge.dataset.writer import DatasetWriter
 
 FPS = 10
 CAMERA = 'observation.images.head'

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.layout import TASKS_PATH, FileSlot
+from interop_bridge.dataset.layout import TASKS_PATH, FileSlot
 
 PARQUET_OPTIONS = {'compression': 'snappy', 'use_dictionary': True}
 

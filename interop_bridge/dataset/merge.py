@@ -25,18 +25,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export import metadata
-from interop_bridge.export.atomic import is_dataset, staged_dataset
-from interop_bridge.export.compat import require_same_schema
-from interop_bridge.export.episodes_meta import (EpisodesWriter, episode_row, episodes_schema,
+from interop_bridge.dataset import metadata
+from interop_bridge.dataset.atomic import is_dataset, staged_dataset
+from interop_bridge.dataset.compat import require_same_schema
+from interop_bridge.dataset.episodes_table import (EpisodesWriter, episode_row, episodes_schema,
                                                  iter_episode_rows, row_stats)
-from interop_bridge.export.layout import (DATA_DIR, MODALITY_PATH, FileSlot, data_path,
+from interop_bridge.dataset.layout import (DATA_DIR, MODALITY_PATH, FileSlot, data_path,
                                           megabytes_to_bytes, video_path)
-from interop_bridge.export.parquet_io import (RollingParquetWriter, data_schema,
+from interop_bridge.dataset.parquet_io import (RollingParquetWriter, data_schema,
                                               read_parquet_dir, write_tasks)
-from interop_bridge.export.stats import StatsAccumulator, value_stats
-from interop_bridge.export.video import VideoSpan
-from interop_bridge.export.writer import WriteSummary
+from interop_bridge.dataset.stats import StatsAccumulator, value_stats
+from interop_bridge.dataset.video import VideoSpan
+from interop_bridge.dataset.writer import WriteSummary
 
 RENUMBERED = ('episode_index', 'index', 'task_index')
 

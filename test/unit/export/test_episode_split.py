@@ -8,7 +8,7 @@ import pytest
 from bag_writing import episode_event
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.episodes import (
+from interop_bridge.export.episode_split import (
     ABORT, ANNOTATION, FAILURE, START, STOP, SUCCESS, EpisodeMark, EpisodeSpan,
     mark_from_message, plan_episodes, split_episodes)
 

@@ -9,7 +9,7 @@
 follow, tasks are reused or extended, statistics are re-aggregated from every episode's, and
 new data/video/episodes files are started (existing ones are never opened for writing).
 The writer holds one episode's columns at a time and pulls camera frames one by one.
-Writing in place is not atomic: use `interop_bridge.export.atomic.write_dataset`, which
+Writing in place is not atomic: use `interop_bridge.dataset.atomic.write_dataset`, which
 stages the output and moves it into place only when complete.
 """
 
@@ -24,20 +24,20 @@ from typing import Any
 import pyarrow as pa
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export import metadata
-from interop_bridge.export.compat import require_codec, require_same_schema
-from interop_bridge.export.episode import Episode
-from interop_bridge.export.episodes_meta import (EpisodesWriter, episode_row, episodes_schema,
+from interop_bridge.dataset import metadata
+from interop_bridge.dataset.compat import require_codec, require_same_schema
+from interop_bridge.dataset.episode import Episode
+from interop_bridge.dataset.episodes_table import (EpisodesWriter, episode_row, episodes_schema,
                                                  iter_episode_rows, row_stats)
-from interop_bridge.export.features import Feature
-from interop_bridge.export.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
+from interop_bridge.dataset.features import Feature
+from interop_bridge.dataset.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
                                           EPISODES_DIR, VIDEO_DIR, FileSlot, data_path, last_slot,
                                           megabytes_to_bytes, video_path)
-from interop_bridge.export.parquet_io import (RollingParquetWriter, arrow_column, data_schema,
+from interop_bridge.dataset.parquet_io import (RollingParquetWriter, arrow_column, data_schema,
                                               read_tasks, write_tasks)
-from interop_bridge.export.rows import episode_columns, episode_stats
-from interop_bridge.export.stats import ImageStats, StatsAccumulator
-from interop_bridge.export.video import CameraEncoder, VideoOptions, probe_video_info
+from interop_bridge.dataset.frame_columns import episode_columns, episode_stats
+from interop_bridge.dataset.stats import ImageStats, StatsAccumulator
+from interop_bridge.dataset.video import CameraEncoder, VideoOptions, probe_video_info
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from interop_bridge.export.checks_files import (check_data_indices, check_row_groups,
+from interop_bridge.dataset.checks_files import (check_data_indices, check_row_groups,
                                                 check_timestamps, check_video_frames,
                                                 check_video_offsets)
-from interop_bridge.export.checks_meta import (check_episodes, check_info, check_stats,
+from interop_bridge.dataset.checks_meta import (check_episodes, check_info, check_stats,
                                                check_tasks)
 from interop_bridge.errors import ExportError
-from interop_bridge.export.dataset_view import DatasetView
+from interop_bridge.dataset.view import DatasetView
 
 Check = Callable[[DatasetView], str]
 # (name, check, names of the checks it needs to have passed)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from interop_bridge.canonical import load_canonical
-from interop_bridge.export.episode import Episode
-from interop_bridge.export.features import Feature, canonical_features
+from interop_bridge.dataset.episode import Episode
+from interop_bridge.dataset.features import Feature, canonical_features
 
 FPS = 10
 CAMERA = 'observation.images.head'

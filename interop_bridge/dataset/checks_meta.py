@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from interop_bridge.export import metadata
-from interop_bridge.export.dataset_view import CheckFailed, DatasetView
-from interop_bridge.export.layout import CODEBASE_VERSION, TASKS_PATH
-from interop_bridge.export.stats import IMAGE_STAT_SHAPE, STAT_KEYS
+from interop_bridge.dataset import metadata
+from interop_bridge.dataset.view import CheckFailed, DatasetView
+from interop_bridge.dataset.layout import CODEBASE_VERSION, TASKS_PATH
+from interop_bridge.dataset.stats import IMAGE_STAT_SHAPE, STAT_KEYS
 
 INFO_KEYS = ('codebase_version', 'robot_type', 'total_episodes', 'total_frames', 'total_tasks',
              'chunks_size', 'data_files_size_in_mb', 'video_files_size_in_mb', 'fps', 'splits',

@@ -24,10 +24,10 @@ import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.errors import ExportError
-from interop_bridge.export.features import Feature
-from interop_bridge.export.layout import (CHUNKS_SIZE, CODEBASE_VERSION, DATA_PATH, INFO_PATH,
+from interop_bridge.dataset.features import Feature
+from interop_bridge.dataset.layout import (CHUNKS_SIZE, CODEBASE_VERSION, DATA_PATH, INFO_PATH,
                                           INTEROP_PATH, MODALITY_PATH, STATS_PATH, VIDEO_PATH)
-from interop_bridge.export.stats import FeatureStats
+from interop_bridge.dataset.stats import FeatureStats
 
 INTEROP_FORMAT = 'interop-dataset/1'
 ROBOT_SEPARATOR = '+'

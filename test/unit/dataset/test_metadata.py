@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.metadata import (build_info, feature_entries, gr00t_modality,
+from interop_bridge.dataset.metadata import (build_info, feature_entries, gr00t_modality,
                                             join_robot_types, read_info, read_interop,
                                             write_json)
 

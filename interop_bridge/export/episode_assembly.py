@@ -1,6 +1,6 @@
 """One recorded episode -> one `Episode` on the dataset grid.
 
-Messages are read once, in chunks per topic, decoded in bulk (export/streams.py) and fed to one
+Messages are read once, in chunks per topic, decoded in bulk (export/topic_decoders.py) and fed to one
 streaming resampler per value (export/resample.py), so memory is the episode's grid plus one
 chunk, whatever the message rate. Per-value policy (documented in docs/export.md):
 
@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.episode import Episode
-from interop_bridge.export.episodes import EpisodeSpan
-from interop_bridge.export.features import Feature, expand_validity
+from interop_bridge.dataset.episode import Episode
+from interop_bridge.export.episode_split import EpisodeSpan
+from interop_bridge.dataset.features import Feature, expand_validity
 from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.resample import Grid, StreamPolicy, StreamResampler
-from interop_bridge.export.robot_streams import RobotStreams
+from interop_bridge.export.robot_discovery import RobotStreams
 
 NS = 1_000_000_000
 HOLD_KEYS = ('valid', 'imu_valid', 'wrench_valid', 'hand_valid', 'action', 'action_valid',

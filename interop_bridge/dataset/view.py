@@ -13,10 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export import metadata
-from interop_bridge.export.episodes_meta import STATS_PREFIX, episode_files
-from interop_bridge.export.layout import DATA_DIR, TASKS_PATH
-from interop_bridge.export.parquet_io import read_parquet_dir
+from interop_bridge.dataset import metadata
+from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
+from interop_bridge.dataset.layout import DATA_DIR, TASKS_PATH
+from interop_bridge.dataset.parquet_io import read_parquet_dir
 
 DEFAULT_COLUMNS = tuple(metadata.DEFAULT_FEATURES)
 TOLERANCE_S = 1e-4  # LeRobot's tolerance_s for timestamps and video frame look-ups

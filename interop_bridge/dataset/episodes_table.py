@@ -18,10 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from interop_bridge.export.layout import EPISODES_DIR, FileSlot, episodes_path
-from interop_bridge.export.parquet_io import RollingParquetWriter, read_parquet_dir
-from interop_bridge.export.stats import STAT_KEYS, FeatureStats
-from interop_bridge.export.video import VideoSpan
+from interop_bridge.dataset.layout import EPISODES_DIR, FileSlot, episodes_path
+from interop_bridge.dataset.parquet_io import RollingParquetWriter, read_parquet_dir
+from interop_bridge.dataset.stats import STAT_KEYS, FeatureStats
+from interop_bridge.dataset.video import VideoSpan
 
 Row = dict[str, Any]
 STATS_PREFIX = 'stats/'

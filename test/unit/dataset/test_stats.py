@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from interop_bridge.export.stats import (ImageStats, StatsAccumulator, aggregate,
+from interop_bridge.dataset.stats import (ImageStats, StatsAccumulator, aggregate,
                                          sample_indices, value_stats)
 
 

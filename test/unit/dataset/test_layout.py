@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interop_bridge.export.layout import (FileSlot, data_path, episodes_path, last_slot,
+from interop_bridge.dataset.layout import (FileSlot, data_path, episodes_path, last_slot,
                                           slot_of, video_path)
 
 

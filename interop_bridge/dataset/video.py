@@ -26,7 +26,7 @@ import av
 import numpy as np
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.layout import FileSlot, video_path
+from interop_bridge.dataset.layout import FileSlot, video_path
 from interop_bridge.scheduling import SchedulingGuard
 
 CODECS = ('libsvtav1', 'libx264')

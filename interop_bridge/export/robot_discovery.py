@@ -14,7 +14,7 @@ from typing import Any
 
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.errors import ExportError
-from interop_bridge.export import streams
+from interop_bridge.export import topic_decoders
 from interop_bridge.export.images import IMAGE_TYPES
 from interop_bridge.profile import Profile, load_profile
 
@@ -41,7 +41,7 @@ class RobotStreams:
     @property
     def canonical(self) -> bool:
         """Whether the state comes from canonical messages (recorded from a bridge)."""
-        return isinstance(self.decoders.get(self.state_topic), streams.CanonicalStateDecoder)
+        return isinstance(self.decoders.get(self.state_topic), topic_decoders.CanonicalStateDecoder)
 
 
 def _namespaces_with(topics: Mapping[str, Any], suffix: str) -> list[str]:
@@ -108,35 +108,35 @@ def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
     profile = robot.profile
     if canonical in topics:
         robot.state_topic = canonical
-        robot.decoders[canonical] = streams.CanonicalStateDecoder(fielddefs, spec)
+        robot.decoders[canonical] = topic_decoders.CanonicalStateDecoder(fielddefs, spec)
         return
     vendor = _join(robot.namespace, profile.topics.state)
     if vendor not in topics:
         raise ExportError(f'{source}: missing required topic: neither {canonical} nor the '
                           f'vendor state {vendor} ({profile.name}) is recorded')
     robot.state_topic = vendor
-    decoder = streams.VendorStateDecoder(profile, spec, fielddefs)
+    decoder = topic_decoders.VendorStateDecoder(profile, spec, fielddefs)
     if topics[vendor].msgtype != decoder.typename:
         raise ExportError(f'{source}: {vendor} holds {topics[vendor].msgtype}, but profile '
                           f'{profile.name} reads {decoder.typename}: wrong --profile?')
     robot.decoders[vendor] = decoder
     if profile.topics.imu and _join(robot.namespace, profile.topics.imu) in topics:
-        robot.decoders[_join(robot.namespace, profile.topics.imu)] = streams.ImuDecoder(fielddefs)
+        robot.decoders[_join(robot.namespace, profile.topics.imu)] = topic_decoders.ImuDecoder(fielddefs)
     for sensor in profile.wrenches:
         topic = _join(robot.namespace, sensor.topic)
         if topic in topics:
-            robot.decoders[topic] = streams.WrenchDecoder(fielddefs, spec, sensor)
+            robot.decoders[topic] = topic_decoders.WrenchDecoder(fielddefs, spec, sensor)
 
 
 def _add_commands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
                   spec: CanonicalSpec) -> None:
     canonical = _join(robot.namespace, COMMAND)
     if canonical in topics:
-        robot.decoders[canonical] = streams.CanonicalCommandDecoder(fielddefs)
+        robot.decoders[canonical] = topic_decoders.CanonicalCommandDecoder(fielddefs)
         return
     vendor = _join(robot.namespace, robot.profile.topics.command)
     if vendor in topics:
-        robot.decoders[vendor] = streams.VendorCommandDecoder(robot.profile, spec, fielddefs)
+        robot.decoders[vendor] = topic_decoders.VendorCommandDecoder(robot.profile, spec, fielddefs)
 
 
 def _add_hands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
@@ -148,7 +148,7 @@ def _add_hands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
                 ('command', 'interop_msgs/msg/HandCommand', 'commanded', 'action.hand')):
             topic = _join(robot.namespace, f'interop/hand/{side}/{kind}')
             if topic in topics:
-                robot.decoders[topic] = streams.HandDecoder(fielddefs, typename, side_index,
+                robot.decoders[topic] = topic_decoders.HandDecoder(fielddefs, typename, side_index,
                                                             channels, valid_field, key)
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.layout import FileSlot
-from interop_bridge.export.video import (CameraEncoder, VideoOptions, decoded_frame_count,
+from interop_bridge.dataset.layout import FileSlot
+from interop_bridge.dataset.video import (CameraEncoder, VideoOptions, decoded_frame_count,
                                          probe_video_info)
 from interop_bridge.scheduling import real_time_threads
 

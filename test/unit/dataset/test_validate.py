@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from interop_bridge.cli import main
-from interop_bridge.export.checks_files import grid_error
-from interop_bridge.export.layout import FileSlot
-from interop_bridge.export.validate import validate_dataset
-from interop_bridge.export.video import CameraEncoder, VideoOptions
-from interop_bridge.export.writer import DatasetWriter
+from interop_bridge.dataset.checks_files import grid_error
+from interop_bridge.dataset.layout import FileSlot
+from interop_bridge.dataset.validate import validate_dataset
+from interop_bridge.dataset.video import CameraEncoder, VideoOptions
+from interop_bridge.dataset.writer import DatasetWriter
 
 CAMERA = 'observation.images.head'
 DATA = 'data/chunk-000/file-000.parquet'

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.episode import Episode
-from interop_bridge.export.features import Feature, expand_validity
-from interop_bridge.export.stats import FeatureStats, value_stats
+from interop_bridge.dataset.episode import Episode
+from interop_bridge.dataset.features import Feature, expand_validity
+from interop_bridge.dataset.stats import FeatureStats, value_stats
 
 Columns = dict[str, np.ndarray]
 

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.episode import Episode
-from interop_bridge.export.features import Feature
-from interop_bridge.export.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
+from interop_bridge.dataset.episode import Episode
+from interop_bridge.dataset.features import Feature
+from interop_bridge.dataset.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
                                           EPISODES_DIR, INFO_PATH, VIDEO_DIR)
-from interop_bridge.export.writer import DatasetWriter, WriteSummary
+from interop_bridge.dataset.writer import DatasetWriter, WriteSummary
 
 LINKED_DIRS = (DATA_DIR, VIDEO_DIR, EPISODES_DIR)
 RENAME_EXCHANGE = 2

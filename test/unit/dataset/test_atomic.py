@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.atomic import write_dataset
-from interop_bridge.export.validate import validate_dataset
+from interop_bridge.dataset.atomic import write_dataset
+from interop_bridge.dataset.validate import validate_dataset
 
 CAMERA = 'observation.images.head'
 

@@ -12,10 +12,10 @@ import pytest
 
 from interop_bridge.cli import main
 from interop_bridge.errors import ExportError
-from interop_bridge.export.atomic import write_dataset
-from interop_bridge.export.merge import merge_datasets
-from interop_bridge.export.parquet_io import column_values, read_table
-from interop_bridge.export.validate import validate_dataset
+from interop_bridge.dataset.atomic import write_dataset
+from interop_bridge.dataset.merge import merge_datasets
+from interop_bridge.dataset.parquet_io import column_values, read_table
+from interop_bridge.dataset.validate import validate_dataset
 
 CAMERA = 'observation.images.head'
 

@@ -13,9 +13,9 @@ from typing import Any
 import av
 import numpy as np
 
-from interop_bridge.export.dataset_view import TOLERANCE_S, CheckFailed, DatasetView
-from interop_bridge.export.layout import FileSlot, slot_of, video_path
-from interop_bridge.export.video import decoded_frame_count
+from interop_bridge.dataset.view import TOLERANCE_S, CheckFailed, DatasetView
+from interop_bridge.dataset.layout import FileSlot, slot_of, video_path
+from interop_bridge.dataset.video import decoded_frame_count
 
 
 def check_row_groups(view: DatasetView) -> str:
