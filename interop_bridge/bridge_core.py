@@ -7,8 +7,7 @@ so everything that decides what reaches a robot is testable without a ROS graph.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,10 +18,11 @@ from interop_bridge.command_safety import (
     safe_command)
 from interop_bridge.errors import MappingError
 from interop_bridge.profile import Profile
-from interop_bridge.state_mapping import CanonicalState, StateMapper, map_wrench
+from interop_bridge.robot_codec import RobotCodec
+from interop_bridge.state_mapping import CanonicalState
 from interop_bridge.stream_health import StreamHealth
-from interop_bridge.vendors.native import NativeState
-from interop_bridge.vendors.registry import make_codec
+from interop_bridge.vendors.codec import FieldDefs
+from interop_bridge.vendors.native import ImuSample, NativeCommand, NativeState
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,16 @@ class CommandResult:
 class BridgeCore:
     """State and command conversion for one robot profile."""
 
-    def __init__(self, profile: Profile, spec: CanonicalSpec,
-                 fielddefs: Mapping[str, Any]) -> None:
+    def __init__(self, profile: Profile, spec: CanonicalSpec, fielddefs: FieldDefs) -> None:
         self.profile = profile
         self.spec = spec
-        self.codec = make_codec(profile, fielddefs)
-        self.mapper = StateMapper(profile, spec)
+        self.codec = RobotCodec(profile, spec, fielddefs)
+        self.mapper = self.codec.mapper
         self.limits: CommandLimits = command_limits(profile, self.mapper.joint_map,
                                                     spec.joint_names)
         self.native: NativeState | None = None
         self.canonical: CanonicalState | None = None
-        self.imu = None
+        self.imu: ImuSample | None = None
         self.wrenches: dict[str, np.ndarray] = {}
         self.last_targets: np.ndarray | None = None
         self.last_command_s: float | None = None
@@ -61,7 +60,7 @@ class BridgeCore:
         health = self.health['state']
         health.received(now_s)
         try:
-            native = self.codec.decode(raw)
+            native, state = self.codec.state(raw, self.imu)
         except MappingError as err:
             health.malformed += 1
             health.reject(str(err))
@@ -70,16 +69,13 @@ class BridgeCore:
             health.malformed += 1
             health.reject('non-finite joint position in vendor state')
             return None
-        state = self.mapper.map(native)
-        if self.imu is not None:  # name-addressed robots: IMU from its own topic
-            state = _with_imu(state, self.imu)
         self.native, self.canonical = native, state
         return state
 
     def on_imu(self, raw: bytes | memoryview) -> None:
         """Keep the latest IMU sample of robots that publish it separately."""
         try:
-            self.imu = self.codec.decode_imu(raw)  # type: ignore[attr-defined]
+            self.imu = self.codec.imu(raw)
         except MappingError as err:
             self.health['state'].reject(f'imu: {err}')
 
@@ -87,12 +83,12 @@ class BridgeCore:
         """Keep the latest wrench of one sensor, in its canonical frame."""
         sensor = next(sensor for sensor in self.profile.wrenches if sensor.frame == frame)
         try:
-            raw_wrench = self.codec.decode_wrench(raw)  # type: ignore[attr-defined]
+            wrench = self.codec.wrench(sensor, raw)
         except MappingError as err:
             self.health['state'].reject(f'wrench {frame}: {err}')
             return
-        if np.isfinite(raw_wrench).all():
-            self.wrenches[frame] = map_wrench(sensor, raw_wrench)
+        if np.isfinite(wrench).all():
+            self.wrenches[frame] = wrench
 
     def on_command(self, command: CanonicalCommand, now_s: float) -> CommandResult:
         """Check a canonical command and encode it for the robot (or refuse it)."""
@@ -131,15 +127,13 @@ class BridgeCore:
                                self.profile.command.timeout_damping)
         return None if command is None else self._encode(command)
 
-    def _encode(self, command: Any) -> bytes:
-        slots, _, _ = self.mapper.slots(self.native.names if self.native else None)
-        payload = self.codec.encode(command, slots, self.native)
+    def _encode(self, command: NativeCommand) -> bytes:
+        if self.native is None:
+            msg = 'no vendor state seen yet: nothing is encoded'
+            raise MappingError(msg)
+        payload = self.codec.command_bytes(command, self.native)
         self.health['vendor_command'].count += 1
         return payload
-
-
-def _with_imu(state: CanonicalState, imu: Any) -> CanonicalState:
-    return replace(state, imu=imu)
 
 
 def command_from_arrays(count: int, commanded: Any, position: Any, velocity: Any, effort: Any,

@@ -2,22 +2,21 @@
 
 Serves the live bridge (one sample at a time) and the offline exporter (a whole batch of
 samples at once): every function accepts arrays with any leading dimensions, the last one being
-the vendor slots (native) or the canonical joints (canonical).
+the vendor slots (native), the profile's mapped joints (k), or the canonical joints.
 
 Canonical = gain * native + offset, with gain = sign * scale, per joint (docs/canonical-
 interface.md, D2). Velocities use the gain only; efforts use the sign only (torque units do not
-change with a position unit). Joints a robot lacks are NaN with valid = False.
+change with a position unit); gains scale with |gain| so that kp * error is the same torque in
+both conventions. Joints a robot lacks are NaN with valid = False.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
-from interop_bridge.errors import MappingError
 from interop_bridge.profile import Profile
 
 MISSING_SLOT = -1
@@ -29,25 +28,11 @@ class JointMap:
 
     joint_count: int
     canonical_index: np.ndarray  # (k,) canonical index of each mapped joint
-    sources: tuple[int | str, ...]  # (k,) vendor slot index or native name of each
     native_names: tuple[str, ...]  # (k,)
     gain: np.ndarray  # (k,) sign * scale
     sign: np.ndarray  # (k,)
     offset: np.ndarray  # (k,)
     present: np.ndarray  # (joint_count,) bool
-
-    def slots(self) -> np.ndarray:
-        """Vendor slot indices (slot-addressed profiles only)."""
-        if any(isinstance(source, str) for source in self.sources):
-            msg = 'this profile addresses joints by name: use slots_for_names()'
-            raise MappingError(msg)
-        return np.asarray(self.sources, dtype=np.intp)
-
-    def slots_for_names(self, names: Sequence[str]) -> np.ndarray:
-        """Positions of each mapped joint in a name list (MISSING_SLOT where absent)."""
-        position = {name: index for index, name in enumerate(names)}
-        return np.asarray([position.get(str(source), MISSING_SLOT) for source in self.sources],
-                          dtype=np.intp)
 
 
 def build_joint_map(profile: Profile, spec: CanonicalSpec) -> JointMap:
@@ -58,7 +43,6 @@ def build_joint_map(profile: Profile, spec: CanonicalSpec) -> JointMap:
     return JointMap(
         joint_count=spec.joint_count,
         canonical_index=np.asarray([joint.index for joint in joints], dtype=np.intp),
-        sources=tuple(joint.source for joint in joints),
         native_names=tuple(joint.native_name for joint in joints),
         gain=np.asarray([joint.gain for joint in joints], dtype=np.float64),
         sign=np.asarray([joint.sign for joint in joints], dtype=np.float64),
@@ -66,25 +50,20 @@ def build_joint_map(profile: Profile, spec: CanonicalSpec) -> JointMap:
         present=present)
 
 
-def _gather(values: np.ndarray, slots: np.ndarray) -> np.ndarray:
-    """values[..., slots] with NaN where a slot is missing."""
+def take_slots(values: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """values[..., slots] as float64, NaN where a slot is MISSING_SLOT."""
     values = np.asarray(values, dtype=np.float64)
-    gathered = values[..., np.where(slots == MISSING_SLOT, 0, slots)]
-    if (slots == MISSING_SLOT).any():
-        gathered = np.where(slots == MISSING_SLOT, np.nan, gathered)
-    return gathered
+    missing = slots == MISSING_SLOT
+    picked = values[..., np.where(missing, 0, slots)]
+    return np.where(missing, np.nan, picked) if missing.any() else picked
 
 
-def _scatter(joint_map: JointMap, mapped: np.ndarray) -> np.ndarray:
-    out = np.full((*mapped.shape[:-1], joint_map.joint_count), np.nan)
+def scatter_joints(joint_map: JointMap, mapped: np.ndarray, fill: float = np.nan) -> np.ndarray:
+    """Values of the mapped joints (..., k) -> canonical order (..., joints), `fill` elsewhere."""
+    out = np.full((*mapped.shape[:-1], joint_map.joint_count), fill,
+                  dtype=np.result_type(mapped, np.asarray(fill)))
     out[..., joint_map.canonical_index] = mapped
     return out
-
-
-def positions_to_canonical(joint_map: JointMap, native: np.ndarray,
-                           slots: np.ndarray) -> np.ndarray:
-    """Native positions (..., slots) -> canonical positions (..., joints), NaN where absent."""
-    return _scatter(joint_map, joint_map.gain * _gather(native, slots) + joint_map.offset)
 
 
 def positions_to_native(joint_map: JointMap, canonical: np.ndarray) -> np.ndarray:
@@ -117,3 +96,26 @@ def gains_to_native(joint_map: JointMap, stiffness: np.ndarray,
     picked = joint_map.canonical_index
     return (np.asarray(stiffness)[..., picked] * scale,
             np.asarray(damping)[..., picked] * scale)
+
+
+def positions_to_canonical(joint_map: JointMap, native: np.ndarray) -> np.ndarray:
+    """Native positions of the mapped joints (..., k) -> canonical values (..., k)."""
+    return joint_map.gain * np.asarray(native, dtype=np.float64) + joint_map.offset
+
+
+def velocities_to_canonical(joint_map: JointMap, native: np.ndarray) -> np.ndarray:
+    """Native velocities of the mapped joints -> canonical velocities."""
+    return joint_map.gain * np.asarray(native, dtype=np.float64)
+
+
+def efforts_to_canonical(joint_map: JointMap, native: np.ndarray) -> np.ndarray:
+    """Native efforts of the mapped joints -> canonical efforts."""
+    return joint_map.sign * np.asarray(native, dtype=np.float64)
+
+
+def gains_to_canonical(joint_map: JointMap, stiffness: np.ndarray,
+                       damping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Native kp and kd of the mapped joints -> canonical units (inverse of gains_to_native)."""
+    scale = np.abs(joint_map.gain)
+    return (np.asarray(stiffness, dtype=np.float64) / scale,
+            np.asarray(damping, dtype=np.float64) / scale)

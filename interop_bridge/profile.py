@@ -22,16 +22,13 @@ import yaml
 from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.errors import MISSING, Problem, ProfileError
 from interop_bridge.profile_schema import (
-    BOOSTER_KEYS, COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS,
-    ROS2_CONTROL_KEYS, TOP_KEYS, TOPIC_KEYS, UNITREE_KEYS, WRENCH_KEYS)
+    ADAPTER_ORIENTATION, COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS, TOP_KEYS,
+    TOPIC_KEYS, WRENCH_KEYS)
 from interop_bridge.schema import Reader, read_section
+from interop_bridge.vendors.registry import ADAPTERS, Adapter, sections
+from interop_bridge.vendors.ros_sensors import IMU_ORIENTATIONS
 
 PROFILE_DIR = Path('config') / 'robots'
-ADAPTER_SECTIONS = {'unitree_hg': ('unitree', UNITREE_KEYS),
-                    'unitree_go': ('unitree', UNITREE_KEYS),
-                    'booster': ('booster', BOOSTER_KEYS),
-                    'ros2_control': ('ros2_control', ROS2_CONTROL_KEYS)}
-NAME_ADDRESSED = ('ros2_control',)
 # Mapped limits may exceed the canonical plausibility envelope by this much [rad].
 RANGE_TOLERANCE = 0.05
 
@@ -148,6 +145,11 @@ class Profile:
     source_file: str
     sha256: str
 
+    @property
+    def by_name(self) -> bool:
+        """Whether joints are addressed by native name (JointState) rather than slot index."""
+        return ADAPTERS[self.adapter].by_name
+
     def joint(self, canonical: str) -> JointProfile | None:
         """The profile entry of a canonical joint, or None when the robot lacks it."""
         return next((joint for joint in self.joints if joint.canonical == canonical), None)
@@ -208,11 +210,13 @@ def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '
     """Build a Profile from parsed YAML, reporting every problem at once."""
     reader = Reader(source)
     top = read_section(raw, TOP_KEYS, reader, '')
-    adapter = top.get('adapter', '')
+    adapter = ADAPTERS.get(top.get('adapter', ''))
     if stem is not None and top.get('name') not in (None, stem):
         reader.report('name', top['name'], f'{stem!r}, the file name without .yaml')
     topics = read_section(top.get('topics', {}), TOPIC_KEYS, reader, 'topics')
     imu = read_section(top.get('imu', {}), IMU_KEYS, reader, 'imu')
+    _resolve_orientation(imu, adapter, bool(topics.get('imu')), reader)
+    _check_stamp_source(top, adapter, reader)
     command = read_section(top.get('command', {}), COMMAND_KEYS, reader, 'command')
     options = _read_adapter_section(top, adapter, reader)
     joints = _read_joints(top, spec, reader)
@@ -222,11 +226,11 @@ def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '
     grippers = [GripperProfile(**values) for values in
                 _read_entries(top.get('grippers', []), GRIPPER_KEYS, reader, 'grippers')]
     _check_sources(joints, extra, grippers, adapter, options, reader)
-    if reader.problems:
+    if reader.problems or adapter is None:  # an unknown adapter is a reported problem
         raise ProfileError(reader.problems)
     return Profile(
         name=top['name'], vendor=top['vendor'], model=top['model'],
-        description=top['description'], adapter=adapter, state_rate_hz=top['state_rate_hz'],
+        description=top['description'], adapter=adapter.name, state_rate_hz=top['state_rate_hz'],
         stamp_source=top['stamp_source'], topics=TopicProfile(**topics), imu=ImuProfile(**imu),
         joints=tuple(sorted(joints, key=lambda joint: joint.index)), extra=tuple(extra),
         wrenches=tuple(wrenches), grippers=tuple(grippers), command=CommandProfile(**command),
@@ -245,15 +249,37 @@ def _read_entries(items: Any, keys: tuple, reader: Reader, path: str,
     return entries
 
 
-def _read_adapter_section(top: dict[str, Any], adapter: str, reader: Reader) -> dict[str, Any]:
-    wanted = ADAPTER_SECTIONS.get(adapter)
-    for section in ('unitree', 'booster', 'ros2_control'):
-        if top.get(section) and (wanted is None or section != wanted[0]):
-            reader.report(section, top[section], f'no {section} section with adapter {adapter!r}')
-    if wanted is None:
+def _read_adapter_section(top: dict[str, Any], adapter: Adapter | None,
+                          reader: Reader) -> dict[str, Any]:
+    for section in sections():
+        if top.get(section) and (adapter is None or section != adapter.section):
+            name = adapter.name if adapter else top.get('adapter')
+            reader.report(section, top[section], f'no {section} section with adapter {name!r}')
+    if adapter is None:
         return {}
-    section, keys = wanted
-    return read_section(top.get(section, {}), keys, reader, section)
+    return read_section(top.get(adapter.section, {}), adapter.option_keys, reader,
+                        adapter.section)
+
+
+def _resolve_orientation(imu: dict[str, Any], adapter: Adapter | None, separate_topic: bool,
+                         reader: Reader) -> None:
+    """Fill the adapter's own convention for `imu.orientation: ''` and check the choice."""
+    if adapter is None or 'orientation' not in imu:
+        return
+    supported = IMU_ORIENTATIONS if separate_topic else adapter.orientations
+    where = 'a sensor_msgs/Imu topic (topics.imu)' if separate_topic else adapter.state_type
+    if imu['orientation'] == ADAPTER_ORIENTATION:
+        imu['orientation'] = supported[0]
+    elif imu['orientation'] not in supported:
+        reader.report('imu.orientation', imu['orientation'],
+                      f'one of {list(supported)}: what {where} can give')
+
+
+def _check_stamp_source(top: dict[str, Any], adapter: Adapter | None, reader: Reader) -> None:
+    if adapter is not None and top.get('stamp_source') == 'vendor' and \
+            not adapter.state_has_stamp:
+        reader.report('stamp_source', 'vendor', f"'receive': {adapter.state_type} carries no "
+                      'sample time of the vendor')
 
 
 def _read_joints(top: dict[str, Any], spec: CanonicalSpec,
@@ -311,10 +337,12 @@ def _read_wrenches(items: Any, spec: CanonicalSpec, reader: Reader) -> list[Wren
 
 
 def _check_sources(joints: list[JointProfile], extra: list[ExtraJoint],
-                   grippers: list[GripperProfile], adapter: str, options: Mapping[str, Any],
-                   reader: Reader) -> None:
-    by_name = adapter in NAME_ADDRESSED
-    slots = options.get('motor_slots', options.get('motor_count'))
+                   grippers: list[GripperProfile], adapter: Adapter | None,
+                   options: dict[str, Any], reader: Reader) -> None:
+    if adapter is None:
+        return
+    by_name = adapter.by_name
+    slots = adapter.slot_count(options)
     entries = [(f'joints[{i}]', joint.source) for i, joint in enumerate(joints)]
     entries += [(f'extra[{i}]', joint.source) for i, joint in enumerate(extra)]
     entries += [(f'grippers[{i}]', gripper.source) for i, gripper in enumerate(grippers)]
@@ -331,10 +359,8 @@ def _check_sources(joints: list[JointProfile], extra: list[ExtraJoint],
             reader.report(f'{path}.source', source, f'a source not already used by {used[source]}')
             continue
         used[source] = path
-    if by_name and 'controller_joints' in options:
+    if by_name:
         known = {joint.native_name for joint in joints} | \
             {str(entry.source) for entry in [*joints, *extra, *grippers]}
-        for position, name in enumerate(options['controller_joints']):
-            if name not in known:
-                reader.report(f'ros2_control.controller_joints[{position}]', name,
-                              'the native name of a mapped joint, extra or gripper')
+        for key_path, value, expected in adapter.check_options(options, known):
+            reader.report(key_path, value, expected)

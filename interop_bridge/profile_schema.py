@@ -10,14 +10,14 @@ from typing import Any
 
 from interop_bridge.schema import (
     Key, list_of, non_empty, non_negative, number_pair, one_of, positive)
+from interop_bridge.vendors.registry import ADAPTERS, sections
 
-ADAPTERS = ('unitree_hg', 'unitree_go', 'booster', 'ros2_control')
 ORIENTATIONS = ('quaternion_wxyz', 'quaternion_xyzw', 'rpy', 'none')
+ADAPTER_ORIENTATION = ''  # imu.orientation default: what the adapter's IMU message gives
 LIMIT_POLICIES = ('clamp', 'reject')
 TIMEOUT_ACTIONS = ('damp', 'hold')
 UNCOMMANDED_ACTIONS = ('hold_measured', 'hold_last', 'damp')
 STAMP_SOURCES = ('receive', 'vendor')
-COMMAND_INTERFACES = ('position', 'velocity', 'effort')
 
 
 def _sign(value: Any) -> str | None:
@@ -38,16 +38,22 @@ def _source(value: Any) -> str | None:
     return None
 
 
-def _zero_or_one(value: Any) -> str | None:
-    return None if value in (0, 1) else '0 or 1'
-
-
 def _euler_order(value: Any) -> str | None:
     ok = isinstance(value, str) and sorted(value.lower()) == ['x', 'y', 'z'] and \
         (value.islower() or value.isupper())
     return None if ok else ("three axes, lower case for extrinsic (fixed frame, e.g. 'xyz' = "
                             "roll, then pitch, then yaw about fixed axes) or upper case for "
                             "intrinsic ('ZYX')")
+
+
+def _adapter_sections() -> tuple[Key, ...]:
+    """One top-level key per adapter options section (interop_bridge.vendors.registry)."""
+    keys = []
+    for section in sections():
+        names = ', '.join(name for name, adapter in ADAPTERS.items()
+                          if adapter.section == section)
+        keys.append(Key(section, dict, f'options of adapter {names}', default={}))
+    return tuple(keys)
 
 
 TOP_KEYS = (
@@ -71,9 +77,7 @@ TOP_KEYS = (
     Key('wrenches', list, 'force/torque sensors', default=[]),
     Key('grippers', list, 'grippers read from the joint state', default=[]),
     Key('command', dict, 'how canonical commands become vendor commands, and safety'),
-    Key('unitree', dict, 'Unitree specifics (adapters unitree_hg, unitree_go)', default={}),
-    Key('booster', dict, 'Booster specifics (adapter booster)', default={}),
-    Key('ros2_control', dict, 'ros2_control specifics (adapter ros2_control)', default={}),
+    *_adapter_sections(),
 )
 
 TOPIC_KEYS = (
@@ -85,8 +89,9 @@ TOPIC_KEYS = (
 IMU_KEYS = (
     Key('present', bool, 'whether the robot reports a base IMU', default=True),
     Key('frame', str, 'frame of the base IMU', default='imu_link', check=non_empty),
-    Key('orientation', str, 'how the vendor gives orientation', default='quaternion_xyzw',
-        check=one_of(*ORIENTATIONS)),
+    Key('orientation', str, "how the vendor gives orientation ('': what the adapter's IMU "
+        'message gives; none: no orientation, NaN)', default=ADAPTER_ORIENTATION,
+        check=one_of(ADAPTER_ORIENTATION, *ORIENTATIONS)),
     Key('euler_order', str, 'axis order of vendor roll/pitch/yaw angles (orientation: rpy)',
         default='ZYX', check=_euler_order),
 )
@@ -150,28 +155,4 @@ COMMAND_KEYS = (
         check=non_negative),
     Key('uncommanded', str, 'target of joints a command does not drive',
         default='hold_measured', check=one_of(*UNCOMMANDED_ACTIONS)),
-)
-
-UNITREE_KEYS = (
-    Key('motor_slots', int, 'motor slots in LowState/LowCmd (35 hg, 20 go)', check=positive),
-    Key('mode_pr', int, 'ankle/waist mode to command: 0 = PR (serial pitch/roll)', default=0,
-        check=_zero_or_one),
-    Key('motor_mode', int, 'MotorCmd.mode for enabled motors', default=1, check=non_negative),
-    Key('weight_slot', int, 'arm_sdk blend weight slot (-1: command topic is lowcmd)',
-        default=-1),
-    Key('weight', float, 'arm_sdk blend weight written to the weight slot', default=1.0,
-        check=non_negative),
-)
-
-BOOSTER_KEYS = (
-    Key('motor_count', int, 'motors in the serial arrays', check=positive),
-    Key('cmd_type', str, 'LowCmd.cmd_type sent', default='serial',
-        check=one_of('serial')),
-)
-
-ROS2_CONTROL_KEYS = (
-    Key('command_interface', str, 'interface the forward controller commands',
-        default='position', check=one_of(*COMMAND_INTERFACES)),
-    Key('controller_joints', list, "native joint names in the controller's 'joints' order",
-        check=list_of(str, allow_empty=False)),
 )

@@ -11,11 +11,19 @@ library runs and `restore()` puts them back afterwards: threads that existed kee
 had, threads the library created get the normal time-sharing policy (SCHED_OTHER). Lowering a
 thread's priority needs no privilege, so this works for every user. Linux only; elsewhere it
 does nothing.
+
+The calling thread is restored through pthread_setschedparam, not only the system call: glibc
+caches a thread's policy once pthread_setschedparam has set it (SVT-AV1 does), new threads
+copy that cache, and libraries that ask pthread_getschedparam (Fast DDS does, for every thread
+it starts) would otherwise read FIFO 99 from it and apply it to themselves.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import threading
 from pathlib import Path
 
 TASKS = Path('/proc/self/task')
@@ -58,13 +66,32 @@ class SchedulingGuard:
         Returns the number of threads changed.
         """
         changed = 0
+        own = threading.get_native_id()
         for tid, now in thread_policies().items():
             wanted = self._before.get(tid, NORMAL)
-            if now == wanted:
-                continue
-            try:
-                os.sched_setscheduler(tid, wanted[0], os.sched_param(wanted[1]))
-            except ProcessLookupError:
-                continue  # the thread ended meanwhile
-            changed += 1
+            if tid == own:
+                _set_own_scheduling(*wanted)  # always: glibc's cache may differ from the kernel
+            elif now != wanted:
+                try:
+                    os.sched_setscheduler(tid, wanted[0], os.sched_param(wanted[1]))
+                except ProcessLookupError:
+                    continue  # the thread ended meanwhile
+            changed += now != wanted
         return changed
+
+
+class _SchedParam(ctypes.Structure):
+    _fields_ = [('sched_priority', ctypes.c_int)]
+
+
+def _set_own_scheduling(policy: int, priority: int) -> None:
+    """pthread_setschedparam(pthread_self(), ...): the kernel's and glibc's view both."""
+    libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+    libc.pthread_self.restype = ctypes.c_ulong
+    libc.pthread_setschedparam.argtypes = [ctypes.c_ulong, ctypes.c_int,
+                                           ctypes.POINTER(_SchedParam)]
+    error = libc.pthread_setschedparam(libc.pthread_self(), policy,
+                                       ctypes.byref(_SchedParam(priority)))
+    if error:
+        raise OSError(error, f'pthread_setschedparam(policy {policy}, priority {priority}): '
+                             f'{os.strerror(error)}')

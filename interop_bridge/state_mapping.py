@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
-from interop_bridge.mapping import MISSING_SLOT, JointMap, build_joint_map
-from interop_bridge.profile import NAME_ADDRESSED, Profile, WrenchSensor
+from interop_bridge.mapping import MISSING_SLOT, JointMap, build_joint_map, take_slots
+from interop_bridge.profile import Profile, WrenchSensor
 from interop_bridge.vendors.native import ImuSample, NativeState
 
 
@@ -68,7 +68,7 @@ class StateMapper:
         self.profile = profile
         self.spec = spec
         self.joint_map: JointMap = build_joint_map(profile, spec)
-        self.by_name = profile.adapter in NAME_ADDRESSED
+        self.by_name = profile.by_name
         self.channels = len(spec.hand_channels)
         self._slot_cache: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._coefficient_cache: dict[bytes, _Coefficients] = {}
@@ -131,23 +131,17 @@ class StateMapper:
             status=None if native.status is None else
             np.where(valid, np.asarray(native.status)[..., take], 0).astype(np.uint32),
             extra_names=self.extra_names,
-            extra_position=_take(native.position, extra_slots),
+            extra_position=take_slots(native.position, extra_slots),
             hand_closure=hand_closure, hand_valid=np.isfinite(hand_closure),
             imu=native.imu, sequence=native.sequence, stamp_ns=native.stamp_ns)
 
     def _hands(self, position: np.ndarray, slots: np.ndarray) -> np.ndarray:
         closure = np.full((*position.shape[:-1], 2 * self.channels), np.nan)
         if slots.size:
-            native = _take(position, slots)
+            native = take_slots(position, slots)
             closure[..., self._gripper_columns] = np.clip(
                 (native - self._gripper_open) / self._gripper_span, 0.0, 1.0)
         return closure
-
-
-def _take(values: np.ndarray, slots: np.ndarray) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    picked = values[..., np.where(slots == MISSING_SLOT, 0, slots)]
-    return np.where(slots == MISSING_SLOT, np.nan, picked) if slots.size else picked
 
 
 def map_wrench(sensor: WrenchSensor, raw_wrench: np.ndarray) -> np.ndarray:

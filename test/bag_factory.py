@@ -27,6 +27,7 @@ IMAGE_SIZE = (32, 64)
 BITS = 8
 COMMAND_HZ = 50
 COMMAND_OFFSET = 0.05  # commanded native value = current native value + this
+COMMAND_KP, COMMAND_KD = 60.0, 1.5  # gains of the enabled slots of recorded commands
 
 
 @functools.lru_cache(maxsize=None)
@@ -114,7 +115,8 @@ def name_order(profile_name: str) -> list[str] | None:
     return [str(entry.source) for entry in (*profile.joints, *profile.extra, *profile.grippers)]
 
 
-def unitree_lowcmd(family: str, slots: int, enabled: int, t: float) -> bytes:
+def unitree_lowcmd(family: str, slots: int, enabled: int, t: float,
+                   kp: float = COMMAND_KP) -> bytes:
     """A serialized Unitree LowCmd commanding native_value + COMMAND_OFFSET on enabled slots."""
     store = vm.typestore()
     package = f'unitree_{family}'
@@ -125,7 +127,9 @@ def unitree_lowcmd(family: str, slots: int, enabled: int, t: float) -> bytes:
         fields = {name: (0 if name in ('mode', 'reserve') else np.float32(0.0))
                   for name, _ in store.fielddefs[f'{package}/msg/MotorCmd'][1]}
         fields.update(mode=1 if on else 0,
-                      q=np.float32(native_value(slot, t) + COMMAND_OFFSET if on else 0.0))
+                      q=np.float32(native_value(slot, t) + COMMAND_OFFSET if on else 0.0),
+                      kp=np.float32(kp if on else 0.0),
+                      kd=np.float32(COMMAND_KD if on else 0.0))
         if family == 'go':
             fields['reserve'] = np.zeros(3, dtype=np.uint32)
         motors.append(motor(**fields))

@@ -8,15 +8,15 @@ from typing import Any
 from interop_bridge.errors import ProfileError
 from interop_bridge.profile import load_profile, shipped_profiles
 from interop_bridge.profile_schema import (
-    BOOSTER_KEYS, COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS,
-    ROS2_CONTROL_KEYS, TOP_KEYS, TOPIC_KEYS, UNITREE_KEYS, WRENCH_KEYS)
+    COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS, TOP_KEYS, TOPIC_KEYS,
+    WRENCH_KEYS)
 from interop_bridge.schema import describe_keys
+from interop_bridge.vendors.registry import sections
 
 SECTIONS = (('top level', TOP_KEYS), ('topics', TOPIC_KEYS), ('imu', IMU_KEYS),
             ('joints[] (and joint_defaults)', JOINT_KEYS), ('extra[]', EXTRA_KEYS),
             ('wrenches[]', WRENCH_KEYS), ('grippers[]', GRIPPER_KEYS), ('command', COMMAND_KEYS),
-            ('unitree', UNITREE_KEYS), ('booster', BOOSTER_KEYS),
-            ('ros2_control', ROS2_CONTROL_KEYS))
+            *sections().items())
 
 
 def run_check(args: argparse.Namespace) -> int:

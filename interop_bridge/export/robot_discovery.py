@@ -17,6 +17,7 @@ from interop_bridge.errors import ExportError
 from interop_bridge.export import topic_decoders
 from interop_bridge.export.images import IMAGE_TYPES
 from interop_bridge.profile import Profile, load_profile
+from interop_bridge.robot_codec import RobotCodec
 
 EMBODIMENT = 'interop/embodiment'
 STATE = 'interop/state'
@@ -37,11 +38,19 @@ class RobotStreams:
     state_topic: str = ''
     cameras: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> topic, type
     episode_topic: str | None = None
+    _codec: RobotCodec | None = field(default=None, repr=False)
+
+    def vendor_codec(self, spec: CanonicalSpec, fielddefs: Mapping[str, Any]) -> RobotCodec:
+        """The robot's codec (one per recording, shared by its vendor topics)."""
+        if self._codec is None:
+            self._codec = RobotCodec(self.profile, spec, fielddefs)
+        return self._codec
 
     @property
     def canonical(self) -> bool:
         """Whether the state comes from canonical messages (recorded from a bridge)."""
-        return isinstance(self.decoders.get(self.state_topic), topic_decoders.CanonicalStateDecoder)
+        decoder = self.decoders.get(self.state_topic)
+        return isinstance(decoder, topic_decoders.CanonicalStateDecoder)
 
 
 def _namespaces_with(topics: Mapping[str, Any], suffix: str) -> list[str]:
@@ -115,17 +124,19 @@ def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
         raise ExportError(f'{source}: missing required topic: neither {canonical} nor the '
                           f'vendor state {vendor} ({profile.name}) is recorded')
     robot.state_topic = vendor
-    decoder = topic_decoders.VendorStateDecoder(profile, spec, fielddefs)
+    codec = robot.vendor_codec(spec, fielddefs)
+    decoder = topic_decoders.VendorStateDecoder(codec)
     if topics[vendor].msgtype != decoder.typename:
         raise ExportError(f'{source}: {vendor} holds {topics[vendor].msgtype}, but profile '
                           f'{profile.name} reads {decoder.typename}: wrong --profile?')
     robot.decoders[vendor] = decoder
     if profile.topics.imu and _join(robot.namespace, profile.topics.imu) in topics:
-        robot.decoders[_join(robot.namespace, profile.topics.imu)] = topic_decoders.ImuDecoder(fielddefs)
+        robot.decoders[_join(robot.namespace, profile.topics.imu)] = \
+            topic_decoders.ImuDecoder(codec)
     for sensor in profile.wrenches:
         topic = _join(robot.namespace, sensor.topic)
         if topic in topics:
-            robot.decoders[topic] = topic_decoders.WrenchDecoder(fielddefs, spec, sensor)
+            robot.decoders[topic] = topic_decoders.WrenchDecoder(codec, spec, sensor)
 
 
 def _add_commands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
@@ -136,7 +147,8 @@ def _add_commands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Map
         return
     vendor = _join(robot.namespace, robot.profile.topics.command)
     if vendor in topics:
-        robot.decoders[vendor] = topic_decoders.VendorCommandDecoder(robot.profile, spec, fielddefs)
+        robot.decoders[vendor] = topic_decoders.VendorCommandDecoder(
+            robot.vendor_codec(spec, fielddefs))
 
 
 def _add_hands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
@@ -148,8 +160,8 @@ def _add_hands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
                 ('command', 'interop_msgs/msg/HandCommand', 'commanded', 'action.hand')):
             topic = _join(robot.namespace, f'interop/hand/{side}/{kind}')
             if topic in topics:
-                robot.decoders[topic] = topic_decoders.HandDecoder(fielddefs, typename, side_index,
-                                                            channels, valid_field, key)
+                robot.decoders[topic] = topic_decoders.HandDecoder(
+                    fielddefs, typename, side_index, channels, valid_field, key)
 
 
 def _cameras(topics: Mapping[str, Any], namespace: str, chosen: Mapping[str, str],

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
-from interop_bridge.mapping import positions_to_canonical
-from interop_bridge.profile import Profile
-from interop_bridge.state_mapping import StateMapper, map_wrench
+from interop_bridge.profile import WrenchSensor
+from interop_bridge.robot_codec import RobotCodec
 from interop_bridge.vendors.codec import CachedGather
-from interop_bridge.vendors.registry import make_codec
+from interop_bridge.vendors.native import ImuSample
+from interop_bridge.vendors.ros_sensors import IMU_TYPE, WRENCH_TYPE
 
 NS = 1_000_000_000
 
@@ -87,70 +87,64 @@ class CanonicalStateDecoder:
 class VendorStateDecoder:
     """A vendor state topic -> the same state arrays, through the bridge's codec and mapping."""
 
-    def __init__(self, profile: Profile, spec: CanonicalSpec,
-                 fielddefs: Mapping[str, Any]) -> None:
-        self.spec = spec
-        self.codec = make_codec(profile, fielddefs)
-        self.mapper = StateMapper(profile, spec)
-        self.typename = self.codec.state_type
+    def __init__(self, codec: RobotCodec) -> None:
+        self.codec = codec
+        self.typename = codec.state_type
 
     def decode(self, raws: list[bytes]) -> Chunk:
         """Decode vendor state messages and map them to canonical values."""
-        native = self.codec.decode_many(raws)
-        state = self.mapper.map(native)
-        count = len(raws)
-        imu = state.imu
+        native, state = self.codec.states(raws)
         out = {'position': state.position, 'velocity': state.velocity, 'effort': state.effort,
                'valid': state.valid.astype(np.float64),
                'hand': state.hand_closure, 'hand_valid': state.hand_valid.astype(np.float64)}
-        if imu is not None:
-            out.update(orientation=imu.orientation, angular_velocity=imu.angular_velocity,
-                       linear_acceleration=imu.linear_acceleration, imu_valid=np.ones((count, 1)))
+        if state.imu is not None:
+            out.update(_imu_columns(state.imu))
         header = None if native.stamp_ns is None else np.asarray(native.stamp_ns, np.int64)
         return Chunk(out, header)
 
 
+def _imu_columns(imu: ImuSample) -> dict[str, np.ndarray]:
+    """IMU arrays of a batch, valid where the sample has a finite rate and acceleration."""
+    valid = np.isfinite(imu.angular_velocity).all(axis=-1) & \
+        np.isfinite(imu.linear_acceleration).all(axis=-1)
+    return {'orientation': imu.orientation, 'angular_velocity': imu.angular_velocity,
+            'linear_acceleration': imu.linear_acceleration,
+            'imu_valid': valid[:, None].astype(np.float64)}
+
+
 class ImuDecoder:
-    """sensor_msgs/Imu (robots that publish their IMU separately)."""
+    """sensor_msgs/Imu of robots that publish their IMU separately (the bridge's codec)."""
 
-    typename = 'sensor_msgs/msg/Imu'
+    typename = IMU_TYPE
 
-    def __init__(self, fielddefs: Mapping[str, Any]) -> None:
-        self._gather = CachedGather(fielddefs, self.typename, {
-            'header.stamp.sec': 'header.stamp.sec', 'header.stamp.nanosec': 'header.stamp.nanosec',
-            'orientation': 'orientation.*', 'angular_velocity': 'angular_velocity.*',
-            'linear_acceleration': 'linear_acceleration.*'})
+    def __init__(self, codec: RobotCodec) -> None:
+        self.codec = codec
 
     def decode(self, raws: list[bytes]) -> Chunk:
         """Decode Imu messages."""
-        values = self._gather.many(raws)
-        out = {name: values[name].astype(np.float64) for name in
-               ('orientation', 'angular_velocity', 'linear_acceleration')}
-        out['imu_valid'] = np.ones((len(raws), 1))
-        return Chunk(out, _stamp(values))
+        imu = self.codec.imus(raws)
+        return Chunk(_imu_columns(imu), imu.stamp_ns)
 
 
 class WrenchDecoder:
     """geometry_msgs/WrenchStamped of one profile sensor, into its canonical slot."""
 
-    typename = 'geometry_msgs/msg/WrenchStamped'
+    typename = WRENCH_TYPE
 
-    def __init__(self, fielddefs: Mapping[str, Any], spec: CanonicalSpec, sensor: Any) -> None:
+    def __init__(self, codec: RobotCodec, spec: CanonicalSpec, sensor: WrenchSensor) -> None:
+        self.codec = codec
         self.sensor = sensor
         self.slot = spec.wrench_frames.index(sensor.frame)
         self.slots = len(spec.wrench_frames)
-        self._gather = CachedGather(fielddefs, self.typename, {
-            'header.stamp.sec': 'header.stamp.sec', 'header.stamp.nanosec': 'header.stamp.nanosec',
-            'wrench': 'wrench.*.*'})
 
     def decode(self, raws: list[bytes]) -> Chunk:
-        """Decode wrenches, applying the sensor's axis signs."""
-        values = self._gather.many(raws)
+        """Decode wrenches, applying the sensor's axis signs (as the bridge does)."""
+        mapped, stamps = self.codec.wrenches(self.sensor, raws)
         wrench = np.full((len(raws), 6 * self.slots), np.nan)
-        wrench[:, 6 * self.slot:6 * self.slot + 6] = map_wrench(self.sensor, values['wrench'])
+        wrench[:, 6 * self.slot:6 * self.slot + 6] = mapped
         valid = np.zeros((len(raws), self.slots))
         valid[:, self.slot] = 1.0
-        return Chunk({'wrench': wrench, 'wrench_valid': valid}, _stamp(values))
+        return Chunk({'wrench': wrench, 'wrench_valid': valid}, stamps)
 
 
 class CanonicalCommandDecoder:
@@ -173,31 +167,17 @@ class CanonicalCommandDecoder:
 
 
 class VendorCommandDecoder:
-    """A vendor command topic -> canonical target positions (the inverse of the bridge)."""
+    """A vendor command topic -> canonical target positions, by the codec that encodes them."""
 
-    def __init__(self, profile: Profile, spec: CanonicalSpec,
-                 fielddefs: Mapping[str, Any]) -> None:
-        self.mapper = StateMapper(profile, spec)
-        codec = make_codec(profile, fielddefs)
+    def __init__(self, codec: RobotCodec) -> None:
+        self.codec = codec
         self.typename = codec.command_type
-        self.by_name = profile.adapter == 'ros2_control'
-        if self.by_name:
-            self.order = tuple(profile.options['controller_joints'])
-            self._gather = CachedGather(fielddefs, self.typename, {'q': 'data'})
-        else:
-            self._gather = CachedGather(fielddefs, self.typename, {
-                'q': 'motor_cmd.*.q', 'mode': 'motor_cmd.*.mode'})
 
     def decode(self, raws: list[bytes]) -> Chunk:
-        """Decode vendor commands into canonical positions; disabled motors are invalid."""
-        values = self._gather.many(raws)
-        native = values['q'].astype(np.float64)
-        if not self.by_name:
-            native = np.where(values['mode'] != 0, native, np.nan)
-        slots, _, _ = self.mapper.slots(self.order if self.by_name else None)
-        position = positions_to_canonical(self.mapper.joint_map, native, slots)
-        valid = np.isfinite(position)
-        return Chunk({'action': position, 'action_valid': valid.astype(np.float64)}, None)
+        """Decode vendor commands; joints not driven to a position target are invalid."""
+        command = self.codec.commands(raws)
+        return Chunk({'action': command.position,
+                      'action_valid': command.commanded.astype(np.float64)}, None)
 
 
 class HandDecoder:

@@ -1,15 +1,49 @@
-"""Shared pieces of the vendor codecs: cached numpy layouts for decoding and encoding."""
+"""What a vendor codec is, and the numpy pieces every codec shares.
+
+A codec turns one adapter's wire messages into vendor-native records and back, in both
+directions, with the same functions for the live bridge (one message) and the exporter (a batch
+of recorded messages). The registry (interop_bridge.vendors.registry) builds one per profile.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from interop_bridge.cdr import (
     FieldGather, Layout, MessageEncoder, layout_for_lengths, layout_from_sample)
 from interop_bridge.errors import MappingError
+from interop_bridge.vendors.native import NativeCommand, NativeState
+
+FieldDefs = Mapping[str, Any]  # rosbags field definitions by type name
+COMMAND_FIELDS = ('position', 'velocity', 'effort', 'stiffness', 'damping')
+
+
+class VendorCodec(Protocol):
+    """State in and commands out for the bridge; state and commands in for the exporter."""
+
+    @property
+    def state_type(self) -> str:
+        """ROS type of the vendor state message ('unitree_hg/msg/LowState')."""
+
+    @property
+    def command_type(self) -> str:
+        """ROS type of the vendor command message."""
+
+    def decode_state(self, raw: bytes | memoryview) -> NativeState:
+        """One serialized vendor state message -> NativeState."""
+
+    def decode_states(self, raws: Sequence[bytes]) -> NativeState:
+        """Serialized vendor state messages -> NativeState with a leading message dimension."""
+
+    def encode_command(self, command: NativeCommand, slots: np.ndarray,
+                       state: NativeState) -> bytes:
+        """A checked command over the profile's joints (at `slots`) -> serialized command."""
+
+    def decode_commands(self, raws: Sequence[bytes]) -> NativeCommand:
+        """Serialized vendor commands -> NativeCommand over the wire's slots, batched."""
 
 
 class CachedGather:
@@ -20,7 +54,7 @@ class CachedGather:
     verified per message (a few byte comparisons).
     """
 
-    def __init__(self, fielddefs: Mapping[str, Any], typename: str,
+    def __init__(self, fielddefs: FieldDefs, typename: str,
                  patterns: Mapping[str, str]) -> None:
         self.fielddefs = fielddefs
         self.typename = typename
@@ -69,24 +103,40 @@ def _stack_parts(parts: list[tuple[dict[str, np.ndarray], list[int]]], name: str
     return out
 
 
-def command_encoder(fielddefs: Mapping[str, Any], typename: str,
-                    patterns: Mapping[str, str],
+def command_encoder(fielddefs: FieldDefs, typename: str, patterns: Mapping[str, str],
                     lengths: Mapping[str, int] | None = None) -> MessageEncoder:
     """An encoder for a vendor command type with the given sequence lengths."""
     return MessageEncoder(layout_for_lengths(fielddefs, typename, lengths), patterns)
 
 
-def scatter_slots(slot_count: int, slots: np.ndarray, values: np.ndarray,
-                  fill: float = 0.0) -> np.ndarray:
-    """An array over all vendor slots with `values` at `slots` and `fill` elsewhere."""
-    out = np.full(slot_count, fill, dtype=np.float64)
-    out[slots] = values
+def check_finite_command(command: NativeCommand, typename: str) -> None:
+    """Last guard before bytes go to a robot: every value of an enabled joint is finite."""
+    for name in COMMAND_FIELDS:
+        values = np.asarray(getattr(command, name), dtype=np.float64)
+        require_finite(values[command.enabled], name, typename)
+
+
+def require_finite(values: np.ndarray, name: str, typename: str) -> None:
+    """Refuse to encode non-finite values (MappingError naming the field and the values)."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        msg = (f'{typename}: refusing to encode a non-finite {name} '
+               f'({np.asarray(values)[bad].tolist()[:4]} at {np.flatnonzero(bad).tolist()[:4]})')
+        raise MappingError(msg)
+
+
+def spread_to_slots(command: NativeCommand, slots: np.ndarray, count: int,
+                    typename: str) -> dict[str, np.ndarray]:
+    """Per-slot arrays of every command field (0 at disabled slots), and 'enabled'."""
+    if slots.shape != command.position.shape or (slots < 0).any() or (slots >= count).any():
+        msg = f'{typename}: command slots {slots.tolist()} do not fit {count} motors'
+        raise MappingError(msg)
+    out = {}
+    for name in COMMAND_FIELDS:
+        full = np.zeros(count)
+        full[slots] = np.where(command.enabled, getattr(command, name), 0.0)
+        out[name] = full
+    enabled = np.zeros(count, dtype=bool)
+    enabled[slots] = command.enabled
+    out['enabled'] = enabled
     return out
-
-
-def check_finite_command(values: Mapping[str, np.ndarray], typename: str) -> None:
-    """Last guard before bytes go to a robot: every value must be finite."""
-    for name, array in values.items():
-        if not np.isfinite(np.asarray(array, dtype=np.float64)).all():
-            msg = f'{typename}: refusing to encode a non-finite {name}'
-            raise MappingError(msg)

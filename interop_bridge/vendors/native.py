@@ -1,8 +1,8 @@
 """Vendor-native samples and commands, the records between vendor codecs and the mapping core.
 
 Arrays have any leading dimensions (one sample in the bridge, a batch in the exporter); the
-last dimension is the vendor's slot order (or the JointState name order for name-addressed
-robots, listed in `names`).
+last dimension is the vendor's slot order (or the JointState / controller name order for
+name-addressed robots, listed in `names`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,23 @@ import numpy as np
 
 @dataclass(frozen=True)
 class ImuSample:
-    """Base IMU in ROS conventions: quaternion x, y, z, w; rad/s; m/s^2 (gravity included)."""
+    """Base IMU in ROS conventions: quaternion x, y, z, w; rad/s; m/s^2 (gravity included).
+
+    The orientation is NaN where the vendor gives none (profile key `imu.orientation: none`).
+    """
 
     orientation: np.ndarray  # (..., 4)
     angular_velocity: np.ndarray  # (..., 3)
     linear_acceleration: np.ndarray  # (..., 3)
+    stamp_ns: np.ndarray | None = None  # (...,) header stamp where the message has one
+
+
+@dataclass(frozen=True)
+class WrenchSample:
+    """One force/torque sensor's raw reading: [fx, fy, fz, tx, ty, tz] in the sensor's axes."""
+
+    force_torque: np.ndarray  # (..., 6) N, N*m
+    stamp_ns: np.ndarray | None = None  # (...,)
 
 
 @dataclass(frozen=True)
@@ -39,15 +51,20 @@ class NativeState:
 
 @dataclass(frozen=True)
 class NativeCommand:
-    """A checked command in vendor units for the mapped joints (one entry per profile joint).
+    """A command in vendor units, one entry per joint along the last dimension.
 
-    `enabled` marks the joints that receive a motor command at all; disabled slots are sent
-    with mode 0 (Unitree) or zero gains, as the vendor codec defines.
+    Going to a codec's `encode_command`, entries follow the profile's joints (a checked
+    command, interop_bridge.command_safety) and the codec places them at their slots. Coming
+    out of `decode_commands`, entries follow the wire: every vendor slot, or the controller's
+    joint order listed in `names`. `enabled` marks the joints that receive a motor command at
+    all (Unitree mode != 0; a value in a ros2_control command); a value the wire does not carry
+    (gains of a ros2_control command, positions of a velocity command) is NaN.
     """
 
-    position: np.ndarray  # (k,)
-    velocity: np.ndarray  # (k,)
-    effort: np.ndarray  # (k,)
-    stiffness: np.ndarray  # (k,)
-    damping: np.ndarray  # (k,)
-    enabled: np.ndarray  # (k,) bool
+    position: np.ndarray  # (..., k)
+    velocity: np.ndarray  # (..., k)
+    effort: np.ndarray  # (..., k)
+    stiffness: np.ndarray  # (..., k)
+    damping: np.ndarray  # (..., k)
+    enabled: np.ndarray  # (..., k) bool
+    names: tuple[str, ...] | None = None  # decoded commands of name-addressed robots

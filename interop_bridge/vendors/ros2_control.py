@@ -2,46 +2,64 @@
 
 State: sensor_msgs/JointState addressed by joint name (the order may differ between robots and
 even between controller restarts, so slots are resolved per name list). The IMU and the
-force/torque sensors arrive on their own standard topics (decoded by `decode_imu` and
-`decode_wrench`). Command: std_msgs/Float64MultiArray in the controller's `joints` order with
-one value per joint of the configured interface; joints of the controller that are not mapped
-(extras, grippers) keep their measured native value.
+force/torque sensors arrive on their own standard topics (interop_bridge.vendors.ros_sensors).
+Command: std_msgs/Float64MultiArray in the controller's `joints` order with one value per joint
+of the configured interface (position, velocity or effort); joints of the controller that are
+not mapped (extras, grippers) keep their measured position, or get 0 for velocity and effort.
+Decoding a command gives the controller's joints back with the interface's field filled and
+every other field NaN (a velocity command has no position target).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from interop_bridge.cdr import FieldGather, MessageEncoder, layout_from_sample
 from interop_bridge.errors import MappingError
-from interop_bridge.profile import Profile
-from interop_bridge.vendors.codec import check_finite_command, command_encoder
-from interop_bridge.vendors.native import ImuSample, NativeCommand, NativeState
+from interop_bridge.schema import Key, list_of, one_of
+from interop_bridge.vendors.codec import (
+    COMMAND_FIELDS, CachedGather, FieldDefs, command_encoder, require_finite)
+from interop_bridge.vendors.native import NativeCommand, NativeState
+
+if TYPE_CHECKING:
+    from interop_bridge.profile import Profile
 
 STATE_TYPE = 'sensor_msgs/msg/JointState'
 COMMAND_TYPE = 'std_msgs/msg/Float64MultiArray'
-IMU_TYPE = 'sensor_msgs/msg/Imu'
-WRENCH_TYPE = 'geometry_msgs/msg/WrenchStamped'
-INTERFACE_FIELD = {'position': 'position', 'velocity': 'velocity', 'effort': 'effort'}
+COMMAND_INTERFACES = ('position', 'velocity', 'effort')
+OPTION_KEYS = (
+    Key('command_interface', str, 'interface the forward controller commands',
+        default='position', check=one_of(*COMMAND_INTERFACES)),
+    Key('controller_joints', list, "native joint names in the controller's 'joints' order",
+        check=list_of(str, allow_empty=False)),
+)
+
+
+def check_options(options: dict[str, Any], sources: set[str]) -> list[tuple[str, Any, str]]:
+    """Problems (key path, value, expected) of the controller joints against the profile."""
+    return [(f'ros2_control.controller_joints[{position}]', name,
+             'the native name of a mapped joint, extra or gripper')
+            for position, name in enumerate(options.get('controller_joints', []))
+            if name not in sources]
 
 
 class Ros2ControlCodec:
-    """Decodes JointState/Imu/WrenchStamped and encodes forward-controller commands."""
+    """Decodes JointState and encodes / decodes forward-controller commands."""
 
     state_type = STATE_TYPE
     command_type = COMMAND_TYPE
 
-    def __init__(self, profile: Profile, fielddefs: Mapping[str, Any]) -> None:
+    def __init__(self, profile: Profile, fielddefs: FieldDefs) -> None:
         self.fielddefs = fielddefs
-        self.interface = profile.options['command_interface']
+        self.interface = str(profile.options['command_interface'])
         self.controller_joints = tuple(profile.options['controller_joints'])
         self._mapped = {str(joint.source): position
                         for position, joint in enumerate(profile.joints)}
-        self._layouts: dict[str, tuple[FieldGather, tuple[str, ...]]] = {}
+        self._state: tuple[FieldGather, tuple[str, ...]] | None = None
 
     @functools.cached_property
     def _encoder(self) -> MessageEncoder:
@@ -49,9 +67,12 @@ class Ros2ControlCodec:
         return command_encoder(self.fielddefs, COMMAND_TYPE, {'data': 'data'},
                                {'data': len(self.controller_joints)})
 
+    @functools.cached_property
+    def _commands(self) -> CachedGather:
+        return CachedGather(self.fielddefs, COMMAND_TYPE, {'data': 'data'})
+
     def _state_gather(self, raw: bytes | memoryview) -> tuple[FieldGather, tuple[str, ...]]:
-        cached = self._layouts.get('state')
-        if cached is None or not cached[0].layout.matches(raw):
+        if self._state is None or not self._state[0].layout.matches(raw):
             layout = layout_from_sample(self.fielddefs, STATE_TYPE, raw)
             count = layout.leaves['position'].count
             names = tuple(layout.string(raw, f'name.{index}')
@@ -61,17 +82,15 @@ class Ros2ControlCodec:
             for name in ('position', 'velocity', 'effort'):
                 if layout.leaves[name].count == count and count:
                     patterns[name] = name
-            cached = (FieldGather(layout, patterns), names)
-            self._layouts['state'] = cached
-        return cached
+            self._state = (FieldGather(layout, patterns), names)
+        return self._state
 
-    def decode(self, raw: bytes | memoryview) -> NativeState:
+    def decode_state(self, raw: bytes | memoryview) -> NativeState:
         """One JointState -> NativeState in the message's name order."""
         gather, names = self._state_gather(raw)
-        values = gather.one(raw)
-        return self._native(values, names, batch=False)
+        return self._native(gather.one(raw), names, batch=False)
 
-    def decode_many(self, raws: Sequence[bytes]) -> NativeState:
+    def decode_states(self, raws: Sequence[bytes]) -> NativeState:
         """Many JointState messages with one name list -> batched NativeState."""
         gather, names = self._state_gather(raws[0])
         if not all(gather.layout.matches(raw) for raw in raws):
@@ -95,44 +114,39 @@ class Ros2ControlCodec:
             effort=optional('effort'), names=names[:width],
             stamp_ns=stamp[..., 0] if batch else stamp[:1].reshape(()))
 
-    def decode_imu(self, raw: bytes | memoryview) -> ImuSample:
-        """A sensor_msgs/Imu message -> ImuSample (already in ROS conventions)."""
-        values = self._gather_of(IMU_TYPE, raw, {
-            'q': 'orientation.*', 'w': 'angular_velocity.*', 'a': 'linear_acceleration.*'})
-        return ImuSample(orientation=values['q'], angular_velocity=values['w'],
-                         linear_acceleration=values['a'])
-
-    def decode_wrench(self, raw: bytes | memoryview) -> np.ndarray:
-        """A WrenchStamped -> [fx, fy, fz, tx, ty, tz] in the sensor's raw axes."""
-        values = self._gather_of(WRENCH_TYPE, raw, {'f': 'wrench.force.*',
-                                                    't': 'wrench.torque.*'})
-        return np.concatenate([values['f'], values['t']])
-
-    def _gather_of(self, typename: str, raw: bytes | memoryview,
-                   patterns: dict[str, str]) -> dict[str, np.ndarray]:
-        cached = self._layouts.get(typename)
-        if cached is None or not cached[0].layout.matches(raw):
-            cached = (FieldGather(layout_from_sample(self.fielddefs, typename, raw), patterns),
-                      ())
-            self._layouts[typename] = cached
-        return cached[0].one(raw)
-
-    def encode(self, command: NativeCommand, slots: np.ndarray, state: NativeState) -> bytes:
+    def encode_command(self, command: NativeCommand, slots: np.ndarray,
+                       state: NativeState) -> bytes:
         """A Float64MultiArray in controller order; unmapped joints hold their measured value."""
-        field = INTERFACE_FIELD[self.interface]
-        targets = getattr(command, field)
+        del slots  # the controller order replaces vendor slots
+        targets = np.asarray(getattr(command, self.interface), dtype=np.float64)
         measured = dict(zip(state.names or (), np.asarray(state.position, dtype=np.float64)))
         data = np.empty(len(self.controller_joints))
         for index, name in enumerate(self.controller_joints):
-            if name in self._mapped:
-                data[index] = targets[self._mapped[name]] if field == 'position' or \
-                    command.enabled[self._mapped[name]] else 0.0
-            elif field == 'position':
+            mapped = self._mapped.get(name)
+            if mapped is not None and (self.interface == 'position' or command.enabled[mapped]):
+                data[index] = targets[mapped]
+            elif self.interface == 'position':
                 data[index] = measured.get(name, np.nan)
             else:
                 data[index] = 0.0
-        del slots  # the controller order replaces vendor slots
-        check_finite_command({'data': data}, COMMAND_TYPE)
+        require_finite(data, 'data', COMMAND_TYPE)
         buffer = self._encoder.new_buffer()
         self._encoder.write(buffer, 'data', data)
         return self._encoder.serialize(buffer)
+
+    def decode_commands(self, raws: Sequence[bytes]) -> NativeCommand:
+        """Forward-controller commands -> NativeCommand in controller order."""
+        data = self._commands.many(raws)['data'].astype(np.float64)
+        if data.shape[-1] != len(self.controller_joints):
+            msg = (f'{COMMAND_TYPE}: {data.shape[-1]} values per command, the controller has '
+                   f'{len(self.controller_joints)} joints')
+            raise MappingError(msg)
+        return _as_command(data, self.interface, self.controller_joints)
+
+
+def _as_command(data: np.ndarray, interface: str,
+                names: tuple[str, ...] | None = None) -> NativeCommand:
+    """A NativeCommand with `data` as the interface's field and NaN elsewhere."""
+    fields = {name: data if name == interface else np.full(data.shape, np.nan)
+              for name in COMMAND_FIELDS}
+    return NativeCommand(enabled=np.ones(data.shape, dtype=bool), names=names, **fields)
