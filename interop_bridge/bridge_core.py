@@ -23,6 +23,16 @@ from interop_bridge.state_mapping import CanonicalState
 from interop_bridge.stream_health import StreamHealth
 from interop_bridge.vendors.codec import FieldDefs
 from interop_bridge.vendors.native import ImuSample, NativeCommand, NativeState
+from interop_bridge.vendors.ros_sensors import IMU_TYPE, WRENCH_TYPE
+
+
+@dataclass(frozen=True)
+class VendorTopic:
+    """One vendor topic the bridge reads or writes."""
+
+    role: str  # 'state', 'command', 'imu', or the wrench frame
+    topic: str
+    typename: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,27 @@ class BridgeCore:
         self.health = {'state': StreamHealth('vendor state', rate),
                        'command': StreamHealth('canonical command'),
                        'vendor_command': StreamHealth('vendor command')}
+
+    def vendor_topics(self) -> tuple[VendorTopic, ...]:
+        """The vendor topics of the profile: state and command, the IMU and wrench topics."""
+        topics = self.profile.topics
+        found = [VendorTopic('state', topics.state, self.codec.state_type),
+                 VendorTopic('command', topics.command, self.codec.command_type)]
+        if topics.imu:
+            found.append(VendorTopic('imu', topics.imu, IMU_TYPE))
+        found += [VendorTopic(sensor.frame, sensor.topic, WRENCH_TYPE)
+                  for sensor in self.profile.wrenches]
+        return tuple(found)
+
+    def stamp_ns(self, state: CanonicalState, receive_ns: int) -> tuple[int, str]:
+        """The header stamp of a canonical state and where it came from ('vendor', 'receive').
+
+        The vendor's sample time when the profile asks for it (`stamp_source: vendor`) and
+        the message carries one, else the receive time.
+        """
+        if self.profile.stamp_source == 'vendor' and state.stamp_ns is not None:
+            return int(state.stamp_ns), 'vendor'
+        return receive_ns, 'receive'
 
     def on_state(self, raw: bytes | memoryview, now_s: float) -> CanonicalState | None:
         """Decode and map one vendor state; None (and counted) when it is malformed."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,9 @@ from typing import Any
 
 import yaml
 
-from interop_bridge.errors import MISSING, InteropError, Problem, SpecError, UnknownNameError
+from interop_bridge import topics as used_names
+from interop_bridge.ament import share_path
+from interop_bridge.errors import MISSING, Problem, SpecError, UnknownNameError
 from interop_bridge.schema import (
     Key, Reader, list_of, non_empty, number_pair, one_of, positive, read_section)
 
@@ -26,6 +27,7 @@ SPEC_FILE = 'canonical.yaml'
 PACKAGE = 'interop_bridge'
 AXES = ('x', 'y', 'z')
 RELIABILITIES = ('reliable', 'best_effort')
+TOPIC_STATUSES = ('implemented', 'reserved')
 DURABILITIES = ('volatile', 'transient_local')
 REQUIRED_UNITS = ('position', 'velocity', 'effort', 'stiffness', 'damping', 'angular_velocity',
                   'linear_acceleration', 'force', 'torque', 'temperature', 'closure', 'time')
@@ -86,6 +88,12 @@ class TopicSpec:
     depth: int
     rate: str
     meaning: str
+    status: str = 'implemented'
+
+    @property
+    def reserved(self) -> bool:
+        """Declared for a coming issue; nothing publishes or subscribes it yet."""
+        return self.status == 'reserved'
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,8 @@ TOPIC_KEYS = (
     Key('depth', int, 'QoS history depth (keep last)', check=positive),
     Key('rate', str, 'publication rate, in words', check=non_empty),
     Key('meaning', str, 'what the topic carries', check=non_empty),
+    Key('status', str, 'implemented, or reserved: declared, but nothing publishes or '
+        'subscribes it yet', default='implemented', check=one_of(*TOPIC_STATUSES)),
 )
 SERVICE_KEYS = (
     Key('name', str, 'service name, relative to the robot namespace', check=non_empty),
@@ -214,16 +224,7 @@ def hand_channel_name(side: str, channel: str) -> str:
 
 def default_canonical_path() -> Path:
     """Locate config/canonical.yaml: the source tree first, then the installed share dir."""
-    source_tree = Path(__file__).resolve().parent.parent / 'config' / SPEC_FILE
-    if source_tree.is_file():
-        return source_tree
-    prefixes = [*os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep), sys.prefix]
-    for prefix in filter(None, prefixes):
-        candidate = Path(prefix) / 'share' / PACKAGE / 'config' / SPEC_FILE
-        if candidate.is_file():
-            return candidate
-    msg = f'cannot find {SPEC_FILE}: looked in {source_tree} and share/{PACKAGE}/config'
-    raise InteropError(msg)
+    return share_path(PACKAGE, f'config/{SPEC_FILE}')
 
 
 def load_canonical(path: str | os.PathLike[str] | None = None) -> CanonicalSpec:
@@ -263,6 +264,11 @@ def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:
         if frames and name not in frame_names:
             reader.report(f'wrench_frames[{position}]', name, 'a frame declared under frames')
     _check_group_order(joints, groups, reader)
+    for name in used_names.check_declared(_declared_names(top.get('topics', [])),
+                                          _declared_names(top.get('services', [])),
+                                          top.get('hand_sides', ())):
+        reader.report('topics', name, 'a declaration of every topic and service the code uses '
+                      '(interop_bridge/topics.py)')
     if reader.problems:
         raise SpecError(reader.problems)
     return CanonicalSpec(
@@ -274,6 +280,11 @@ def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:
         units=MappingProxyType(dict(top['units'])),
         quaternion_order=tuple(top['quaternion_order']), frames=frames, topics=topics,
         services=services)
+
+
+def _declared_names(items: list[Any]) -> set[str]:
+    """Names of the declared topics or services, also of entries with problems elsewhere."""
+    return {str(item['name']) for item in items if isinstance(item, dict) and 'name' in item}
 
 
 def _read_list(items: list[Any], keys: tuple[Key, ...], reader: Reader, path: str,

@@ -39,12 +39,12 @@ def joint_table(spec: CanonicalSpec) -> str:
 
 def topic_table(spec: CanonicalSpec) -> str:
     """Markdown table of the topics with their QoS (the one in the doc)."""
-    lines = ['| topic | type | direction | reliability | durability | depth | rate |',
-             '|---|---|---|---|---|---|---|']
+    lines = ['| topic | type | direction | reliability | durability | depth | rate | status |',
+             '|---|---|---|---|---|---|---|---|']
     for topic in spec.topics:
         lines.append(f'| `{topic.name}` | `{topic.type}` | {topic.direction} '
                      f'| {topic.reliability} | {topic.durability} | {topic.depth} '
-                     f'| {topic.rate} |')
+                     f'| {topic.rate} | {topic.status} |')
     return '\n'.join(lines)
 
 

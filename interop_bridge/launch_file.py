@@ -23,7 +23,8 @@ from typing import Any
 
 import yaml
 
-from interop_bridge.errors import InteropError
+from interop_bridge.ament import share_path
+from interop_bridge.errors import InteropError, UnknownNameError
 
 SUBSTITUTION = re.compile(r'\$\((var|find-pkg-share) ([A-Za-z0-9_]+)\)')
 NODE_KEYS = {'pkg', 'exec', 'name', 'namespace', 'param', 'remap', 'args', 'output'}
@@ -62,14 +63,11 @@ class NodeSpec:
 
 
 def package_share(package: str) -> Path:
-    """share/<package> on AMENT_PREFIX_PATH, or this repository for interop_bridge."""
-    for prefix in filter(None, os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep)):
-        candidate = Path(prefix) / 'share' / package
-        if candidate.is_dir():
-            return candidate
-    if package == 'interop_bridge':
-        return Path(__file__).resolve().parent.parent
-    raise LaunchError(f'package {package!r} not found on AMENT_PREFIX_PATH')
+    """share/<package> as ROS finds it (installed first; else this repository's source)."""
+    try:
+        return share_path(package, installed_first=True)
+    except UnknownNameError as err:
+        raise LaunchError(str(err)) from err
 
 
 def read_launch(path: str | os.PathLike[str], arguments: Mapping[str, str] | None = None,

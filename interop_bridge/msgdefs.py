@@ -8,26 +8,13 @@ this: it takes definitions from the bag itself.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from rosbags.typesys import Stores, get_typestore
 
-from interop_bridge.errors import UnknownNameError
+from interop_bridge.ament import package_msg_dir
 from interop_bridge.export.typestore import interop_types, msg_files_types, register
-
-
-def package_msg_dir(package: str) -> Path:
-    """share/<package>/msg of an installed package (first match on AMENT_PREFIX_PATH)."""
-    for prefix in filter(None, os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep)):
-        candidate = Path(prefix) / 'share' / package / 'msg'
-        if candidate.is_dir():
-            return candidate
-    msg = (f'message package {package!r} not found: no share/{package}/msg on '
-           'AMENT_PREFIX_PATH (is its workspace sourced?)')
-    raise UnknownNameError(msg)
 
 
 @functools.lru_cache(maxsize=8)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from interop_bridge.ament import share_paths
 from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.errors import MISSING, Problem, ProfileError
 from interop_bridge.profile_schema import (
@@ -70,7 +70,6 @@ class ExtraJoint:
 
     name: str
     source: int | str
-    unit: str
 
 
 @dataclass(frozen=True)
@@ -157,11 +156,7 @@ class Profile:
 
 def profile_search_dirs() -> list[Path]:
     """Where shipped profiles live: the source tree, then installed share directories."""
-    dirs = [Path(__file__).resolve().parent.parent / PROFILE_DIR]
-    prefixes = [*os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep), sys.prefix]
-    dirs += [Path(prefix) / 'share' / 'interop_bridge' / PROFILE_DIR
-             for prefix in filter(None, prefixes)]
-    return [directory for directory in dirs if directory.is_dir()]
+    return [path for path in share_paths('interop_bridge', str(PROFILE_DIR)) if path.is_dir()]
 
 
 def shipped_profiles() -> list[str]:

@@ -123,7 +123,6 @@ EXTRA_KEYS = (
     Key('name', str, "extra joint name '<vendor>/<native_name>'", check=non_empty),
     Key('source', (int, str), 'vendor slot index or native joint name', check=_source,
         kind_name='integer or string'),
-    Key('unit', str, 'native unit of the position', default='rad', check=one_of('rad', 'm')),
 )
 
 WRENCH_KEYS = (

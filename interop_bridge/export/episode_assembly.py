@@ -1,8 +1,8 @@
 """One recorded episode -> one `Episode` on the dataset grid.
 
-Messages are read once, in chunks per topic, decoded in bulk (export/topic_decoders.py) and fed to one
-streaming resampler per value (export/resample.py), so memory is the episode's grid plus one
-chunk, whatever the message rate. Per-value policy (documented in docs/export.md):
+Messages are read once, in chunks per topic, decoded in bulk (export/topic_decoders.py) and fed
+to one streaming resampler per value (export/resample.py), so memory is the episode's grid plus
+one chunk, whatever the message rate. Per-value policy (documented in docs/export.md):
 
 | values | method | why |
 |---|---|---|

@@ -19,12 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from interop_bridge.episode_events import (
+    ANNOTATION, EVENT_NAMES, EXCLUDED_OUTCOMES, OUTCOMES, START, STOP)
 from interop_bridge.errors import ExportError
-
-START, STOP, SUCCESS, FAILURE, ABORT, ANNOTATION = range(6)
-EVENT_NAMES = ('START', 'STOP', 'SUCCESS', 'FAILURE', 'ABORT', 'ANNOTATION')
-OUTCOMES = {SUCCESS: 'success', FAILURE: 'failure', ABORT: 'abort'}
-EXCLUDED_OUTCOMES = ('failure', 'abort')
 WHOLE_RECORDING_ID = 'recording'
 
 

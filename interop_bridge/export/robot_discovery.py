@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from interop_bridge import topics as names
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.errors import ExportError
 from interop_bridge.export import topic_decoders
@@ -19,10 +20,6 @@ from interop_bridge.export.images import IMAGE_TYPES
 from interop_bridge.profile import Profile, load_profile
 from interop_bridge.robot_codec import RobotCodec
 
-EMBODIMENT = 'interop/embodiment'
-STATE = 'interop/state'
-COMMAND = 'interop/command'
-EPISODE = 'interop/episode'
 CAMERA_SUFFIXES = ('image_raw', 'compressed', 'image', 'image_color', 'image_rect_color')
 
 
@@ -65,7 +62,7 @@ def _join(namespace: str, topic: str) -> str:
 def choose_namespace(topics: Mapping[str, Any], wanted: str | None, profile: str | None,
                      source: str) -> str:
     """The robot namespace of a recording (the only one, or the one asked for)."""
-    found = _namespaces_with(topics, STATE) or _namespaces_with(topics, EMBODIMENT)
+    found = _namespaces_with(topics, names.STATE) or _namespaces_with(topics, names.EMBODIMENT)
     if wanted is not None:
         return '/' + wanted.strip('/') if wanted.strip('/') else ''
     if len(found) > 1:
@@ -90,7 +87,7 @@ def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
     """The robot of one recording and a decoder for every topic the dataset uses."""
     topics = recording.topics
     ns = choose_namespace(topics, namespace, profile, source)
-    embodiment_topic = _join(ns, EMBODIMENT)
+    embodiment_topic = _join(ns, names.EMBODIMENT)
     sha = ''
     if embodiment_topic in topics:
         embodiment = read_embodiment(recording, embodiment_topic)
@@ -106,14 +103,14 @@ def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
     _add_commands(robot, topics, fielddefs, spec)
     _add_hands(robot, topics, fielddefs, spec)
     robot.cameras = _cameras(topics, ns, cameras, source)
-    episode_topic = _join(ns, EPISODE)
+    episode_topic = _join(ns, names.EPISODE)
     robot.episode_topic = episode_topic if episode_topic in topics else None
     return robot
 
 
 def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
                spec: CanonicalSpec, source: str) -> None:
-    canonical = _join(robot.namespace, STATE)
+    canonical = _join(robot.namespace, names.STATE)
     profile = robot.profile
     if canonical in topics:
         robot.state_topic = canonical
@@ -141,7 +138,7 @@ def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
 
 def _add_commands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],
                   spec: CanonicalSpec) -> None:
-    canonical = _join(robot.namespace, COMMAND)
+    canonical = _join(robot.namespace, names.COMMAND)
     if canonical in topics:
         robot.decoders[canonical] = topic_decoders.CanonicalCommandDecoder(fielddefs)
         return
@@ -155,10 +152,11 @@ def _add_hands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
                spec: CanonicalSpec) -> None:
     channels = len(spec.hand_channels)
     for side_index, side in enumerate(spec.hand_sides):
-        for kind, typename, valid_field, key in (
-                ('state', 'interop_msgs/msg/HandState', 'valid', 'hand'),
-                ('command', 'interop_msgs/msg/HandCommand', 'commanded', 'action.hand')):
-            topic = _join(robot.namespace, f'interop/hand/{side}/{kind}')
+        for name, typename, valid_field, key in (
+                (names.hand_state(side), 'interop_msgs/msg/HandState', 'valid', 'hand'),
+                (names.hand_command(side), 'interop_msgs/msg/HandCommand', 'commanded',
+                 'action.hand')):
+            topic = _join(robot.namespace, name)
             if topic in topics:
                 robot.decoders[topic] = topic_decoders.HandDecoder(
                     fielddefs, typename, side_index, channels, valid_field, key)

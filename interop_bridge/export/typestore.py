@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -12,13 +11,13 @@ from rosbags.typesys import (
     Stores, TypesysError, get_types_from_idl, get_types_from_msg, get_typestore)
 from rosbags.typesys.store import Typestore
 
+from interop_bridge.ament import package_msg_dir
 from interop_bridge.errors import ExportError
 
 # Separator between the sections of a rosbag2 'ros2msg' definition (main type, then each
 # nested type as 'MSG: pkg/Name').
 MSG_SEPARATOR = '=' * 80 + '\n'
 INTEROP_PACKAGE = 'interop_msgs'
-REPO_INTEROP_MSG_DIR = Path(__file__).resolve().parents[2] / INTEROP_PACKAGE / 'msg'
 
 # rosbags' parse trees: type name -> (constants, fields).
 Typesdict = dict
@@ -73,27 +72,10 @@ def msg_files_types(msg_files: Iterable[Path], package: str) -> Typesdict:
     return types
 
 
-def interop_msg_dir() -> Path:
-    """The interop_msgs/msg directory: the repository's, else the installed share copy.
-
-    Raises:
-        TypeDefinitionError: Neither exists.
-    """
-    if REPO_INTEROP_MSG_DIR.is_dir():
-        return REPO_INTEROP_MSG_DIR
-    for prefix in os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep):
-        candidate = Path(prefix) / 'share' / INTEROP_PACKAGE / 'msg'
-        if prefix and candidate.is_dir():
-            return candidate
-    message = (f'interop_msgs definitions not found: neither {REPO_INTEROP_MSG_DIR} nor '
-               'share/interop_msgs/msg on AMENT_PREFIX_PATH exists')
-    raise TypeDefinitionError(message)
-
-
 @functools.lru_cache(maxsize=1)
 def interop_types() -> Mapping[str, tuple]:
     """Parse trees of every interop_msgs message (from interop_msgs/msg/*.msg)."""
-    directory = interop_msg_dir()
+    directory = package_msg_dir(INTEROP_PACKAGE)
     return msg_files_types(sorted(directory.glob('*.msg')), INTEROP_PACKAGE)
 
 

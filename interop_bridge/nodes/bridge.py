@@ -23,6 +23,8 @@ from rclpy.node import Node
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.qos import QoSProfile
 
+from interop_bridge import topics
+from interop_bridge.ament import message_class
 from interop_bridge.bridge_core import BridgeCore, command_from_arrays
 from interop_bridge.canonical import load_canonical
 from interop_bridge.msgdefs import fielddefs_for
@@ -35,7 +37,7 @@ from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyS
 from sensor_msgs.msg import Imu, JointState
 
 LISTENER_REFRESH_S = 0.5
-LAZY_OUTPUTS = ('joint_states', 'native', 'imu', 'hand_left', 'hand_right')
+STANDARD_COPIES = ('joint_states', 'native', 'imu')  # built only while someone listens
 # Vendor streams: best effort matches reliable and best-effort vendor publishers alike; a deep
 # queue rides out scheduler stalls of tens of milliseconds at 1 kHz without dropping.
 VENDOR_QOS = qos_profile('best_effort', 'volatile', 50)
@@ -56,10 +58,9 @@ class BridgeNode(Node):
         profile = load_profile(self.get_parameter('profile').value or '<no profile given>')
         self.spec, self.profile = spec, profile
         self.core = BridgeCore(profile, spec, fielddefs_for(message_types(profile)))
-        self.stamp_source = STAMP_SOURCES[profile.stamp_source]
         self._outputs = self._make_publishers()
         self._vendor_command = self.create_publisher(
-            _message_class(self.core.codec.command_type), profile.topics.command,
+            message_class(self.core.codec.command_type), profile.topics.command,
             QoSProfile(depth=10))
         self._make_subscriptions()
         period = float(self.get_parameter('diagnostics_period').value)
@@ -78,38 +79,34 @@ class BridgeNode(Node):
 
     def _make_publishers(self) -> dict[str, Any]:
         qos = {topic.name: canonical_qos(topic) for topic in self.spec.topics}
+
+        def publisher(kind: type, name: str, declared: str | None = None) -> Any:
+            return self.create_publisher(kind, name, qos[declared or name])
         publishers = {
-            'state': self.create_publisher(WholeBodyState, 'interop/state', qos['interop/state']),
-            'joint_states': self.create_publisher(JointState, 'joint_states', qos['joint_states']),
-            'native': self.create_publisher(JointState, 'native/joint_states',
-                                            qos['native/joint_states']),
-            'imu': self.create_publisher(Imu, 'imu/data', qos['imu/data']),
-            'embodiment': self.create_publisher(Embodiment, 'interop/embodiment',
-                                                qos['interop/embodiment']),
-            'diagnostics': self.create_publisher(DiagnosticArray, '/diagnostics',
-                                                 qos['/diagnostics']),
+            'state': publisher(WholeBodyState, topics.STATE),
+            'joint_states': publisher(JointState, topics.JOINT_STATES),
+            'native': publisher(JointState, topics.NATIVE_JOINT_STATES),
+            'imu': publisher(Imu, topics.IMU),
+            'embodiment': publisher(Embodiment, topics.EMBODIMENT),
+            'diagnostics': publisher(DiagnosticArray, topics.DIAGNOSTICS),
         }
         for side in {gripper.side for gripper in self.profile.grippers}:
-            publishers[f'hand_{side}'] = self.create_publisher(
-                HandState, f'interop/hand/{side}/state', qos[f'interop/hand/{side}/state'])
+            publishers[f'hand_{side}'] = publisher(HandState, topics.hand_state(side))
+        for sensor in self.profile.wrenches:
+            publishers[f'wrench_{sensor.frame}'] = publisher(
+                WrenchStamped, topics.wrench(sensor.frame), topics.WRENCH_PATTERN)
         return publishers
 
     def _make_subscriptions(self) -> None:
-        profile = self.profile
-        state_type = _message_class(self.core.codec.state_type)
-        self.create_subscription(state_type, profile.topics.state, self._on_state,
-                                 VENDOR_QOS, raw=True)
-        if profile.topics.imu:
-            self.create_subscription(Imu, profile.topics.imu, self.core.on_imu,
+        for vendor in self.core.vendor_topics():
+            if vendor.role == 'command':
+                continue
+            callback = {'state': self._on_state, 'imu': self.core.on_imu}.get(
+                vendor.role, lambda raw, frame=vendor.role: self.core.on_wrench(frame, raw))
+            self.create_subscription(message_class(vendor.typename), vendor.topic, callback,
                                      VENDOR_QOS, raw=True)
-        for sensor in profile.wrenches:
-            self.create_subscription(
-                WrenchStamped, sensor.topic,
-                lambda raw, frame=sensor.frame: self.core.on_wrench(frame, raw),
-                VENDOR_QOS, raw=True)
-        command_qos = canonical_qos(self.spec.topic('interop/command'))
-        self.create_subscription(WholeBodyCommand, 'interop/command', self._on_command,
-                                 command_qos)
+        command_qos = canonical_qos(self.spec.topic(topics.COMMAND))
+        self.create_subscription(WholeBodyCommand, topics.COMMAND, self._on_command, command_qos)
 
     def _on_state(self, raw: bytes) -> None:
         receive = self.get_clock().now()
@@ -117,13 +114,11 @@ class BridgeNode(Node):
         if state is None:
             return
         receive_msg = receive.to_msg()
-        stamp = receive_msg
-        if self.stamp_source == WholeBodyState.STAMP_SOURCE_VENDOR and \
-                state.stamp_ns is not None:
-            stamp = build.to_time(int(state.stamp_ns))
+        stamp_ns, source = self.core.stamp_ns(state, receive.nanoseconds)
+        stamp = build.to_time(stamp_ns)
         publishers, listened = self._outputs, self._listened
         publishers['state'].publish(build.whole_body_state(
-            state, stamp=stamp, receive=receive_msg, stamp_source=self.stamp_source,
+            state, stamp=stamp, receive=receive_msg, stamp_source=STAMP_SOURCES[source],
             imu_frame=self.profile.imu.frame, wrenches=self.core.wrenches))
         if 'joint_states' in listened:
             publishers['joint_states'].publish(
@@ -133,6 +128,7 @@ class BridgeNode(Node):
         if state.imu is not None and 'imu' in listened:
             publishers['imu'].publish(build.imu_message(state.imu, self.profile.imu.frame, stamp))
         self._publish_hands(state, stamp)
+        self._publish_wrenches(stamp)
         self._send_safe_command_if_due()
 
     def _publish_native(self, stamp: Any) -> None:
@@ -149,7 +145,13 @@ class BridgeNode(Node):
 
     def _refresh_listeners(self) -> None:
         self._listened = {key for key, publisher in self._outputs.items()
-                          if key not in LAZY_OUTPUTS or publisher.get_subscription_count() > 0}
+                          if not _lazy(key) or publisher.get_subscription_count() > 0}
+
+    def _publish_wrenches(self, stamp: Any) -> None:
+        for frame, wrench in self.core.wrenches.items():
+            if f'wrench_{frame}' in self._listened:
+                self._outputs[f'wrench_{frame}'].publish(build.wrench_message(frame, wrench,
+                                                                              stamp))
 
     def _publish_hands(self, state: Any, stamp: Any) -> None:
         channels = len(self.spec.hand_channels)
@@ -204,18 +206,17 @@ class BridgeNode(Node):
         self._outputs['diagnostics'].publish(array)
 
 
+def _lazy(key: str) -> bool:
+    """Whether an output is a standard copy, built only while it has subscribers."""
+    return key in STANDARD_COPIES or key.startswith(('hand_', 'wrench_'))
+
+
 def _level(key: str, snapshot: Any) -> bytes:
     if key == 'state' and (snapshot.age_s > 0.5 or snapshot.malformed):
         return DiagnosticStatus.WARN
     if key == 'command' and (snapshot.rejected or snapshot.timeouts):
         return DiagnosticStatus.WARN
     return DiagnosticStatus.OK
-
-
-def _message_class(typename: str) -> type:
-    package, kind, name = typename.split('/')
-    module = __import__(f'{package}.{kind}', fromlist=[name])
-    return getattr(module, name)
 
 
 def main(args: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ import numpy as np
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 
+from interop_bridge import topics
 from interop_bridge.canonical import load_canonical
 from interop_bridge.nodes.qos import canonical_qos
 from interop_bridge.nodes.spin import run_node
@@ -39,15 +40,17 @@ class RobotLink:
         self.namespace = namespace.rstrip('/')
         self.present: np.ndarray | None = None
         self.home: np.ndarray | None = None
-        node.create_subscription(Embodiment, f'{self.namespace}/interop/embodiment',
-                                 self._on_embodiment,
-                                 canonical_qos(spec.topic('interop/embodiment')))
-        node.create_subscription(WholeBodyState, f'{self.namespace}/interop/state',
-                                 self._on_state, canonical_qos(spec.topic('interop/state')))
-        self.command = node.create_publisher(WholeBodyCommand, f'{self.namespace}/interop/command',
-                                             canonical_qos(spec.topic('interop/command')))
-        self.episode = node.create_publisher(EpisodeEvent, f'{self.namespace}/interop/episode',
-                                             canonical_qos(spec.topic('interop/episode')))
+
+        def qualified(name: str) -> str:
+            return f'{self.namespace}/{name}'
+        node.create_subscription(Embodiment, qualified(topics.EMBODIMENT), self._on_embodiment,
+                                 canonical_qos(spec.topic(topics.EMBODIMENT)))
+        node.create_subscription(WholeBodyState, qualified(topics.STATE), self._on_state,
+                                 canonical_qos(spec.topic(topics.STATE)))
+        self.command = node.create_publisher(WholeBodyCommand, qualified(topics.COMMAND),
+                                             canonical_qos(spec.topic(topics.COMMAND)))
+        self.episode = node.create_publisher(EpisodeEvent, qualified(topics.EPISODE),
+                                             canonical_qos(spec.topic(topics.EPISODE)))
 
     def _on_embodiment(self, message: Embodiment) -> None:
         self.present = np.asarray([joint.present for joint in message.joints], dtype=bool)

@@ -17,7 +17,6 @@ the spin loop ends and the bag is closed, so it is readable after either signal.
 
 from __future__ import annotations
 
-import importlib
 import signal
 import sys
 import time
@@ -30,6 +29,8 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message, serialize_message
 
+from interop_bridge import topics as canonical_topics
+from interop_bridge.ament import message_class
 from interop_bridge.canonical import load_canonical
 from interop_bridge.errors import InteropError
 from interop_bridge.nodes.qos import qos_profile
@@ -37,12 +38,10 @@ from interop_bridge.nodes.spin import run_node
 from interop_bridge.recording.bag_writer import BagWriter, bag_qos
 from interop_bridge.recording.episode_state import EpisodeState
 from interop_bridge.recording.topics import (
-    DEFAULT_TOPICS, EPISODE_TOPIC, EPISODE_TYPE, PublisherQos, QosChoice, TopicPlan, plan_topic,
+    DEFAULT_TOPICS, EPISODE_TYPE, PublisherQos, QosChoice, TopicPlan, plan_topic,
     qualified, waiting_for)
 from interop_msgs.msg import EpisodeEvent
 from interop_msgs.srv import ControlEpisode
-
-CONTROL_SERVICE = 'interop/episode/control'
 
 
 class Recorder(Node):
@@ -69,16 +68,17 @@ class Recorder(Node):
 
     def _start(self, namespace: str) -> None:
         self.state = EpisodeState()
-        self.episode_topic = qualified(EPISODE_TOPIC, namespace)
+        self.episode_topic = qualified(canonical_topics.EPISODE, namespace)
         self._keep: dict[str, Any] = {}
         self._refused: set[str] = set()
         self._own_events: set[bytes] = set()
         episode_plan = plan_topic(self.episode_topic, [EPISODE_TYPE], namespace, self.spec, [])
         assert isinstance(episode_plan, TopicPlan), episode_plan
         self._subscribe(episode_plan)
-        self.episode_publisher = self.create_publisher(EpisodeEvent, EPISODE_TOPIC,
+        self.episode_publisher = self.create_publisher(EpisodeEvent, canonical_topics.EPISODE,
                                                        _rclpy_qos(episode_plan.qos))
-        self.control = self.create_service(ControlEpisode, CONTROL_SERVICE, self._on_control)
+        self.control = self.create_service(ControlEpisode, canonical_topics.EPISODE_CONTROL,
+                                           self._on_control)
         self.create_timer(self._parameter('discovery_period_s', 0.5), self._discover)
         self.create_timer(self._parameter('flush_period_s', 1.0), self.writer.flush)
         self._discover()
@@ -110,7 +110,7 @@ class Recorder(Node):
         self.get_logger().error(reason)
 
     def _subscribe(self, plan: TopicPlan, offered: list[Any] | None = None) -> None:
-        msg_class = _message_class(plan.msgtype)
+        msg_class = message_class(plan.msgtype)
         offered = offered or [bag_qos(plan.qos.reliability, plan.qos.durability, plan.qos.depth)]
         self.writer.add_topic(plan.name, plan.msgtype, offered)
         callback = self._on_episode if plan.name == self.episode_topic else self._writer_for(
@@ -180,11 +180,6 @@ def _unique(path: Path) -> Path:
     while candidate.exists():
         candidate, number = path.with_name(f'{path.name}_{number}'), number + 1
     return candidate
-
-
-def _message_class(msgtype: str) -> Any:
-    package, kind, name = msgtype.split('/')
-    return getattr(importlib.import_module(f'{package}.{kind}'), name)
 
 
 def _publisher_qos(info: Any) -> PublisherQos:

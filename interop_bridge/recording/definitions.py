@@ -8,13 +8,13 @@ bag of vendor types can be decoded later without the vendor's packages.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from rosbags.typesys import Stores, TypesysError, get_types_from_msg, get_typestore
 from rosbags.typesys.store import Typestore
 
+from interop_bridge import ament
 from interop_bridge.errors import InteropError
 from interop_bridge.export.typestore import MSG_SEPARATOR, field_type_names, nested_types, register
 
@@ -37,8 +37,7 @@ class DefinitionLibrary:
 
     def __init__(self, prefixes: list[Path] | None = None) -> None:
         if prefixes is None:
-            prefixes = [Path(p) for p in os.environ.get('AMENT_PREFIX_PATH', '').split(
-                os.pathsep) if p]
+            prefixes = ament.prefixes()
         self.prefixes = prefixes
         self._builtin = get_typestore(Stores.ROS2_JAZZY)
         # Only the types loaded here, so hashes are those of the stored texts.

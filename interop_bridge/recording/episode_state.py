@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from interop_bridge.export.episode_split import ANNOTATION, EVENT_NAMES, OUTCOMES, START, STOP
+from interop_bridge.episode_events import ANNOTATION, EVENT_NAMES, OUTCOMES, START, STOP
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from interop_bridge import topics
 from interop_bridge.canonical import CanonicalSpec, TopicSpec
 
 RECORDER_MIN_DEPTH = 100
 RELIABLE, BEST_EFFORT = 'reliable', 'best_effort'
 VOLATILE, TRANSIENT_LOCAL = 'volatile', 'transient_local'
-EPISODE_TOPIC = 'interop/episode'
 EPISODE_TYPE = 'interop_msgs/msg/EpisodeEvent'
-EMBODIMENT_TOPIC = 'interop/embodiment'
 # What `topics` defaults to: the canonical state a dataset is made of.
-DEFAULT_TOPICS = ('interop/state', 'interop/embodiment', 'interop/hand/left/state',
-                  'interop/hand/right/state', 'interop/tactile/left', 'interop/tactile/right',
-                  'joint_states', 'imu/data')
+DEFAULT_TOPICS = (topics.STATE, topics.EMBODIMENT, *map(topics.hand_state, ('left', 'right')),
+                  *map(topics.tactile, ('left', 'right')), topics.JOINT_STATES, topics.IMU)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from message_values import make_message
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from ros_process import FIXTURES, REPO, python_script, spin_until
 
+from interop_bridge import episode_events
 from interop_msgs.srv import ControlEpisode
 
 MESSAGE_TYPES = ['WholeBodyState', 'WholeBodyCommand', 'HandState', 'HandCommand',
@@ -71,3 +72,5 @@ def test_control_episode_service_round_trips_through_another_process(ros_node, s
 def test_episode_event_types_have_their_documented_values(constant, value):
     from interop_msgs.msg import EpisodeEvent
     assert getattr(EpisodeEvent, constant) == value
+    assert getattr(episode_events, constant) == value
+    assert episode_events.EVENT_NAMES[value] == constant

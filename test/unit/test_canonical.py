@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import subprocess
 import sys
 from pathlib import Path
 
+import process_groups
 import pytest
 import yaml
 from ros_process import REPO
@@ -151,6 +151,22 @@ def test_a_top_level_that_is_not_a_mapping_is_a_spec_error():
 def test_the_canonical_model_imports_without_rclpy():
     code = ('import sys; sys.modules["rclpy"] = None; '
             'import interop_bridge.canonical, interop_bridge.cli; print("ok")')
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                            cwd=REPO, check=False)
+    result = process_groups.run([sys.executable, '-c', code], timeout=30, cwd=REPO)
     assert result.stdout.strip() == 'ok', result.stderr
+
+
+def test_a_topic_the_code_uses_must_be_declared(raw_spec):
+    raw_spec['topics'] = [topic for topic in raw_spec['topics']
+                          if topic['name'] != 'interop/embodiment']
+    with pytest.raises(SpecError) as caught:
+        parse_canonical(raw_spec, source='bad.yaml')
+    assert [str(problem) for problem in caught.value.problems] == [
+        "bad.yaml: topics: got 'interop/embodiment', expected a declaration of every topic and "
+        'service the code uses (interop_bridge/topics.py)']
+
+
+def test_hand_commands_and_tactile_topics_are_reserved_until_implemented():
+    spec = load_canonical()
+    assert sorted(topic.name for topic in spec.topics if topic.reserved) == [
+        'interop/hand/left/command', 'interop/hand/right/command', 'interop/tactile/left',
+        'interop/tactile/right']

@@ -52,9 +52,10 @@ def test_the_hand_table_matches_the_yaml():
 
 
 def test_the_topic_table_matches_the_yaml_with_qos():
-    rows = table_after('| topic | type | direction | reliability | durability | depth | rate |')
-    expected = [[t.name, t.type, t.direction, t.reliability, t.durability, str(t.depth), t.rate]
-                for t in SPEC.topics]
+    rows = table_after('| topic | type | direction | reliability | durability | depth | rate '
+                       '| status |')
+    expected = [[t.name, t.type, t.direction, t.reliability, t.durability, str(t.depth), t.rate,
+                 t.status] for t in SPEC.topics]
     assert rows == expected
 
 

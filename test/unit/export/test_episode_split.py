@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import pytest
 from bag_writing import episode_event
 
+from interop_bridge.episode_events import ABORT, ANNOTATION, FAILURE, START, STOP, SUCCESS
 from interop_bridge.errors import ExportError
 from interop_bridge.export.episode_split import (
-    ABORT, ANNOTATION, FAILURE, START, STOP, SUCCESS, EpisodeMark, EpisodeSpan,
-    mark_from_message, plan_episodes, split_episodes)
+    EpisodeMark, EpisodeSpan, mark_from_message, plan_episodes, split_episodes)
 
 S = 1_000_000_000
 

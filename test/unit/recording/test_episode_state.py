@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from interop_bridge.export.episode_split import ABORT, ANNOTATION, FAILURE, START, STOP, SUCCESS
+from interop_bridge.episode_events import ABORT, ANNOTATION, FAILURE, START, STOP, SUCCESS
 from interop_bridge.recording.episode_state import Decision, EpisodeState, generated_id
 
 
