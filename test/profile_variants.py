@@ -1,0 +1,38 @@
+"""Shipped profiles with one key changed, written as files of their own (for effect tests)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from interop_bridge.profile import Profile, load_profile
+
+Edit = Callable[[dict[str, Any]], None]
+# Keys whose only effect is the latched Embodiment (test/ros/test_embodiment_keys.py).
+EMBODIMENT_KEYS = {'name', 'vendor', 'model', 'imu.frame', 'joints.native_name',
+                   'state_rate_hz'}
+
+
+def variant(directory: Path, base: str, edit: Edit) -> Profile:
+    """A shipped profile with one change, written into `directory` and loaded."""
+    raw = copy.deepcopy(yaml.safe_load(Path(load_profile(base).source_file).read_text()))
+    edit(raw)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{raw['name']}.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return load_profile(path)
+
+
+def set_key(path: str, value: Any) -> Edit:
+    """An edit setting 'section.key' (list entries by index: 'joints.0.key')."""
+    def edit(raw: dict[str, Any]) -> None:
+        *parents, last = path.split('.')
+        node: Any = raw
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
+        node[last] = value
+    return edit
