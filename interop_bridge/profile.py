@@ -211,6 +211,8 @@ def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '
     topics = read_section(top.get('topics', {}), TOPIC_KEYS, reader, 'topics')
     imu = read_section(top.get('imu', {}), IMU_KEYS, reader, 'imu')
     _resolve_orientation(imu, adapter, bool(topics.get('imu')), reader)
+    if topics.get('imu') and imu.get('present') is False:
+        reader.report('topics.imu', topics['imu'], "no IMU topic with imu.present: false")
     _check_stamp_source(top, adapter, reader)
     command = read_section(top.get('command', {}), COMMAND_KEYS, reader, 'command')
     options = _read_adapter_section(top, adapter, reader)

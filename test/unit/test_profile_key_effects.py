@@ -134,6 +134,9 @@ def effect_imu_present(tmp_path):
     core = g1_core(tmp_path, set_key('imu.present', False))
     assert core.canonical.imu is None
     assert g1_core(tmp_path, lambda raw: None).canonical.imu is not None
+    with pytest.raises(ProfileError, match="topics.imu: got '/imu_sensor_broadcaster/imu', "
+                                           'expected no IMU topic with imu.present: false'):
+        variant(tmp_path, 'pal_talos', set_key('imu.present', False))
 
 
 def unitree_state_with_rpy(rpy: tuple[float, float, float]) -> bytes:
