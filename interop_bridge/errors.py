@@ -1,4 +1,4 @@
-"""The project's one family of errors."""
+"""The project's one family of errors: every error the library raises on purpose is here."""
 
 from __future__ import annotations
 
@@ -62,3 +62,27 @@ class MappingError(InteropError):
 
 class ExportError(InteropError):
     """A recording cannot be exported, or a dataset is not valid."""
+
+
+class LaunchError(InteropError):
+    """A launch file uses something this reader does not support, or names what is missing."""
+
+
+class RecordingError(InteropError):
+    """A bag cannot be created or written."""
+
+
+class DefinitionError(InteropError):
+    """A message type whose definition cannot be found or parsed."""
+
+
+class BagError(ExportError):
+    """A path is not a readable rosbag2 recording."""
+
+
+class TypeDefinitionError(ExportError):
+    """A stored or shipped message definition cannot be parsed or conflicts with another."""
+
+
+class ResampleError(ExportError):
+    """A stream cannot be resampled as asked (bad policy, bad shapes, missing stamps)."""

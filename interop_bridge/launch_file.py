@@ -24,14 +24,10 @@ from typing import Any
 import yaml
 
 from interop_bridge.ament import share_path
-from interop_bridge.errors import InteropError, UnknownNameError
+from interop_bridge.errors import LaunchError, UnknownNameError
 
 SUBSTITUTION = re.compile(r'\$\((var|find-pkg-share) ([A-Za-z0-9_]+)\)')
 NODE_KEYS = {'pkg', 'exec', 'name', 'namespace', 'param', 'remap', 'args', 'output'}
-
-
-class LaunchError(InteropError):
-    """A launch file uses something this reader does not support, or names what is missing."""
 
 
 @dataclass(frozen=True)

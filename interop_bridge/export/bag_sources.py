@@ -13,17 +13,13 @@ import yaml
 from rosbags.interfaces import Connection
 from rosbags.rosbag2 import Reader, ReaderError
 
-from interop_bridge.errors import ExportError
+from interop_bridge.errors import BagError
 from interop_bridge.export.mcap_salvage import MAGIC, SalvagedMcap
 
 METADATA_FILE = 'metadata.yaml'
 STORAGE_SUFFIXES = {'.mcap': 'mcap', '.db3': 'sqlite3'}
 NOT_A_BAG = ('expected a rosbag2 directory (with metadata.yaml), a .mcap or .db3 file, or a '
              'directory that contains bags')
-
-
-class BagError(ExportError):
-    """A path is not a readable rosbag2 recording."""
 
 
 class StorageReader(Protocol):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interop_bridge.errors import ExportError
+from interop_bridge.errors import ResampleError
 from interop_bridge.export.resample_kernels import KERNELS
 from interop_bridge.export.resample_report import (
     NS, ResampleReport, SkewAccumulator, TimelineAccumulator)
@@ -36,10 +36,6 @@ METHODS = tuple(KERNELS)
 ON_STALE = ('flag', 'cut')
 STAMP_SOURCES = ('header', 'receive')
 DEFAULT_CHUNK = 65536
-
-
-class ResampleError(ExportError):
-    """A stream cannot be resampled as asked (bad policy, bad shapes, missing stamps)."""
 
 
 @dataclass(frozen=True)

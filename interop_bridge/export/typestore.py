@@ -12,7 +12,7 @@ from rosbags.typesys import (
 from rosbags.typesys.store import Typestore
 
 from interop_bridge.ament import package_msg_dir
-from interop_bridge.errors import ExportError
+from interop_bridge.errors import TypeDefinitionError
 
 # Separator between the sections of a rosbag2 'ros2msg' definition (main type, then each
 # nested type as 'MSG: pkg/Name').
@@ -21,10 +21,6 @@ INTEROP_PACKAGE = 'interop_msgs'
 
 # rosbags' parse trees: type name -> (constants, fields).
 Typesdict = dict
-
-
-class TypeDefinitionError(ExportError):
-    """A stored or shipped message definition cannot be parsed or conflicts with another."""
 
 
 def types_from_stored(msgtype: str, definition: MessageDefinition) -> Typesdict:

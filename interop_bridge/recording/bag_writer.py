@@ -19,17 +19,13 @@ from rosbags.rosbag2 import StoragePlugin, Writer, WriterError
 from rosbags.rosbag2.storage_mcap import McapWriter
 from rosbags.rosbag2.storage_sqlite3 import Sqlite3Writer
 
-from interop_bridge.errors import InteropError
+from interop_bridge.errors import RecordingError
 from interop_bridge.recording.definitions import DefinitionLibrary
 
 STORAGES = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
 # rosbag2 metadata version written: 8, what Jazzy's rosbag2 writes.
 BAG_VERSION = 8
 _NO_TIME = QosTime(0, 0)
-
-
-class RecordingError(InteropError):
-    """A bag cannot be created or written."""
 
 
 def bag_qos(reliability: str, durability: str, depth: int) -> Qos:

@@ -15,12 +15,8 @@ from rosbags.typesys import Stores, TypesysError, get_types_from_msg, get_typest
 from rosbags.typesys.store import Typestore
 
 from interop_bridge import ament
-from interop_bridge.errors import InteropError
+from interop_bridge.errors import DefinitionError
 from interop_bridge.export.typestore import MSG_SEPARATOR, field_type_names, nested_types, register
-
-
-class DefinitionError(InteropError):
-    """A message type whose definition cannot be found or parsed."""
 
 
 @dataclass(frozen=True)
