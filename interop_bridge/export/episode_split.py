@@ -227,10 +227,3 @@ def _whole_recording(marks: list[EpisodeMark], start_ns: int, end_ns: int,
     warnings = [f'{len(marks)} episode events without any START ignored'] if marks else []
     span = EpisodeSpan(WHOLE_RECORDING_ID, default_task, start_ns, end_ns, from_events=False)
     return EpisodePlan((span,), (), tuple(warnings))
-
-
-def split_episodes(marks: list[EpisodeMark] | tuple[EpisodeMark, ...], start_ns: int,
-                   end_ns: int, default_task: str | None = None,
-                   include_failed: bool = False) -> list[EpisodeSpan]:
-    """The episodes to export (see `plan_episodes`, which also gives exclusions and warnings)."""
-    return list(plan_episodes(marks, start_ns, end_ns, default_task, include_failed).kept)

@@ -283,17 +283,3 @@ class StreamResampler:
             frames_stale=int((started & ~ok).sum()), frames_with_nan=int(with_nan.sum()),
             cut_at_frame=self._cut,
             frames_cut=0 if self._cut is None else self.grid.length - self._cut)
-
-
-def resample(name: str, grid: Grid, policy: StreamPolicy, values: np.ndarray,
-             log_ns: np.ndarray, header_ns: np.ndarray | None = None,
-             chunk: int = DEFAULT_CHUNK) -> ResampledStream:
-    """Resample whole arrays at once (fed to a StreamResampler in chunks of `chunk` samples)."""
-    log_ns = np.asarray(log_ns, dtype=np.int64).reshape(-1)
-    values = np.asarray(values).reshape(len(log_ns), -1)
-    resampler = StreamResampler(name, grid, policy, values.shape[1])
-    for first in range(0, len(log_ns), chunk):
-        part = slice(first, first + chunk)
-        resampler.feed(values[part], log_ns[part],
-                       None if header_ns is None else np.asarray(header_ns)[part])
-    return resampler.finish()

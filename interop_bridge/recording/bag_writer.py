@@ -63,10 +63,6 @@ class BagWriter:
         """Whether messages can still be written."""
         return self._open
 
-    def has_topic(self, name: str) -> bool:
-        """Whether `name` was added."""
-        return name in self._connections
-
     def add_topic(self, name: str, msgtype: str, offered_qos: Sequence[Qos] = ()) -> None:
         """Declare a topic, storing the full definition of its type.
 

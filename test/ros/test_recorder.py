@@ -14,7 +14,7 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import String
 
 from interop_bridge.export.bag_reader import open_bags
-from interop_bridge.export.episode_split import mark_from_message, split_episodes
+from interop_bridge.export.episode_split import mark_from_message, plan_episodes
 from interop_msgs.msg import Embodiment, EpisodeEvent
 from interop_msgs.srv import ControlEpisode
 
@@ -23,6 +23,11 @@ RELIABLE = QoSProfile(depth=200, reliability=ReliabilityPolicy.RELIABLE)
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 COUNT = 50
+
+
+def split_episodes(marks, start_ns, end_ns, default_task=None, include_failed=False):
+    """The episodes plan_episodes keeps."""
+    return list(plan_episodes(marks, start_ns, end_ns, default_task, include_failed).kept)
 
 
 def recorder_argv(output: Path, storage: str, topics: str) -> list[str]:

@@ -10,9 +10,14 @@ from bag_writing import episode_event
 from interop_bridge.episode_events import ABORT, ANNOTATION, FAILURE, START, STOP, SUCCESS
 from interop_bridge.errors import ExportError
 from interop_bridge.export.episode_split import (
-    EpisodeMark, EpisodeSpan, mark_from_message, plan_episodes, split_episodes)
+    EpisodeMark, EpisodeSpan, mark_from_message, plan_episodes)
 
 S = 1_000_000_000
+
+
+def split_episodes(marks, start_ns, end_ns, default_task=None, include_failed=False):
+    """The episodes plan_episodes keeps."""
+    return list(plan_episodes(marks, start_ns, end_ns, default_task, include_failed).kept)
 
 
 def mark(second: float, kind: int, episode_id: str = '', task: str = '',

@@ -9,11 +9,25 @@ import numpy as np
 import pytest
 
 from interop_bridge.export.resample import (
-    Grid, ResampleError, StreamPolicy, StreamResampler, resample)
+    DEFAULT_CHUNK, Grid, ResampledStream, ResampleError, StreamPolicy, StreamResampler)
 from interop_bridge.export.resample_kernels import slerp_pairs
 
 NS = 1_000_000_000
 MS = 1_000_000
+
+
+def resample(name: str, grid: Grid, policy: StreamPolicy, values: np.ndarray,
+             log_ns: np.ndarray, header_ns: np.ndarray | None = None,
+             chunk: int = DEFAULT_CHUNK) -> ResampledStream:
+    """Whole arrays fed to a StreamResampler in chunks of `chunk` samples."""
+    log_ns = np.asarray(log_ns, dtype=np.int64).reshape(-1)
+    values = np.asarray(values).reshape(len(log_ns), -1)
+    resampler = StreamResampler(name, grid, policy, values.shape[1])
+    for first in range(0, len(log_ns), chunk):
+        part = slice(first, first + chunk)
+        resampler.feed(values[part], log_ns[part],
+                       None if header_ns is None else np.asarray(header_ns)[part])
+    return resampler.finish()
 
 
 def ramp(count: int, period_ns: int, start_ns: int = 0) -> tuple[np.ndarray, np.ndarray]:
