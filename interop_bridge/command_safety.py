@@ -76,7 +76,7 @@ def command_limits(profile: Profile, joint_map: JointMap, names: tuple[str, ...]
         present=joint_map.present.copy(),
         position_low=per_joint([joint.canonical_position[0] for joint in joints]),
         position_high=per_joint([joint.canonical_position[1] for joint in joints]),
-        velocity_max=per_joint([joint.velocity * joint.scale for joint in joints]),
+        velocity_max=per_joint([joint.velocity * abs(joint.scale) for joint in joints]),
         effort_max=per_joint([joint.effort for joint in joints]),
         stiffness_max=per_joint([joint.stiffness_max for joint in joints]),
         damping_max=per_joint([joint.damping_max for joint in joints]),

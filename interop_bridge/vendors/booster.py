@@ -118,6 +118,11 @@ class BoosterCodec:
     def decode_commands(self, raws: Sequence[bytes]) -> NativeCommand:
         """LowCmd messages -> NativeCommand over every motor (see the module docstring)."""
         values = self._commands.many(raws)
+        count = values['q'].shape[-1]
+        if count != self.motor_count:
+            msg = (f'{COMMAND_TYPE}: motor_cmd has {count} motors, the profile expects '
+                   f'{self.motor_count}')
+            raise MappingError(msg)
         fields = {name: values[wire].astype(np.float64) for name, wire in WIRE_FIELDS.items()}
         active = (fields['stiffness'] != 0) | (fields['damping'] != 0) | \
             (fields['effort'] != 0) | (values['weight'] != 0)

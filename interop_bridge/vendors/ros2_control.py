@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from interop_bridge.cdr import FieldGather, MessageEncoder, layout_from_sample
+from interop_bridge.cdr import FieldGather, Layout, MessageEncoder, layout_from_sample
 from interop_bridge.errors import MappingError
 from interop_bridge.schema import Key, list_of, one_of
 from interop_bridge.vendors.codec import (
@@ -74,10 +74,9 @@ class Ros2ControlCodec:
     def _state_gather(self, raw: bytes | memoryview) -> tuple[FieldGather, tuple[str, ...]]:
         if self._state is None or not self._state[0].layout.matches(raw):
             layout = layout_from_sample(self.fielddefs, STATE_TYPE, raw)
-            count = layout.leaves['position'].count
             names = tuple(layout.string(raw, f'name.{index}')
-                          for index in range(layout.leaves['name'].count
-                                             if 'name' in layout.leaves else count))
+                          for index in range(_name_count(layout)))
+            count = len(names)
             patterns = {'sec': 'header.stamp.sec', 'nanosec': 'header.stamp.nanosec'}
             for name in ('position', 'velocity', 'effort'):
                 if layout.leaves[name].count == count and count:
@@ -142,6 +141,14 @@ class Ros2ControlCodec:
                    f'{len(self.controller_joints)} joints')
             raise MappingError(msg)
         return _as_command(data, self.interface, self.controller_joints)
+
+
+def _name_count(layout: Layout) -> int:
+    """How many names a JointState layout holds (a string sequence has one leaf per name)."""
+    count = 0
+    while f'name.{count}' in layout.leaves:
+        count += 1
+    return count
 
 
 def _as_command(data: np.ndarray, interface: str,
