@@ -37,14 +37,12 @@ from typing import Any
 
 import rclpy
 from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.executors import ExternalShutdownException
 from rclpy.impl.implementation_singleton import rclpy_implementation
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from interop_bridge.errors import InteropError
 from interop_bridge.msgdefs import fielddefs_for
-from interop_bridge.nodes.spin import spin_until_shutdown
+from interop_bridge.nodes.spin import run_node
 from interop_bridge.sim.camera import IMAGE_TYPE, SyntheticCamera
 from interop_bridge.sim.camera import TOPIC as CAMERA_TOPIC
 from interop_bridge.sim.pacing import Pacer
@@ -85,10 +83,10 @@ class FakeRobotNode(Node):
         # State is paced by its own thread on absolute deadlines (an executor timer drops
         # late periods); the lock keeps a command from landing in the middle of a step.
         self._lock = threading.Lock()
-        self._running = False
+        self._stopping = threading.Event()  # wakes the state thread mid-period
         self.failure: BaseException | None = None
         self._start = self._last_step = time.monotonic()
-        self._pacer = Pacer(1.0 / self.settings.rate_hz)
+        self._pacer = Pacer(1.0 / self.settings.rate_hz, sleep=self._stopping.wait)
         self._first_due: float | None = None
         self._last_due = 0.0
         self._state_thread = threading.Thread(target=self._run_state_loop,
@@ -113,19 +111,19 @@ class FakeRobotNode(Node):
 
     def start(self) -> None:
         """Start publishing state."""
-        self._running = True
         self._state_thread.start()
 
     def stop(self) -> None:
-        """Stop publishing state and wait for the publishing thread."""
-        self._running = False
+        """Stop publishing state and wait for the publishing thread (at most one publish)."""
+        self._stopping.set()
         if self._state_thread.is_alive():
             self._state_thread.join()
 
     def _run_state_loop(self) -> None:
         try:
-            while self._running and self.context.ok():
-                if not self._publish_state(self._pacer.wait()):
+            while not self._stopping.is_set() and self.context.ok():
+                due = self._pacer.wait()
+                if due is None or not self._publish_state(due):
                     break
         except Exception as error:  # noqa: BLE001 - handed to the main thread, re-raised there
             self.failure = error
@@ -187,30 +185,29 @@ class FakeRobotNode(Node):
                 f'{": " + ignored if ignored else ""}')
 
 
+def _start(node: FakeRobotNode) -> None:
+    gc.freeze()  # start-up objects never need collecting: fewer, shorter GC pauses
+    node.start()
+
+
+def _stop(node: FakeRobotNode) -> None:
+    node.stop()
+    # The node's own logger would also publish to /rosout, whose context may be gone.
+    rclpy.logging.get_logger('fake_robot.exit').info(node.summary())
+
+
 def main(args: list[str] | None = None) -> int:
-    """Run the simulated robot until SIGINT or SIGTERM."""
-    rclpy.init(args=args)
-    node = None
-    status = 0
-    try:
-        node = FakeRobotNode()
-        gc.freeze()  # start-up objects never need collecting: fewer, shorter GC pauses
-        node.start()
-        spin_until_shutdown(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except InteropError as error:
-        rclpy.logging.get_logger('fake_robot').error(f'fake_robot: {error}')
-        status = 1
-    finally:
-        if node is not None:
-            node.stop()
-            # The node's own logger would also publish to /rosout, whose context may be gone.
-            rclpy.logging.get_logger('fake_robot.exit').info(node.summary())
-            node.destroy_node()
-        rclpy.utilities.try_shutdown()
-    if node is not None and node.failure is not None:
-        raise node.failure
+    """Run the simulated robot until SIGINT or SIGTERM; a failure of the state thread raises."""
+    built: list[FakeRobotNode] = []
+
+    def make_node() -> FakeRobotNode:
+        built.append(FakeRobotNode())
+        return built[-1]
+
+    status = run_node(make_node, args, 'fake_robot', on_start=_start, on_exit=_stop)
+    for node in built:
+        if node.failure is not None:
+            raise node.failure
     return status
 
 

@@ -4,22 +4,34 @@ The EventsExecutor (C++ event loop, far less CPU per callback than the default e
 used where rclpy has it. It must be driven with a timeout: without one it busy-loops and never
 sees SIGINT/SIGTERM (see the rclpy baseline notes).
 
-SIGINT and SIGTERM only set a flag while a node spins here: the spin loop ends at the next
-timeout and the node's own clean-up runs. (rclpy's default handling raises KeyboardInterrupt
-wherever the main thread happens to be, inside a callback at 500 Hz, which turns a normal stop
-into a logged callback failure.)
+Signals: `run_node` makes SIGINT and SIGTERM only set a stop flag, as its first step and for the
+rest of the process, and tells rclpy to install no handlers of its own:
+- during start-up (rclpy.init, building the node: seconds on a loaded machine) the signal is
+  remembered; the node is built, never started or spun, and cleaned up: exit 0. (rclpy's own
+  handlers would shut the context down under the half-built node: its next create_publisher
+  fails with "context is invalid" and the process exits 1 with a traceback.)
+- while the node spins, the loop ends within SPIN_TIMEOUT_S and the node's clean-up runs.
+  (rclpy's default handling raises KeyboardInterrupt wherever the main thread happens to be,
+  inside a callback at 500 Hz, which turns a normal stop into a logged callback failure.)
+- during the clean-up a repeated signal changes nothing: the clean-up finishes (the recorder's
+  bag index, the fake robot's publishing thread). SIGKILL abandons it.
+- after the clean-up both signals are ignored: Python gives handled signals their default
+  action back while it finalizes, so a repeated signal would turn a clean exit into a death by
+  that signal.
+A signal that arrives before `main()` runs (while Python imports the node's modules) has Python's
+default effect: the process ends at once, with nothing to clean up.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import rclpy
 from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from interop_bridge.errors import InteropError
 
@@ -36,48 +48,49 @@ def make_executor(context: rclpy.Context | None = None) -> Executor:
     return EventsExecutor(context=context)
 
 
-@contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT or SIGTERM while the block runs (previous handlers restored)."""
+def stop_on_signals() -> threading.Event:
+    """From now on SIGINT and SIGTERM only set the returned event (call from the main thread)."""
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
 
 
-def spin_until_shutdown(node: Node, executor: Executor | None = None,
+def spin_until_shutdown(node: Node, stop: threading.Event, executor: Executor | None = None,
                         done: Callable[[], bool] = lambda: False) -> None:
-    """Spin `node` until SIGINT/SIGTERM, rclpy shutdown, or `done()` is true."""
+    """Spin `node` until `stop` is set, rclpy shuts down, or `done()` is true."""
     executor = executor or make_executor(node.context)
     executor.add_node(node)
     try:
-        with stop_on_signals() as stop:
-            while rclpy.ok(context=node.context) and not stop.is_set() and not done():
-                executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
+        while rclpy.ok(context=node.context) and not stop.is_set() and not done():
+            executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
     finally:
         executor.remove_node(node)
 
 
 def run_node(make_node: Callable[[], Node], args: list[str] | None, name: str, *,
              done: Callable[[Node], bool] | None = None,
+             on_start: Callable[[Node], None] | None = None,
              on_exit: Callable[[Node], None] | None = None) -> int:
-    """The `main()` of every node: init, build, spin until stopped, clean up.
+    """The `main()` of every node: init, build, start, spin until stopped, clean up.
 
-    Returns 0 after a normal stop (SIGINT, SIGTERM, `done(node)`), 1 when the node cannot be
-    built from its parameters (the reason is logged as `error: ...`). `on_exit` runs before the
-    node is destroyed (closing a bag, logging a summary).
+    Returns 0 after a normal stop (SIGINT, SIGTERM, `done(node)`), also when the signal came
+    during start-up, and 1 when the node cannot be built from its parameters (the reason is
+    logged as `error: ...`). `on_start` runs once the node is built, unless a signal came
+    first (starting a publishing thread); `on_exit` runs before the node is destroyed
+    (stopping that thread, closing a bag, logging a summary).
     """
-    rclpy.init(args=args)
+    stop = stop_on_signals()
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     node: Node | None = None
     status = 0
     try:
         node = make_node()
+        if on_start is not None and not stop.is_set():
+            on_start(node)
         finished = (lambda: done(node)) if done is not None else (lambda: False)
-        spin_until_shutdown(node, done=finished)
-    except (KeyboardInterrupt, ExternalShutdownException):
+        spin_until_shutdown(node, stop, done=finished)
+    except ExternalShutdownException:
         pass
     except (InteropError, ImportError) as error:
         rclpy.logging.get_logger(name).error(f'error: {error}')
@@ -88,4 +101,6 @@ def run_node(make_node: Callable[[], Node], args: list[str] | None, name: str, *
                 on_exit(node)
             node.destroy_node()
         rclpy.utilities.try_shutdown()
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
     return status

@@ -9,13 +9,14 @@ video frame, and compares tasks, values, frames, statistics and delta_timestamps
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+import process_groups
 import pytest
 
 from interop_bridge.canonical import load_canonical
@@ -28,6 +29,7 @@ from interop_bridge.dataset.validate import validate_dataset
 REPO = Path(__file__).resolve().parents[2]
 LEROBOT_PYTHON = REPO / '.venv-lerobot/bin/python'
 HELPER = Path(__file__).with_name('check_with_lerobot.py')
+LOADER_TIMEOUT_S = 240  # about 10 s here; torch starts slowly from a cold cache or under load
 FPS = 15
 CAMERAS = {'head': (48, 64), 'wrist': (32, 48)}
 CAMERA_CODES = {'observation.images.head': 0, 'observation.images.wrist': 100}
@@ -90,6 +92,10 @@ def expected_dataset(name: str, root: Path, episodes: Sequence[Episode], cameras
                                                   'observation.images.head')}}
 
 
+def of_robot(robot_type: str, episodes: Sequence[Episode]) -> list[Episode]:
+    return [dataclasses.replace(episode, robot_type=robot_type) for episode in episodes]
+
+
 @pytest.fixture(scope='module')
 def datasets(tmp_path_factory) -> list[dict]:
     base = tmp_path_factory.mktemp('lerobot')
@@ -98,17 +104,18 @@ def datasets(tmp_path_factory) -> list[dict]:
     first = [make_episode(features, 25, 'pick up the cup', 0, 0),
              make_episode(features, 18, 'place the cup', 1, 25, invalid_joints=[3, 9]),
              make_episode(features, 30, 'pick up the cup', 2, 43)]
-    write_dataset(base / 'g1', features, FPS, 'unitree_g1_29dof', first, {'profile': 'g1'},
-                  data_file_mb=0.05, video_file_mb=0.002)
+    write_dataset(base / 'g1', features, FPS, of_robot('unitree_g1_29dof', first),
+                  {'exporter': 'test'}, data_file_mb=0.05, video_file_mb=0.002)
     second = [make_episode(features, 12, 'wave', 3, 73),
               make_episode(features, 10, 'place the cup', 4, 85, invalid_joints=[0])]
-    write_dataset(base / 'mixed', features, FPS, 'unitree_g1_29dof', second[:1], {})
-    write_dataset(base / 'mixed', features, FPS, 'booster_t1', second[1:], {})
+    write_dataset(base / 'mixed', features, FPS, of_robot('unitree_g1_29dof', second[:1]), {})
+    write_dataset(base / 'mixed', features, FPS, of_robot('booster_t1', second[1:]), {})
     merge_datasets(base / 'merged', [base / 'g1', base / 'mixed'])
     one_camera = canonical_features(spec, {'head': (48, 64)})
     h264 = [make_episode(one_camera, 9, 'pick up the cup', 5, 0),
             make_episode(one_camera, 11, 'wave', 6, 9)]
-    write_dataset(base / 'h264', one_camera, FPS, 'booster_t1', h264, {}, vcodec='libx264')
+    write_dataset(base / 'h264', one_camera, FPS, of_robot('booster_t1', h264), {},
+                  vcodec='libx264')
     shifted = {key: code + 73 for key, code in CAMERA_CODES.items()}
     return [expected_dataset('g1', base / 'g1', first, CAMERA_CODES),
             expected_dataset('mixed', base / 'mixed', second, shifted),
@@ -126,6 +133,7 @@ def test_our_datasets_are_split_over_several_files_and_valid(datasets):
         assert report.ok, report.render()
 
 
+@pytest.mark.timeout(LOADER_TIMEOUT_S + 60)  # the loader's own timeout fires first
 def test_the_real_lerobot_loader_reads_every_item_and_frame(datasets, tmp_path):
     if not LEROBOT_PYTHON.exists():
         pytest.fail(f'{LEROBOT_PYTHON} is missing: run `make bootstrap` (it runs '
@@ -134,9 +142,8 @@ def test_the_real_lerobot_loader_reads_every_item_and_frame(datasets, tmp_path):
     expected.write_text(json.dumps({'datasets': datasets}))
     env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'HF_HOME': str(tmp_path / 'hf-home'),
            'PYTHONPATH': ''}
-    result = subprocess.run([str(LEROBOT_PYTHON), str(HELPER), str(expected)], env=env,
-                            cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                            check=False)
+    result = process_groups.run([str(LEROBOT_PYTHON), str(HELPER), str(expected)],
+                                timeout=LOADER_TIMEOUT_S, env=env, cwd=tmp_path)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     lines = result.stdout.splitlines()

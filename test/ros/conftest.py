@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import rclpy
 from rclpy.node import Node
-from ros_process import Process
+from ros_process import Process, end_all
 
 
 @pytest.fixture
 def start_process(tmp_path: Path) -> Iterator[Callable[..., Process]]:
-    """Start processes that are stopped (SIGINT, then SIGKILL) when the test ends."""
+    """Start processes that are ended when the test ends, however it ends.
+
+    SIGINT to each process group, up to 10 s together, then SIGKILL; every process is reaped
+    and its log closed, also after a failure or a pytest-timeout (raised inside the test, so
+    this finalizer still runs).
+    """
     started: list[Process] = []
 
     def start(*argv: str, name: str = 'process') -> Process:
@@ -23,15 +26,10 @@ def start_process(tmp_path: Path) -> Iterator[Callable[..., Process]]:
         started.append(process)
         return process
 
-    yield start
-    for process in started:
-        if process.popen.poll() is None:
-            process.popen.send_signal(signal.SIGINT)
-            try:
-                process.popen.wait(10)
-            except subprocess.TimeoutExpired:
-                process.popen.kill()
-                process.popen.wait()
+    try:
+        yield start
+    finally:
+        end_all(started)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from booster_interface.msg import MotorCmd as BoosterMotorCmd
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rclpy.serialization import deserialize_message
-from ros_process import Process, spin_until
+from ros_process import Process, spin_until, stop_all
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray
 from unitree_hg.msg import LowCmd, LowState
@@ -47,8 +47,7 @@ def robots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Proce
             process.wait_for_output('fake_robot ready')
         yield started
     finally:
-        for process in started.values():
-            process.stop()
+        stop_all(list(started.values()))
 
 
 @pytest.fixture(scope='module')
@@ -222,7 +221,7 @@ def test_every_style_stops_cleanly_on_a_signal(tmp_path, sig):
         for process in processes.values():
             process.wait_for_output('fake_robot ready')
     finally:
-        codes = {style: process.stop(sig) for style, process in processes.items()}
+        codes = dict(zip(processes, stop_all(list(processes.values()), sig)))
     logs = {style: process.log_path.read_text() for style, process in processes.items()}
     assert codes == {style: 0 for style in STYLES}, {
         style: logs[style][-2000:] for style, code in codes.items() if code}
@@ -232,8 +231,8 @@ def test_every_style_stops_cleanly_on_a_signal(tmp_path, sig):
 
 def test_invalid_parameters_stop_the_node_with_every_problem_and_exit_code_1(tmp_path):
     process = Process(fake_robot('unitree_g2', 'bad', 'rate_hz:=-5'), tmp_path / 'bad.log')
-    process.popen.wait(30)
+    exited = process.exits_within(30)
     output = process.output()
-    assert process.stop() == 1
+    assert process.stop() == 1 and exited
     assert "style: got 'unitree_g2', expected one of ['unitree_g1_29dof'" in output
     assert 'rate_hz: got -5, expected a number > 0' in output

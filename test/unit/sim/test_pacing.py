@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from interop_bridge.errors import MappingError
@@ -67,3 +70,27 @@ def test_a_long_stall_restarts_the_schedule_from_now():
 def test_a_period_must_be_positive():
     with pytest.raises(MappingError, match=r'pacing period 0.0 s: expected a period > 0'):
         Pacer(0.0)
+
+
+def test_a_sleep_that_reports_a_stop_ends_the_wait_without_a_tick():
+    clock = FakeClock()
+    stopped = []
+
+    def sleep(seconds):
+        stopped.append(seconds)
+        return True  # what threading.Event.wait returns once the event is set
+
+    paced = Pacer(0.5, clock=clock.clock, sleep=sleep)
+    assert paced.wait() == pytest.approx(100.0)  # the first tick is due at once
+    assert paced.wait() is None
+    assert stopped == [pytest.approx(0.5)]
+
+
+def test_a_set_stop_event_wakes_a_long_wait_at_once():
+    stop = threading.Event()
+    paced = Pacer(60.0, sleep=stop.wait)
+    paced.wait()
+    threading.Timer(0.05, stop.set).start()
+    started = time.monotonic()
+    assert paced.wait() is None
+    assert time.monotonic() - started < 5.0
