@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
 import av
 import numpy as np
+import process_groups
 import pytest
 
 from interop_bridge.errors import ExportError
@@ -101,6 +101,6 @@ def test_encoding_leaves_every_thread_of_the_process_at_its_scheduling(tmp_path,
     camera.close()
     assert during == [] and real_time_threads() == []
     assert os.sched_getscheduler(0) == os.SCHED_OTHER
-    child = subprocess.run(['python3', '-c', 'import os; print(os.sched_getscheduler(0))'],
-                           capture_output=True, text=True, check=True, timeout=30)
-    assert child.stdout.strip() == str(os.SCHED_OTHER)
+    child = process_groups.run(['python3', '-c', 'import os; print(os.sched_getscheduler(0))'],
+                               timeout=30)
+    assert child.stdout.strip() == str(os.SCHED_OTHER), child.stderr
