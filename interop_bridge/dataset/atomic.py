@@ -16,21 +16,23 @@ behind, never a half-written `root`.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import ctypes.util
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode
 from interop_bridge.dataset.features import Feature
 from interop_bridge.dataset.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
-                                          EPISODES_DIR, INFO_PATH, VIDEO_DIR)
-from interop_bridge.dataset.writer import DatasetWriter, WriteSummary
+                                           EPISODES_DIR, INFO_PATH, VIDEO_DIR)
+from interop_bridge.dataset.records import ExportMeta, ModalityFile
+from interop_bridge.dataset.summary import WriteSummary
+from interop_bridge.dataset.writer import DatasetWriter
 
 LINKED_DIRS = (DATA_DIR, VIDEO_DIR, EPISODES_DIR)
 RENAME_EXCHANGE = 2
@@ -52,8 +54,9 @@ def staged_dataset(root: str | Path) -> Iterator[Path]:
     root = Path(root).absolute()
     existing = is_dataset(root)
     if not existing and root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise ExportError(f'{root}: exists and is not a LeRobot dataset (no {INFO_PATH}); '
-                          'refusing to write into it')
+        message = (f'{root}: exists and is not a LeRobot dataset (no {INFO_PATH}); '
+                   'refusing to write into it')
+        raise ExportError(message)
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f'.{root.name}.staging-', dir=root.parent))
     try:
@@ -115,25 +118,27 @@ def _exchange(first: Path, second: Path) -> bool:
         return False
     result = renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second),
                        RENAME_EXCHANGE)
-    return result == 0
+    return bool(result == 0)
 
 
 def write_dataset(root: str | Path, features: Sequence[Feature], fps: int,
-                  robot_type: str | None, episodes: Iterable[Episode],
-                  interop_meta: Mapping[str, Any], *, vcodec: str = 'libsvtav1',
-                  data_file_mb: float = DEFAULT_DATA_FILE_MB,
+                  episodes: Iterable[Episode], export_meta: ExportMeta, *,
+                  vcodec: str = 'libsvtav1', data_file_mb: float = DEFAULT_DATA_FILE_MB,
                   video_file_mb: float = DEFAULT_VIDEO_FILE_MB,
-                  modality: Mapping[str, Any] | None = None,
+                  modality: ModalityFile | None = None,
                   on_episode: Callable[[int, Episode], None] | None = None) -> WriteSummary:
     """Export `episodes` into `root` atomically: a new dataset, or appended to an existing one.
+
+    This is the one way a dataset is written (`interop export` goes through it): one
+    DatasetWriter for every episode, whatever robot each comes from (Episode.robot_type),
+    finalized once.
 
     Args:
         root: the dataset directory; appended to when it already holds a dataset.
         features: the schema (must equal the existing dataset's when appending).
         fps: integer frames per second.
-        robot_type: the robot of these episodes.
         episodes: the episodes, pulled one at a time.
-        interop_meta: dataset-level provenance of this export, for meta/interop.json.
+        export_meta: dataset-level provenance of this export, for meta/interop.json.
         vcodec: 'libsvtav1' or 'libx264'.
         data_file_mb: data file size limit (new datasets; an append keeps the dataset's).
         video_file_mb: MP4 file size limit (new datasets; an append keeps the dataset's).
@@ -141,24 +146,20 @@ def write_dataset(root: str | Path, features: Sequence[Feature], fps: int,
         on_episode: called with (episode_index, episode) after each episode (progress).
 
     Returns:
-        The summary of the writer (totals, new episodes, encoder throughput).
+        The summary of the writer (totals, new episodes, encoder throughput), rooted at root.
     """
     with staged_dataset(root) as staging:
         if is_dataset(staging):
-            writer = DatasetWriter.append_to(staging, features, fps, robot_type, vcodec,
-                                             label=str(root))
+            writer = DatasetWriter.append_to(staging, features, fps, vcodec, label=str(root))
         else:
-            writer = DatasetWriter(staging, features, fps, robot_type, vcodec, data_file_mb,
-                                   video_file_mb)
+            writer = DatasetWriter(staging, features, fps, vcodec, data_file_mb, video_file_mb)
         try:
             for episode in episodes:
                 index = writer.write_episode(episode)
                 if on_episode is not None:
                     on_episode(index, episode)
-            summary = writer.finalize(interop_meta, modality)
+            summary = writer.finalize(export_meta, modality)
         except BaseException:
             writer.abort()
             raise
-    return WriteSummary(Path(root), summary.total_episodes, summary.total_frames,
-                        summary.new_episodes, summary.new_frames, summary.encoded_frames,
-                        summary.encode_seconds)
+    return dataclasses.replace(summary, root=Path(root))

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.view import CheckFailed, DatasetView
-from interop_bridge.dataset.layout import CODEBASE_VERSION, TASKS_PATH
+from interop_bridge.dataset.layout import CODEBASE_VERSION, STATS_PATH, TASKS_PATH
 from interop_bridge.dataset.stats import IMAGE_STAT_SHAPE, STAT_KEYS
 
 INFO_KEYS = ('codebase_version', 'robot_type', 'total_episodes', 'total_frames', 'total_tasks',
@@ -103,7 +103,7 @@ def check_episodes(view: DatasetView) -> str:
 
 def check_stats(view: DatasetView) -> str:
     """stats.json and the per-episode stats columns: every feature, all ten keys, finite."""
-    stats = metadata.read_json(view.root, metadata.STATS_PATH)
+    stats = metadata.read_object(view.root, STATS_PATH)
     for key, entry in view.info['features'].items():
         if entry['dtype'] in ('string', 'language'):
             continue
@@ -118,9 +118,11 @@ def check_stats(view: DatasetView) -> str:
     return f'{len(stats)} features with {len(STAT_KEYS)} finite statistics, per episode too'
 
 
-def _check_feature_stats(stats: dict | None, key: str, is_camera: bool, where: str) -> None:
+def _check_feature_stats(stats: object, key: str, is_camera: bool, where: str) -> None:
     if stats is None:
         raise CheckFailed(f'{where}: no statistics for {key!r}')
+    if not isinstance(stats, dict):
+        raise CheckFailed(f'{where}: statistics of {key!r} are {stats!r}, expected an object')
     missing = [stat for stat in STAT_KEYS if stat not in stats]
     if missing:
         raise CheckFailed(f'{where}: {key} lacks {missing}')

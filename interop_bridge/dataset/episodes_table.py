@@ -6,6 +6,10 @@ videos/<key>/chunk_index, file_index, from_timestamp, to_timestamp, then
 meta/episodes/chunk_index, file_index, and the per-episode statistics flattened as
 stats/<feature>/<stat> (lists of float64; `count` a list of int64; camera statistics nested
 (3, 1, 1) lists).
+
+`aggregate_episode_stats(root, valid_keys)` turns the per-episode statistics of every
+episodes file into the dataset statistics (meta/stats.json): it reads them once, one feature
+(and its validity feature) at a time, and aggregates each feature in one pass.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from interop_bridge.errors import ExportError
 from interop_bridge.dataset.layout import EPISODES_DIR, FileSlot, episodes_path
 from interop_bridge.dataset.parquet_io import RollingParquetWriter, read_parquet_dir
-from interop_bridge.dataset.stats import STAT_KEYS, FeatureStats
+from interop_bridge.dataset.stats import STAT_KEYS, FeatureStats, StackedStats, feature_stats
 from interop_bridge.dataset.video import VideoSpan
 
 Row = dict[str, Any]
@@ -66,8 +71,8 @@ def episode_row(episode_index: int, task: str, length: int, data_slot: FileSlot,
                     f'videos/{key}/file_index': span.slot.file_index,
                     f'videos/{key}/from_timestamp': span.from_timestamp,
                     f'videos/{key}/to_timestamp': span.to_timestamp})
-    for key, feature_stats in stats.items():
-        for stat, value in feature_stats.items():
+    for key, values in stats.items():
+        for stat, value in values.items():
             row[f'{STATS_PREFIX}{key}/{stat}'] = np.asarray(value).tolist()
     return row
 
@@ -113,3 +118,82 @@ def row_stats(row: Mapping[str, Any]) -> dict[str, FeatureStats]:
             dtype = np.int64 if stat == 'count' else np.float64
             stats.setdefault(key, {})[stat] = np.asarray(value, dtype=dtype)
     return stats
+
+
+def stats_features(root: Path) -> list[str]:
+    """The features with per-episode statistics, in column order ([] without episodes)."""
+    files = episode_files(root)
+    if not files:
+        return []
+    keys: list[str] = []
+    for name in pq.read_schema(files[0]).names:
+        if name.startswith(STATS_PREFIX):
+            key = name[len(STATS_PREFIX):].rsplit('/', 1)[0]
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+def stacked_stats(files: Sequence[tuple[Path, pq.ParquetFile]], key: str) -> StackedStats:
+    """One feature's statistics over every episode: each (episodes, *shape), in file order.
+
+    Args:
+        files: each episodes file's path and opened file (footers parsed once, by the caller).
+        key: the feature.
+    """
+    columns = [f'{STATS_PREFIX}{key}/{stat}' for stat in STAT_KEYS]
+    parts: dict[str, list[np.ndarray]] = {stat: [] for stat in STAT_KEYS}
+    for path, parquet in files:
+        names = set(parquet.schema_arrow.names)
+        missing = [column for column in columns if column not in names]
+        if missing:
+            message = f'{path}: statistics columns {missing!r} are missing'
+            raise ExportError(message)
+        table = parquet.read(columns=columns)
+        if table.num_rows:
+            for stat, column in zip(STAT_KEYS, columns, strict=True):
+                parts[stat].append(_stacked_column(table.column(column), stat == 'count'))
+    return {stat: np.concatenate(arrays) for stat, arrays in parts.items() if arrays}
+
+
+def _stacked_column(column: pa.ChunkedArray, is_count: bool) -> np.ndarray:
+    """A column of nested lists as one (rows, *shape) array, without per-row conversion."""
+    values = column.combine_chunks()
+    shape = np.shape(values[0].as_py())
+    while pa.types.is_list(values.type) or pa.types.is_fixed_size_list(values.type):
+        values = values.flatten()
+    flat = np.asarray(values.to_numpy(zero_copy_only=False),
+                      dtype=np.int64 if is_count else np.float64)
+    return flat.reshape((len(column), *shape))
+
+
+def aggregate_episode_stats(root: Path,
+                            valid_keys: Mapping[str, str | None]) -> dict[str, FeatureStats]:
+    """The dataset statistics from every episode's statistics in meta/episodes.
+
+    Args:
+        root: the dataset (its episodes files closed).
+        valid_keys: feature key -> key of its validity feature (or None).
+
+    Returns:
+        feature key -> statistics, in column order; {} when there is no episode.
+    """
+    files = [(path, pq.ParquetFile(path)) for path in episode_files(root)]
+    validity: dict[str, StackedStats] = {}
+    result: dict[str, FeatureStats] = {}
+    try:
+        for key in stats_features(root):
+            stacked = stacked_stats(files, key)
+            if not stacked:
+                continue
+            valid_key = valid_keys.get(key)
+            valid = None
+            if valid_key is not None:
+                if valid_key not in validity:
+                    validity[valid_key] = stacked_stats(files, valid_key)
+                valid = validity[valid_key]
+            result[key] = feature_stats(stacked, valid)
+    finally:
+        for _, parquet in files:
+            parquet.close()
+    return result

@@ -8,12 +8,13 @@ are present as columns, filled with 0.0 and flagged 0.0 in the matching `*_valid
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
+from interop_bridge.dataset.records import FeatureEntry
 
 AXES = ('x', 'y', 'z')
 QUATERNION = ('x', 'y', 'z', 'w')
@@ -32,7 +33,7 @@ class Feature:
     # For value features: the key of the feature holding its per-entry validity (or None).
     valid_key: str | None = None
 
-    def info_entry(self) -> dict[str, Any]:
+    def info_entry(self) -> FeatureEntry:
         """The `features[key]` entry of info.json (video `info` is added by the writer)."""
         return {'dtype': self.dtype, 'shape': list(self.shape),
                 'names': list(self.names) if self.names is not None else None}
@@ -60,7 +61,7 @@ def wrench_names(spec: CanonicalSpec) -> tuple[str, ...]:
 
 
 def canonical_features(spec: CanonicalSpec,
-                       cameras: dict[str, tuple[int, int]]) -> tuple[Feature, ...]:
+                       cameras: Mapping[str, tuple[int, int]]) -> tuple[Feature, ...]:
     """Every feature of a canonical dataset, in column order.
 
     Args:

@@ -17,7 +17,6 @@ import itertools
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -28,15 +27,18 @@ from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.atomic import is_dataset, staged_dataset
 from interop_bridge.dataset.compat import require_same_schema
-from interop_bridge.dataset.episodes_table import (EpisodesWriter, episode_row, episodes_schema,
-                                                 iter_episode_rows, row_stats)
-from interop_bridge.dataset.layout import (DATA_DIR, MODALITY_PATH, FileSlot, data_path,
-                                          megabytes_to_bytes, video_path)
+from interop_bridge.dataset.episodes_table import (EpisodesWriter, Row, aggregate_episode_stats,
+                                                   episode_row, episodes_schema,
+                                                   iter_episode_rows, row_stats)
+from interop_bridge.dataset.layout import (DATA_DIR, INFO_PATH, INTEROP_PATH, MODALITY_PATH,
+                                           FileSlot, data_path, megabytes_to_bytes, video_path)
 from interop_bridge.dataset.parquet_io import (RollingParquetWriter, data_schema,
-                                              read_parquet_dir, write_tasks)
-from interop_bridge.dataset.stats import StatsAccumulator, value_stats
+                                               read_parquet_dir, write_tasks)
+from interop_bridge.dataset.records import (DatasetInfo, EpisodeRecord, ExportRecord,
+                                            FeatureEntry, InteropFile)
+from interop_bridge.dataset.stats import value_stats
 from interop_bridge.dataset.video import VideoSpan
-from interop_bridge.dataset.writer import WriteSummary
+from interop_bridge.dataset.summary import WriteSummary
 
 RENUMBERED = ('episode_index', 'index', 'task_index')
 
@@ -55,15 +57,17 @@ def merge_datasets(out: str | Path, sources: Sequence[str | Path],
     """
     out, roots = Path(out), [Path(source) for source in sources]
     if not roots:
-        raise ExportError('merge needs at least one dataset')
+        message = 'merge needs at least one dataset, got none'
+        raise ExportError(message)
     if is_dataset(out) or any(out.absolute() == root.absolute() for root in roots):
-        raise ExportError(f'{out}: already holds a dataset; merge writes a new one')
+        message = f'{out}: already holds a dataset; merge writes a new one'
+        raise ExportError(message)
     infos = [metadata.read_info(root) for root in roots]
     interops = [metadata.read_interop(root) for root in roots]
     for root, info, interop in zip(roots[1:], infos[1:], interops[1:], strict=True):
         require_same_schema(infos[0], info, f'cannot merge {root} with {roots[0]}')
         if interop['valid_keys'] != interops[0]['valid_keys']:
-            raise ExportError(f'cannot merge {root} with {roots[0]}: validity features differ')
+            raise ExportError(_validity_difference(root, interop, roots[0], interops[0]))
     with staged_dataset(out) as staging:
         merger = _Merger(staging, infos[0], interops[0]['valid_keys'])
         try:
@@ -90,9 +94,10 @@ def iter_episode_tables(root: Path) -> Iterator[pa.Table]:
 class _Merger:
     """Accumulates episodes of several datasets into the staging directory."""
 
-    def __init__(self, staging: Path, info: dict[str, Any], valid_keys: dict[str, Any]) -> None:
+    def __init__(self, staging: Path, info: DatasetInfo,
+                 valid_keys: dict[str, str | None]) -> None:
         self._staging = staging
-        self._entries = info['features']
+        self._entries: dict[str, FeatureEntry] = info['features']
         self._video_keys = [k for k, e in self._entries.items() if e['dtype'] == 'video']
         limit = megabytes_to_bytes(info['data_files_size_in_mb'])
         self._schema = data_schema(self._entries)
@@ -100,18 +105,17 @@ class _Merger:
         stat_features = {key: entry['dtype'] == 'video' for key, entry in self._entries.items()}
         self._rows = EpisodesWriter(staging, episodes_schema(stat_features, self._video_keys),
                                     limit, FileSlot())
-        self._stats = StatsAccumulator(valid_keys)
         self._valid_keys = valid_keys
         self._tasks: list[str] = []
         self._video_slots: dict[tuple[str, int, FileSlot], FileSlot] = {}
         self._datasets = 0
         self._next_video_slot = {key: FileSlot() for key in self._video_keys}
-        self._interop_episodes: dict[str, Any] = {}
-        self._exports: list[dict[str, Any]] = []
+        self._interop_episodes: dict[str, EpisodeRecord] = {}
+        self._exports: list[ExportRecord] = []
         self.episodes = 0
         self.frames = 0
 
-    def add_dataset(self, root: Path, interop: dict[str, Any],
+    def add_dataset(self, root: Path, interop: InteropFile,
                     on_episode: Callable[[int], None] | None) -> None:
         """Append every episode of the dataset at `root`."""
         first = self.episodes
@@ -119,22 +123,25 @@ class _Merger:
         rows, tables = iter_episode_rows(root), iter_episode_tables(root)
         for row, table in itertools.zip_longest(rows, tables):
             if row is None or table is None:
-                raise ExportError(f'{root}: meta/episodes and data/ hold different numbers of '
-                                  f'episodes (run `interop validate {root}`)')
-            old_index = row['episode_index']
-            if table.column('episode_index')[0].as_py() != old_index:
-                raise ExportError(f'{root}: data rows of episode {old_index} are out of order')
+                message = (f'{root}: meta/episodes and data/ hold different numbers of '
+                           f'episodes (run `interop validate {root}`)')
+                raise ExportError(message)
+            old_index = int(row['episode_index'])
+            found = table.column('episode_index')[0].as_py()
+            if found != old_index:
+                message = (f'{root}: data rows of episode {found} come where episode '
+                           f'{old_index} is expected; they are out of order')
+                raise ExportError(message)
             self._add_episode(root, row, table)
-            self._interop_episodes[str(self.episodes - 1)] = {
-                **interop['episodes'].get(str(old_index), {}),
-                'merged_from': {'dataset': str(root), 'episode_index': old_index}}
+            self._interop_episodes[str(self.episodes - 1)] = _episode_record(
+                root, interop, old_index)
             if on_episode is not None:
                 on_episode(self.episodes - 1)
         for export in interop['exports']:
             start, end = (int(part) + first for part in export['episodes'].split(':'))
             self._exports.append({**export, 'episodes': f'{start}:{end}', 'source': str(root)})
 
-    def _add_episode(self, root: Path, row: dict[str, Any], table: pa.Table) -> None:
+    def _add_episode(self, root: Path, row: Row, table: pa.Table) -> None:
         task = row['tasks'][0]
         if task not in self._tasks:
             self._tasks.append(task)
@@ -154,11 +161,10 @@ class _Merger:
                  for key in self._video_keys}
         self._rows.write(episode_row(self.episodes, task, length, slot, self.frames, spans,
                                      stats))
-        self._stats.add(stats)
         self.episodes += 1
         self.frames += length
 
-    def _video_slot(self, root: Path, key: str, row: dict[str, Any]) -> FileSlot:
+    def _video_slot(self, root: Path, key: str, row: Row) -> FileSlot:
         source = FileSlot(row[f'videos/{key}/chunk_index'], row[f'videos/{key}/file_index'])
         known = self._video_slots.get((key, self._datasets, source))
         if known is not None:
@@ -167,8 +173,9 @@ class _Merger:
         self._next_video_slot[key] = slot.next()
         origin, target = root / video_path(key, source), self._staging / video_path(key, slot)
         if not origin.is_file():
-            raise ExportError(f'{origin}: missing, but episode {row["episode_index"]} of '
-                              f'{root} has its {key} frames there')
+            message = (f'{origin}: missing, but episode {row["episode_index"]} of '
+                       f'{root} has its {key} frames there')
+            raise ExportError(message)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(origin, target)
         self._video_slots[(key, self._datasets, source)] = slot
@@ -179,19 +186,37 @@ class _Merger:
         self._data.close()
         self._rows.close()
 
-    def finish(self, roots: Sequence[Path], infos: Sequence[dict[str, Any]]) -> None:
+    def finish(self, roots: Sequence[Path], infos: Sequence[DatasetInfo]) -> None:
         """Write info.json, tasks, stats.json, interop.json (and modality.json if any)."""
-        robot_type = metadata.join_robot_types(info.get('robot_type') for info in infos)
+        robot_type = metadata.join_robot_types(info['robot_type'] for info in infos)
         sizes = (infos[0]['data_files_size_in_mb'], infos[0]['video_files_size_in_mb'])
         info = metadata.build_info(self._entries, infos[0]['fps'], robot_type,
                                    (self.episodes, self.frames, len(self._tasks)), sizes)
-        metadata.write_json(self._staging, metadata.INFO_PATH, info)
+        metadata.write_json(self._staging, INFO_PATH, info)
         write_tasks(self._staging, self._tasks)
-        metadata.write_stats(self._staging, self._stats.result())
-        robots = [robot for robot in (robot_type or '').split(metadata.ROBOT_SEPARATOR) if robot]
-        interop = {**metadata.empty_interop(self._valid_keys), 'robots': robots,
-                   'exports': self._exports, 'episodes': self._interop_episodes,
-                   'merged_from': [str(root) for root in roots]}
-        metadata.write_json(self._staging, metadata.INTEROP_PATH, interop)
+        metadata.write_stats(self._staging,
+                             aggregate_episode_stats(self._staging, self._valid_keys))
+        interop: InteropFile = {**metadata.empty_interop(self._valid_keys),
+                                'robots': metadata.split_robot_types([robot_type]),
+                                'exports': self._exports, 'episodes': self._interop_episodes,
+                                'merged_from': [str(root) for root in roots]}
+        metadata.write_json(self._staging, INTEROP_PATH, interop)
         if (roots[0] / MODALITY_PATH).is_file():
             shutil.copyfile(roots[0] / MODALITY_PATH, self._staging / MODALITY_PATH)
+
+
+def _episode_record(root: Path, interop: InteropFile, old_index: int) -> EpisodeRecord:
+    """A merged episode's interop.json entry: its source's, and where it came from."""
+    source = interop['episodes'].get(str(old_index))
+    record = EpisodeRecord(robot_type=None) if source is None else source.copy()
+    record['merged_from'] = {'dataset': str(root), 'episode_index': old_index}
+    return record
+
+
+def _validity_difference(root: Path, interop: InteropFile, first_root: Path,
+                         first: InteropFile) -> str:
+    """The message for two datasets whose features are validated by different features."""
+    ours, theirs = interop['valid_keys'], first['valid_keys']
+    differing = sorted(key for key in {*ours, *theirs} if ours.get(key) != theirs.get(key))
+    return (f'cannot merge {root} with {first_root}: validity features differ for '
+            f'{differing!r}')

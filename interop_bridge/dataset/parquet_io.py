@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.layout import TASKS_PATH, FileSlot
+from interop_bridge.dataset.records import FeatureEntry
 
 PARQUET_OPTIONS = {'compression': 'snappy', 'use_dictionary': True}
 
@@ -47,7 +47,7 @@ def arrow_type(shape: Sequence[int], dtype: str) -> pa.DataType:
     return scalar if tuple(shape) == (1,) else pa.list_(scalar, int(shape[0]))
 
 
-def data_schema(entries: Mapping[str, Mapping[str, Any]]) -> pa.Schema:
+def data_schema(entries: Mapping[str, FeatureEntry]) -> pa.Schema:
     """The data-parquet schema for info.json `features` entries (cameras are not columns)."""
     return pa.schema([(key, arrow_type(entry['shape'], entry['dtype']))
                       for key, entry in entries.items() if entry['dtype'] != 'video'])
@@ -153,5 +153,6 @@ def column_values(table: pa.Table, key: str) -> np.ndarray:
     column = table.column(key).combine_chunks()
     if pa.types.is_fixed_size_list(column.type) or pa.types.is_list(column.type):
         width = len(column[0]) if len(column) else 0
-        return column.flatten().to_numpy(zero_copy_only=False).reshape(len(column), width)
-    return column.to_numpy(zero_copy_only=False)
+        flat = np.asarray(column.flatten().to_numpy(zero_copy_only=False))
+        return flat.reshape(len(column), width)
+    return np.asarray(column.to_numpy(zero_copy_only=False))

@@ -5,38 +5,61 @@ valid joints, frames flagged stale, camera rows beyond tolerance) and two plots:
 trajectories.png (a few canonical joints of every episode, one colour per robot: the same
 controller on different robots gives comparable curves) and validity.png (the share of valid
 frames per canonical joint and robot).
+
+Each episode's task comes from LeRobot's own metadata: the `tasks` of its meta/episodes row,
+each of which must be a task of meta/tasks.parquet (one that is not is marked so). Its robot
+comes from meta/interop.json (info.json's robot_type when the dataset has none).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 import numpy as np
 import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
+from interop_bridge.dataset import metadata
+from interop_bridge.dataset.episodes_table import episode_files
+from interop_bridge.dataset.layout import INFO_PATH, INTEROP_PATH
+from interop_bridge.dataset.parquet_io import read_tasks
+from interop_bridge.dataset.records import DatasetInfo, EpisodeRecord, InteropFile
 
 matplotlib.use('Agg')  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 PLOTTED_JOINTS = ('left_shoulder_pitch', 'left_elbow', 'right_shoulder_pitch', 'right_elbow')
+DATA_COLUMNS = ('episode_index', 'timestamp', 'observation.state', 'observation.state_valid')
+UNKNOWN_TASK = ' (not in meta/tasks.parquet)'
+Data = dict[str, np.ndarray]
 
 
-def _read(dataset: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, np.ndarray]]:
-    info_path = dataset / 'meta' / 'info.json'
-    if not info_path.is_file():
-        raise ExportError(f'{dataset}: not a dataset (no meta/info.json)')
-    info = json.loads(info_path.read_text())
-    interop_path = dataset / 'meta' / 'interop.json'
-    interop = json.loads(interop_path.read_text()) if interop_path.is_file() else {}
+@dataclass(frozen=True)
+class EpisodeLine:
+    """One episode's row of the report."""
+
+    episode: int
+    robot: str
+    task: str
+    frames: int
+    joints_valid: int
+    valid_share: float
+    stale_values: int
+    camera_rows_off: int
+
+
+def _read(dataset: Path) -> tuple[DatasetInfo, InteropFile | None, Data]:
+    if not (dataset / INFO_PATH).is_file():
+        message = f'{dataset}: not a dataset (no {INFO_PATH})'
+        raise ExportError(message)
+    info = metadata.load_info(dataset)
+    interop = metadata.read_interop(dataset) if (dataset / INTEROP_PATH).is_file() else None
     columns: dict[str, list[np.ndarray]] = {}
     for path in sorted((dataset / 'data').rglob('*.parquet')):
-        table = pq.read_table(path, columns=[
-            'episode_index', 'timestamp', 'observation.state', 'observation.state_valid'])
+        table = pq.read_table(path, columns=list(DATA_COLUMNS))
         for name in table.column_names:
             column = table[name]
             values = np.stack(column.to_numpy(zero_copy_only=False)) \
@@ -45,38 +68,58 @@ def _read(dataset: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, np.n
     return info, interop, {name: np.concatenate(parts) for name, parts in columns.items()}
 
 
-def _episode_rows(info: dict[str, Any], interop: dict[str, Any],
-                  data: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+def episode_tasks(dataset: Path) -> dict[int, str]:
+    """Each episode's task text from meta/episodes and meta/tasks.parquet ('; ' if several)."""
+    known = set(read_tasks(dataset))
+    tasks: dict[int, str] = {}
+    for path in episode_files(dataset):
+        for row in pq.read_table(path, columns=['episode_index', 'tasks']).to_pylist():
+            names = [str(task) + ('' if task in known else UNKNOWN_TASK)
+                     for task in row['tasks'] or []]
+            tasks[int(row['episode_index'])] = '; '.join(names)
+    return tasks
+
+
+def _count(report: object, key: str) -> int:
+    value = report.get(key, 0) if isinstance(report, dict) else 0
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
+def _episode_rows(dataset: Path, info: DatasetInfo, interop: InteropFile | None,
+                  data: Data) -> list[EpisodeLine]:
+    tasks = episode_tasks(dataset)
+    records = interop['episodes'] if interop is not None else {}
     rows = []
     for index in range(info['total_episodes']):
         mask = data['episode_index'] == index
-        meta = interop.get('episodes', {}).get(str(index), {})
-        resampling = meta.get('resampling', {})
-        stale = sum(report.get('frames_stale', 0) for report in resampling.values())
-        camera = sum(report.get('rows_beyond_tolerance', 0) for report in resampling.values())
+        meta: EpisodeRecord = records.get(str(index), {'robot_type': info['robot_type']})
+        resampling = meta.get('resampling', {}).values()
         valid = data['observation.state_valid'][mask]
-        rows.append({'episode': index, 'robot': meta.get('robot_type', info.get('robot_type')),
-                     'task': meta.get('task', ''), 'frames': int(mask.sum()),
-                     'joints_valid': int(valid.any(axis=0).sum()),
-                     'valid_share': float(valid.mean()) if len(valid) else 0.0,
-                     'stale_values': int(stale), 'camera_rows_off': int(camera)})
+        rows.append(EpisodeLine(
+            episode=index, robot=str(meta.get('robot_type', info['robot_type'])),
+            task=tasks.get(index, ''), frames=int(mask.sum()),
+            joints_valid=int(valid.any(axis=0).sum()),
+            valid_share=float(valid.mean()) if len(valid) else 0.0,
+            stale_values=sum(_count(report, 'frames_stale') for report in resampling),
+            camera_rows_off=sum(_count(report, 'rows_beyond_tolerance')
+                                for report in resampling)))
     return rows
 
 
-def _plot_trajectories(path: Path, names: Sequence[str], data: dict[str, np.ndarray],
-                       rows: list[dict[str, Any]]) -> None:
-    robots = sorted({row['robot'] for row in rows})
+def _plot_trajectories(path: Path, names: Sequence[str], data: Data,
+                       rows: list[EpisodeLine]) -> None:
+    robots = sorted({row.robot for row in rows})
     colours = {robot: f'C{index}' for index, robot in enumerate(robots)}
     figure, axes = plt.subplots(len(PLOTTED_JOINTS), 1, figsize=(9, 2.2 * len(PLOTTED_JOINTS)),
                                 sharex=True)
     for axis, joint in zip(axes, PLOTTED_JOINTS):
         column = names.index(joint)
         for row in rows:
-            mask = data['episode_index'] == row['episode']
+            mask = data['episode_index'] == row.episode
             valid = data['observation.state_valid'][mask][:, column] > 0
             values = np.where(valid, data['observation.state'][mask][:, column], np.nan)
-            axis.plot(data['timestamp'][mask], values, color=colours[row['robot']],
-                      label=row['robot'], linewidth=1)
+            axis.plot(data['timestamp'][mask], values, color=colours[row.robot],
+                      label=row.robot, linewidth=1)
         axis.set_ylabel(f'{joint}\n[rad]', fontsize=8)
         axis.grid(alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
@@ -89,12 +132,12 @@ def _plot_trajectories(path: Path, names: Sequence[str], data: dict[str, np.ndar
     plt.close(figure)
 
 
-def _plot_validity(path: Path, names: Sequence[str], data: dict[str, np.ndarray],
-                   rows: list[dict[str, Any]]) -> None:
-    robots = sorted({row['robot'] for row in rows})
+def _plot_validity(path: Path, names: Sequence[str], data: Data,
+                   rows: list[EpisodeLine]) -> None:
+    robots = sorted({row.robot for row in rows})
     share = np.zeros((len(robots), len(names)))
     for index, robot in enumerate(robots):
-        episodes = [row['episode'] for row in rows if row['robot'] == robot]
+        episodes = [row.episode for row in rows if row.robot == robot]
         mask = np.isin(data['episode_index'], episodes)
         share[index] = data['observation.state_valid'][mask].mean(axis=0)
     figure, axis = plt.subplots(figsize=(11, 1.2 + 0.5 * len(robots)))
@@ -113,20 +156,30 @@ def write_report(dataset: str | Path, out: str | Path) -> Path:
     dataset, out = Path(dataset), Path(out)
     info, interop, data = _read(dataset)
     names = info['features']['observation.state']['names']
-    rows = _episode_rows(info, interop, data)
+    if names is None:
+        message = f'{dataset}: observation.state has names None; the report needs joint names'
+        raise ExportError(message)
+    rows = _episode_rows(dataset, info, interop, data)
     out.mkdir(parents=True, exist_ok=True)
     _plot_trajectories(out / 'trajectories.png', names, data, rows)
     _plot_validity(out / 'validity.png', names, data, rows)
+    path = out / 'report.md'
+    path.write_text('\n'.join(report_lines(dataset, info, rows, len(names))))
+    return path
+
+
+def report_lines(dataset: Path, info: DatasetInfo, rows: Sequence[EpisodeLine],
+                 joints: int) -> list[str]:
+    """report.md: a summary line, the episode table, the plots."""
     lines = [f'# Quality report: {dataset}', '',
              f'{info["total_episodes"]} episodes, {info["total_frames"]} frames at '
-             f'{info["fps"]} fps, robots `{info.get("robot_type")}`.', '',
-             '| episode | robot | frames | canonical joints valid | valid share | '
-             'stale values | camera rows off |', '|---|---|---|---|---|---|---|']
+             f'{info["fps"]} fps, robots `{info["robot_type"]}`.', '',
+             '| episode | robot | task | frames | canonical joints valid | valid share | '
+             'stale values | camera rows off |', '|---|---|---|---|---|---|---|---|']
     for row in rows:
-        lines.append(f'| {row["episode"]} | {row["robot"]} | {row["frames"]} | '
-                     f'{row["joints_valid"]} / {len(names)} | {row["valid_share"]:.1%} | '
-                     f'{row["stale_values"]} | {row["camera_rows_off"]} |')
-    lines += ['', '![trajectories](trajectories.png)', '', '![validity](validity.png)', '']
-    path = out / 'report.md'
-    path.write_text('\n'.join(lines))
-    return path
+        task = row.task.replace('|', '\\|')
+        lines.append(f'| {row.episode} | {row.robot} | {task} | {row.frames} | '
+                     f'{row.joints_valid} / {joints} | {row.valid_share:.1%} | '
+                     f'{row.stale_values} | {row.camera_rows_off} |')
+    return [*lines, '', '![trajectories](trajectories.png)', '', '![validity](validity.png)',
+            '']

@@ -27,7 +27,8 @@ STAT_KEYS = ('min', 'max', 'mean', 'std', 'count', *QUANTILES)
 PIXEL_LEVELS = 256
 IMAGE_STAT_SHAPE = (3, 1, 1)
 
-FeatureStats = dict[str, np.ndarray]
+FeatureStats = dict[str, np.ndarray]  # statistic -> array (one episode, or a dataset)
+StackedStats = dict[str, np.ndarray]  # statistic -> (episodes, *shape) array
 
 
 def _neutral(width: int) -> FeatureStats:
@@ -149,6 +150,11 @@ def _histogram_quantile(histogram: np.ndarray, q: float) -> float:
     return float(low_value + (high_value - low_value) * (position - lower))
 
 
+def stack(episodes: Sequence[FeatureStats]) -> StackedStats:
+    """One feature's per-episode statistics stacked: each statistic (episodes, *shape)."""
+    return {key: np.stack([stats[key] for stats in episodes]) for key in episodes[0]}
+
+
 def aggregate(episodes: Sequence[FeatureStats],
               weights: Sequence[np.ndarray] | None = None) -> FeatureStats:
     """Combine one feature's per-episode statistics into dataset statistics.
@@ -161,75 +167,81 @@ def aggregate(episodes: Sequence[FeatureStats],
     Returns:
         The aggregated statistics; `count` is the total number of frames.
     """
-    shape = episodes[0]['mean'].shape
+    stacked_weights = None if weights is None else np.stack(
+        [np.asarray(weight, dtype=np.float64) for weight in weights])
+    return aggregate_stacked(stack(episodes), stacked_weights)
+
+
+def aggregate_stacked(stacked: StackedStats, weights: np.ndarray | None = None) -> FeatureStats:
+    """`aggregate` over statistics already stacked (episodes first), in one pass.
+
+    Args:
+        stacked: each statistic (episodes, *shape), `count` (episodes, 1).
+        weights: (episodes, *shape) valid entries per dimension; None: every frame counts.
+    """
     if weights is None:
-        weights = [np.broadcast_to(stats['count'].astype(np.float64), shape) for stats in episodes]
-    counts = np.stack([np.asarray(weight, dtype=np.float64) for weight in weights])
-    used = counts > 0
-    total = counts.sum(axis=0)
+        weights = count_weights(stacked)
+    used = weights > 0
+    total = weights.sum(axis=0)
     safe_total = np.where(total > 0, total, 1.0)
-    means = np.stack([stats['mean'] for stats in episodes])
-    mean = (means * counts).sum(axis=0) / safe_total
-    variances = np.stack([stats['std'] for stats in episodes]) ** 2
-    variance = (counts * (variances + (means - mean) ** 2)).sum(axis=0) / safe_total
+    means = stacked['mean']
+    mean = (means * weights).sum(axis=0) / safe_total
+    variance = (weights * (stacked['std'] ** 2 + (means - mean) ** 2)).sum(axis=0) / safe_total
     result = {'mean': mean, 'std': np.where(total > 0, np.sqrt(variance), 1.0),
-              'min': _masked_reduce(episodes, 'min', used, np.min),
-              'max': _masked_reduce(episodes, 'max', used, np.max)}
+              'min': _masked_reduce(stacked['min'], used, np.min),
+              'max': _masked_reduce(stacked['max'], used, np.max)}
     for key, q in QUANTILES.items():
-        result[key] = _masked_reduce(episodes, key, used, np.min if q <= 0.5 else np.max)
-    result['count'] = np.array([sum(int(stats['count'][0]) for stats in episodes)],
-                               dtype=np.int64)
+        result[key] = _masked_reduce(stacked[key], used, np.min if q <= 0.5 else np.max)
+    result['count'] = np.array([int(stacked['count'][:, 0].sum())], dtype=np.int64)
     return result
 
 
-def _masked_reduce(episodes: Sequence[FeatureStats], key: str, used: np.ndarray,
+def _masked_reduce(values: np.ndarray, used: np.ndarray,
                    reduce: Callable[..., np.ndarray]) -> np.ndarray:
     """min or max over the episodes that have valid entries; 0.0 where none has."""
-    values = np.stack([stats[key] for stats in episodes])
     fill = np.inf if reduce is np.min else -np.inf
     reduced = reduce(np.where(used, values, fill), axis=0)
     return np.where(used.any(axis=0), reduced, 0.0)
 
 
-def valid_counts(valid_stats: FeatureStats, width: int) -> np.ndarray:
-    """Number of valid entries per dimension of a feature `width` wide, from its validity
-    feature's statistics (the mean of a 0/1 flag times the number of frames)."""
-    flags = np.rint(valid_stats['mean'] * valid_stats['count'][0])
-    return np.repeat(flags, width // flags.shape[0])
+def count_weights(stacked: StackedStats) -> np.ndarray:
+    """Every entry of an episode weighs its frame count: (episodes, *shape)."""
+    means = stacked['mean']
+    counts = stacked['count'][:, 0].astype(np.float64)
+    return np.broadcast_to(counts.reshape((-1,) + (1,) * (means.ndim - 1)), means.shape)
 
 
-class StatsAccumulator:
-    """Dataset statistics built up one episode at a time (holds one set of statistics).
+def valid_weights(valid: StackedStats, width: int) -> np.ndarray:
+    """Valid entries per episode and dimension of a feature `width` wide, (episodes, width),
+    from its validity feature's statistics (the mean of a 0/1 flag times the frame count)."""
+    flags = np.rint(valid['mean'] * valid['count'][:, :1].astype(np.float64))
+    return np.repeat(flags, width // flags.shape[1], axis=1)
 
-    Aggregating pairwise is exact for every statistic (weighted mean, parallel variance,
-    min/max and the quantile envelope are associative), so the result equals `aggregate` over
-    all episodes at once.
+
+def feature_stats(stacked: StackedStats, valid: StackedStats | None = None) -> FeatureStats:
+    """One feature's dataset statistics from its stacked per-episode statistics.
+
+    Args:
+        stacked: the feature's statistics over every episode (`stack`).
+        valid: its validity feature's, when it has one: each dimension is then weighted by
+            its number of valid entries; None weights every frame.
     """
+    if valid is None:
+        return aggregate_stacked(stacked)
+    return aggregate_stacked(stacked, valid_weights(valid, stacked['mean'].shape[1]))
 
-    def __init__(self, valid_keys: Mapping[str, str | None]) -> None:
-        """Args: valid_keys: feature key -> key of its validity feature (or None)."""
-        self._valid_keys = dict(valid_keys)
-        self._totals: dict[str, tuple[FeatureStats, np.ndarray]] = {}
 
-    def add(self, episode: Mapping[str, FeatureStats]) -> None:
-        """Fold in one episode's statistics (feature key -> statistics)."""
-        for key, stats in episode.items():
-            weight = self._weight(key, stats, episode)
-            if key in self._totals:
-                total, total_weight = self._totals[key]
-                self._totals[key] = (aggregate([total, stats], [total_weight, weight]),
-                                     total_weight + weight)
-            else:
-                self._totals[key] = ({name: np.array(value) for name, value in stats.items()},
-                                     weight)
+def dataset_stats(episodes: Mapping[str, StackedStats],
+                  valid_keys: Mapping[str, str | None]) -> dict[str, FeatureStats]:
+    """Dataset statistics of every feature from its stacked per-episode statistics.
 
-    def _weight(self, key: str, stats: FeatureStats,
-                episode: Mapping[str, FeatureStats]) -> np.ndarray:
-        valid_key = self._valid_keys.get(key)
-        if valid_key is None:
-            return np.broadcast_to(stats['count'].astype(np.float64), stats['mean'].shape).copy()
-        return valid_counts(episode[valid_key], stats['mean'].shape[0])
-
-    def result(self) -> dict[str, FeatureStats]:
-        """The dataset statistics so far, feature key -> statistics."""
-        return {key: total for key, (total, _) in self._totals.items()}
+    Args:
+        episodes: feature key -> its statistics over every episode (`stack`).
+        valid_keys: feature key -> key of its validity feature (or None), which must then be
+            in `episodes` too.
+    """
+    result = {}
+    for key, stacked in episodes.items():
+        valid_key = valid_keys.get(key)
+        result[key] = feature_stats(stacked, None if valid_key is None else episodes[valid_key])
+    return result

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interop_bridge.dataset.checks_files import (check_data_indices, check_row_groups,
-                                                check_timestamps, check_video_frames,
-                                                check_video_offsets)
+                                                 check_timestamps, check_video_frames,
+                                                 check_video_offsets)
 from interop_bridge.dataset.checks_meta import (check_episodes, check_info, check_stats,
-                                               check_tasks)
+                                                check_tasks)
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.view import DatasetView
 

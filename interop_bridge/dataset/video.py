@@ -27,6 +27,7 @@ import numpy as np
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.layout import FileSlot, video_path
+from interop_bridge.dataset.records import VideoInfo
 from interop_bridge.scheduling import SchedulingGuard
 
 CODECS = ('libsvtav1', 'libx264')
@@ -58,10 +59,6 @@ class VideoOptions:
         """The options PyAV passes to the encoder."""
         return {'crf': str(self.crf), 'preset': str(self.preset), 'g': str(self.g)}
 
-    def info_entries(self) -> dict[str, Any]:
-        """Encoder settings recorded in a video feature's `info` (as LeRobot does)."""
-        return {'video.g': self.g, 'video.crf': self.crf, 'video.preset': self.preset}
-
 
 @dataclass(frozen=True)
 class VideoSpan:
@@ -88,7 +85,7 @@ class CameraEncoder:
         self._limit = limit_bytes
         self._next_slot = first_slot
         self._slot = first_slot
-        self._container: Any = None
+        self._container: Any = None  # PyAV's containers and streams are typed loosely
         self._stream: Any = None
         self._scheduling: SchedulingGuard | None = None
         self._frames_in_file = 0
@@ -192,7 +189,7 @@ class CameraEncoder:
 
     def _encoded(self, frame: av.VideoFrame | None) -> list[Any]:
         """Packets for one frame (None: flush); the first call opens the encoder."""
-        packets = self._stream.encode(frame)
+        packets: list[Any] = self._stream.encode(frame)
         if self._scheduling is not None:
             self._scheduling.restore()
             self._scheduling = None
@@ -211,19 +208,19 @@ class CameraEncoder:
                            f'yielded {got} frames, expected {length} (one per row)')
 
 
-def probe_video_info(path: Path, options: VideoOptions) -> dict[str, Any]:
-    """A video feature's `info` entry, read from an MP4 like LeRobot's `get_video_info`."""
+def probe_video_info(path: Path, options: VideoOptions) -> VideoInfo:
+    """A video feature's `info` entry, read from an MP4 like LeRobot's `get_video_info`,
+    with the encoder settings (as LeRobot records them)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        info: dict[str, Any] = {
-            'video.height': stream.height, 'video.width': stream.width,
-            'video.codec': stream.codec_context.codec.canonical_name,
-            'video.pix_fmt': stream.pix_fmt, 'video.is_depth_map': False,
-            'video.fps': int(stream.base_rate), 'video.channels': 3,
+        return {
+            'video.height': int(stream.height), 'video.width': int(stream.width),
+            'video.codec': str(stream.codec_context.codec.canonical_name),
+            'video.pix_fmt': str(stream.pix_fmt), 'video.is_depth_map': False,
+            'video.fps': int(stream.base_rate or 0), 'video.channels': 3,
             'has_audio': bool(container.streams.audio),
+            'video.g': options.g, 'video.crf': options.crf, 'video.preset': options.preset,
         }
-    info.update(options.info_entries())
-    return info
 
 
 def decoded_frame_count(path: Path) -> int:

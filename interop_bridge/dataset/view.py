@@ -17,6 +17,7 @@ from interop_bridge.dataset import metadata
 from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
 from interop_bridge.dataset.layout import DATA_DIR, TASKS_PATH
 from interop_bridge.dataset.parquet_io import read_parquet_dir
+from interop_bridge.dataset.records import DatasetInfo
 
 DEFAULT_COLUMNS = tuple(metadata.DEFAULT_FEATURES)
 TOLERANCE_S = 1e-4  # LeRobot's tolerance_s for timestamps and video frame look-ups
@@ -43,9 +44,9 @@ class DatasetView:
         self.root = Path(root)
 
     @functools.cached_property
-    def info(self) -> dict[str, Any]:
-        """meta/info.json."""
-        return metadata.read_json(self.root, metadata.INFO_PATH)
+    def info(self) -> DatasetInfo:
+        """meta/info.json (a JSON object; check_info checks its keys)."""
+        return metadata.load_info(self.root)
 
     @property
     def fps(self) -> int:

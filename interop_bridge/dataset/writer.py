@@ -1,13 +1,19 @@
 """DatasetWriter: writes `Episode`s into a LeRobotDataset v3.0 directory, in place.
 
-    writer = DatasetWriter(root, features, fps=30, robot_type='unitree_g1_29dof')
-    for episode in episodes:
+    writer = DatasetWriter(root, features, fps=30)
+    for episode in episodes:            # of any robots: each Episode names its robot_type
         writer.write_episode(episode)
-    summary = writer.finalize(interop_meta={'profile': ...})
+    summary = writer.finalize(export_meta={'exporter': ...})
+
+One writer takes every episode of an export, whichever robot recorded it: data and video
+files roll over by size only. Each episode's statistics are computed once, when it is
+written (into its meta/episodes row); `finalize` aggregates the statistics of every episode
+once (episodes_table.aggregate_episode_stats). info.json's robot_type joins the episodes'
+robots ('a+b'); interop.json keeps each episode's.
 
 `DatasetWriter.append_to(root, ...)` continues an existing dataset: new episode indices
-follow, tasks are reused or extended, statistics are re-aggregated from every episode's, and
-new data/video/episodes files are started (existing ones are never opened for writing).
+follow, tasks are reused or extended, and new data/video/episodes files are started (existing
+ones are never opened for writing); `finalize` reads the existing episodes' statistics once.
 The writer holds one episode's columns at a time and pulls camera frames one by one.
 Writing in place is not atomic: use `interop_bridge.dataset.atomic.write_dataset`, which
 stages the output and moves it into place only when complete.
@@ -19,43 +25,29 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import pyarrow as pa
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.compat import require_codec, require_same_schema
-from interop_bridge.dataset.episode import Episode
-from interop_bridge.dataset.episodes_table import (EpisodesWriter, episode_row, episodes_schema,
-                                                 iter_episode_rows, row_stats)
+from interop_bridge.dataset.episode import Episode, checked_robot_type
+from interop_bridge.dataset.episodes_table import (EpisodesWriter, aggregate_episode_stats,
+                                                   episode_row, episodes_schema)
 from interop_bridge.dataset.features import Feature
-from interop_bridge.dataset.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
-                                          EPISODES_DIR, VIDEO_DIR, FileSlot, data_path, last_slot,
-                                          megabytes_to_bytes, video_path)
-from interop_bridge.dataset.parquet_io import (RollingParquetWriter, arrow_column, data_schema,
-                                              read_tasks, write_tasks)
 from interop_bridge.dataset.frame_columns import episode_columns, episode_stats
-from interop_bridge.dataset.stats import ImageStats, StatsAccumulator
-from interop_bridge.dataset.video import CameraEncoder, VideoOptions, probe_video_info
-
-
-@dataclass(frozen=True)
-class WriteSummary:
-    """What a writer did: dataset totals, what it added, and the video encoder's throughput."""
-
-    root: Path
-    total_episodes: int
-    total_frames: int
-    new_episodes: int
-    new_frames: int
-    encoded_frames: int
-    encode_seconds: float
-
-    @property
-    def encode_fps(self) -> float:
-        """Camera frames encoded per second of encoder time (0.0 without video)."""
-        return self.encoded_frames / self.encode_seconds if self.encode_seconds else 0.0
+from interop_bridge.dataset.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
+                                           EPISODES_DIR, INFO_PATH, INTEROP_PATH, VIDEO_DIR,
+                                           FileSlot, data_path, last_slot, megabytes_to_bytes,
+                                           video_path)
+from interop_bridge.dataset.parquet_io import (RollingParquetWriter, arrow_column, data_schema,
+                                               read_tasks, write_tasks)
+from interop_bridge.dataset.records import (DatasetInfo, EpisodeRecord, ExportMeta,
+                                            ExportRecord, InteropFile, ModalityFile)
+from interop_bridge.dataset.stats import FeatureStats, ImageStats
+from interop_bridge.dataset.summary import WriteSummary
+from interop_bridge.dataset.video import CameraEncoder, VideoOptions, VideoSpan, probe_video_info
 
 
 @dataclass
@@ -70,8 +62,7 @@ class DatasetWriter:
     """Writes episodes into the dataset at `root` (see the module docstring)."""
 
     def __init__(self, root: str | Path, features: Sequence[Feature], fps: int,
-                 robot_type: str | None, vcodec: str = 'libsvtav1',
-                 data_file_mb: float = DEFAULT_DATA_FILE_MB,
+                 vcodec: str = 'libsvtav1', data_file_mb: float = DEFAULT_DATA_FILE_MB,
                  video_file_mb: float = DEFAULT_VIDEO_FILE_MB) -> None:
         """Start a new dataset; `root` must not exist or be an empty directory.
 
@@ -79,18 +70,20 @@ class DatasetWriter:
             root: the dataset directory.
             features: the schema (features.canonical_features), without the default columns.
             fps: integer frames per second of the grid.
-            robot_type: the robot's name (info.json robot_type).
             vcodec: 'libsvtav1' (AV1, default) or 'libx264' (H.264).
             data_file_mb: size limit of a data (and episodes) parquet file.
             video_file_mb: size limit of an MP4 file.
         """
         self._root = Path(root)
         if self._root.exists() and any(self._root.iterdir()):
-            raise ExportError(f'{self._root}: not empty; a new dataset needs an empty directory '
-                              '(use DatasetWriter.append_to for an existing dataset)')
-        if int(fps) != fps or fps <= 0:
-            raise ExportError(f'fps {fps!r}: LeRobot needs a positive integer frame rate')
-        self._setup(features, int(fps), robot_type, VideoOptions.for_codec(vcodec),
+            message = (f'{self._root}: not empty; a new dataset needs an empty directory '
+                       '(use DatasetWriter.append_to for an existing dataset)')
+            raise ExportError(message)
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or int(fps) != fps \
+                or fps <= 0:
+            message = f'fps {fps!r}: LeRobot needs a positive integer frame rate'
+            raise ExportError(message)
+        self._setup(features, int(fps), VideoOptions.for_codec(vcodec),
                     (data_file_mb, video_file_mb))
         self._entries = metadata.feature_entries(self._features)
         self._interop = metadata.empty_interop(self._valid_keys())
@@ -99,8 +92,7 @@ class DatasetWriter:
 
     @classmethod
     def append_to(cls, root: str | Path, features: Sequence[Feature], fps: int,
-                  robot_type: str | None, vcodec: str = 'libsvtav1', *,
-                  label: str | None = None) -> DatasetWriter:
+                  vcodec: str = 'libsvtav1', *, label: str | None = None) -> DatasetWriter:
         """Continue the dataset at `root`; the schema, fps and codec must match it.
 
         File-size limits are the dataset's own (info.json). `label` names the dataset in
@@ -109,18 +101,19 @@ class DatasetWriter:
         writer = cls.__new__(cls)
         writer._root = Path(root)
         info = metadata.read_info(writer._root)
-        fresh = metadata.build_info(metadata.feature_entries(features), fps, robot_type,
-                                    (0, 0, 0), (0, 0))
+        fresh = metadata.build_info(metadata.feature_entries(features), fps, None, (0, 0, 0),
+                                    (0, 0))
         what = f'cannot append to {label or writer._root}'
         require_same_schema(info, fresh, what)
         require_codec(info, vcodec, what)
         sizes = (info['data_files_size_in_mb'], info['video_files_size_in_mb'])
-        writer._setup(features, int(fps), robot_type, VideoOptions.for_codec(vcodec), sizes)
+        writer._setup(features, int(fps), VideoOptions.for_codec(vcodec), sizes)
         writer._entries = info['features']
         writer._interop = metadata.read_interop(writer._root)
         writer._tasks = read_tasks(writer._root)
-        writer._prior_robot_type = info.get('robot_type')
-        writer._resume_counts(info)
+        writer._prior_robot_type = info['robot_type']
+        writer._progress = _Progress(info['total_episodes'], info['total_frames'],
+                                     info['total_episodes'], info['total_frames'])
         after = writer._after_last
         writer._open_files(after(writer._root / DATA_DIR, 'file-*.parquet'),
                            {key: after(writer._root / VIDEO_DIR / key, 'file-*.mp4')
@@ -128,17 +121,15 @@ class DatasetWriter:
                            after(writer._root / EPISODES_DIR, 'file-*.parquet'))
         return writer
 
-    def _setup(self, features: Sequence[Feature], fps: int, robot_type: str | None,
-               options: VideoOptions, sizes_mb: tuple[float, float]) -> None:
+    def _setup(self, features: Sequence[Feature], fps: int, options: VideoOptions,
+               sizes_mb: tuple[float, float]) -> None:
         self._features = tuple(features)
         self._fps = fps
-        self._robot_type = robot_type
         self._robot_types: list[str | None] = []
         self._prior_robot_type: str | None = None
         self._options = options
         self._sizes_mb = sizes_mb
         self._video_keys = [feature.key for feature in self._features if feature.is_video]
-        self._stats = StatsAccumulator(self._valid_keys())
         self._progress = _Progress()
         self._first_video_files: dict[str, Path] = {}
         self._broken = False
@@ -147,12 +138,6 @@ class DatasetWriter:
         keys = {feature.key: feature.valid_key for feature in self._features}
         keys.update({key: None for key in metadata.DEFAULT_FEATURES})
         return keys
-
-    def _resume_counts(self, info: Mapping[str, Any]) -> None:
-        for row in iter_episode_rows(self._root):
-            self._stats.add(row_stats(row))
-        self._progress = _Progress(info['total_episodes'], info['total_frames'],
-                                   info['total_episodes'], info['total_frames'])
 
     @staticmethod
     def _after_last(directory: Path, pattern: str) -> FileSlot:
@@ -180,16 +165,34 @@ class DatasetWriter:
         writer stays usable); after any later failure the writer is unusable and its output
         must be discarded (write_dataset does).
         """
-        if self._broken:
-            raise ExportError('the writer failed earlier; its dataset is incomplete')
+        self._require_usable()
         index = self._progress.episodes
         task_index = self._task_index(episode.task)
+        robot_type = checked_robot_type(episode, index)
         columns = episode_columns(episode, self._features, self._fps, index,
                                   self._progress.frames, task_index)
         self._broken = True  # until the episode is completely written
         if task_index == len(self._tasks):
             self._tasks.append(episode.task)
         stats = episode_stats(columns, self._features)
+        spans = self._encode_videos(episode, index, stats)
+        table = pa.table({key: arrow_column(values, self._shape_of(key), self._dtype_of(key))
+                          for key, values in columns.items()})
+        data_slot = self._data.write(table)
+        self._episodes.write(episode_row(index, episode.task, episode.length, data_slot,
+                                         self._progress.frames, spans, stats))
+        # An EpisodeRecord is the EpisodeMeta plus its robot (merged_from is merge's alone).
+        self._interop['episodes'][str(index)] = cast(
+            EpisodeRecord, {'robot_type': robot_type, **episode.meta})
+        self._robot_types.append(robot_type)
+        self._progress.episodes += 1
+        self._progress.frames += episode.length
+        self._broken = False
+        return index
+
+    def _encode_videos(self, episode: Episode, index: int,
+                       stats: dict[str, FeatureStats]) -> dict[str, VideoSpan]:
+        """Encode every camera of the episode, adding each one's statistics to `stats`."""
         spans = {}
         for key, camera in self._cameras.items():
             camera_stats = ImageStats(episode.length)
@@ -198,24 +201,20 @@ class DatasetWriter:
             stats[key] = camera_stats.result()
             self._first_video_files.setdefault(
                 key, self._root / video_path(key, spans[key].slot))
-        table = pa.table({key: arrow_column(values, self._shape_of(key), self._dtype_of(key))
-                          for key, values in columns.items()})
-        data_slot = self._data.write(table)
-        self._episodes.write(episode_row(index, episode.task, episode.length, data_slot,
-                                         self._progress.frames, spans, stats))
-        self._stats.add(stats)
-        self._interop['episodes'][str(index)] = {'robot_type': self._robot_type,
-                                                 **dict(episode.meta)}
-        self._robot_types.append(self._robot_type)
-        self._progress.episodes += 1
-        self._progress.frames += episode.length
-        self._broken = False
-        return index
+        return spans
 
-    def _task_index(self, task: str) -> int:
+    def _require_usable(self) -> None:
+        if self._broken:
+            message = (f'{self._root}: the writer failed while writing episode '
+                       f'{self._progress.episodes}; its dataset is incomplete')
+            raise ExportError(message)
+
+    def _task_index(self, task: object) -> int:
         """The task's index: existing, or the next one (added once the episode is valid)."""
         if not isinstance(task, str) or not task.strip():
-            raise ExportError(f'episode task {task!r}: expected a non-empty string')
+            message = (f'episode {self._progress.episodes} task {task!r}: expected a '
+                       'non-empty string')
+            raise ExportError(message)
         return self._tasks.index(task) if task in self._tasks else len(self._tasks)
 
     def _shape_of(self, key: str) -> tuple[int, ...]:
@@ -242,30 +241,28 @@ class DatasetWriter:
             camera.close()
         self._episodes.close()
 
-    def finalize(self, interop_meta: Mapping[str, Any],
-                 modality: Mapping[str, Any] | None = None) -> WriteSummary:
+    def finalize(self, export_meta: ExportMeta,
+                 modality: ModalityFile | None = None) -> WriteSummary:
         """Close the files and write info.json, stats.json, tasks.parquet, interop.json.
 
         Args:
-            interop_meta: dataset-level provenance of this export (profile, bags, ...).
-            modality: a GR00T modality.json dict (metadata.gr00t_modality) to write, or None.
+            export_meta: dataset-level provenance of this export (exporter, bags, ...).
+            modality: a GR00T modality.json (metadata.gr00t_modality) to write, or None.
         """
-        if self._broken:
-            raise ExportError('the writer failed earlier; its dataset is incomplete')
+        self._require_usable()
         progress = self._progress
         if progress.episodes == progress.first_new_episode:
-            raise ExportError(f'{self._root}: no episode was written; nothing to finalize')
+            message = f'{self._root}: no episode was written; nothing to finalize'
+            raise ExportError(message)
         self._close_files()
         for key, path in self._first_video_files.items():
             if 'info' not in self._entries[key]:
                 self._entries[key]['info'] = probe_video_info(path, self._options)
-        robot_type = metadata.join_robot_types([self._prior_robot_type, *self._robot_types])
-        metadata.write_json(self._root, metadata.INFO_PATH, metadata.build_info(
-            self._entries, self._fps, robot_type,
-            (progress.episodes, progress.frames, len(self._tasks)), self._sizes_mb))
+        metadata.write_json(self._root, INFO_PATH, self._info())
         write_tasks(self._root, self._tasks)
-        metadata.write_stats(self._root, self._stats.result())
-        self._write_interop(interop_meta)
+        metadata.write_stats(self._root,
+                             aggregate_episode_stats(self._root, self._valid_keys()))
+        metadata.write_json(self._root, INTEROP_PATH, self._interop_file(export_meta))
         if modality is not None:
             metadata.write_modality(self._root, modality)
         encoded = sum(camera.encoded_frames for camera in self._cameras.values())
@@ -274,10 +271,15 @@ class DatasetWriter:
                             progress.episodes - progress.first_new_episode,
                             progress.frames - progress.first_new_frame, encoded, seconds)
 
-    def _write_interop(self, interop_meta: Mapping[str, Any]) -> None:
+    def _info(self) -> DatasetInfo:
+        robot_type = metadata.join_robot_types([self._prior_robot_type, *self._robot_types])
+        totals = (self._progress.episodes, self._progress.frames, len(self._tasks))
+        return metadata.build_info(self._entries, self._fps, robot_type, totals, self._sizes_mb)
+
+    def _interop_file(self, export_meta: ExportMeta) -> InteropFile:
         interop = self._interop
-        interop['robots'] = [*dict.fromkeys([*interop['robots'], *(
-            robot for robot in self._robot_types if robot is not None)])]
+        interop['robots'] = metadata.split_robot_types([*interop['robots'], *self._robot_types])
         span = f'{self._progress.first_new_episode}:{self._progress.episodes}'
-        interop['exports'].append({'episodes': span, **dict(interop_meta)})
-        metadata.write_json(self._root, metadata.INTEROP_PATH, interop)
+        # An ExportRecord is the ExportMeta plus its episodes (source is merge's alone).
+        interop['exports'].append(cast(ExportRecord, {'episodes': span, **export_meta}))
+        return interop

@@ -26,6 +26,7 @@ import numpy as np
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode
+from interop_bridge.dataset.records import EpisodeMeta
 from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.dataset.features import Feature, expand_validity
 from interop_bridge.export.images import ImageDecoder
@@ -86,8 +87,8 @@ class EpisodeBuilder:
         self.camera_keys = {f'observation.images.{name}': camera
                             for name, camera in robot.cameras.items()}
 
-    def build(self, span: EpisodeSpan, meta: dict[str, Any]) -> Episode:
-        """The episode on the grid, with its resampling report in `meta`."""
+    def build(self, span: EpisodeSpan, meta: EpisodeMeta) -> Episode:
+        """The episode on the grid, of this robot, with its resampling report in `meta`."""
         grid = Grid.spanning(span.start_ns, span.end_ns, self.policy.fps)
         resamplers = self._read_streams(grid, span)
         if not any(name.endswith(':position') for name in resamplers):
@@ -104,7 +105,8 @@ class EpisodeBuilder:
         reports.update(camera_reports)
         return Episode(task=span.task, length=length, columns=columns, videos=videos,
                        meta={**meta, 'resampling': reports, 'frames': length,
-                             'cut': length < grid.length})
+                             'cut': length < grid.length},
+                       robot_type=self.robot.profile.name)
 
     def _read_streams(self, grid: Grid, span: EpisodeSpan) -> dict[str, StreamResampler]:
         resamplers: dict[str, StreamResampler] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -61,10 +62,13 @@ class DatasetKit:
 
     def episode(self, features: Sequence[Feature], length: int, task: str, seed: int = 0,
                 invalid_joints: Sequence[int] = (), fail_at: int | None = None,
-                first_frame: int = 0, meta: dict | None = None) -> Episode:
-        """A deterministic episode (see build_episode)."""
-        return build_episode(features, length, task, seed, invalid_joints, fail_at,
-                             first_frame, meta if meta is not None else {'bag': f'bag{seed}.mcap'})
+                first_frame: int = 0, meta: dict | None = None,
+                robot_type: str | None = 'unitree_g1_29dof') -> Episode:
+        """A deterministic episode of `robot_type` (see build_episode)."""
+        episode = build_episode(features, length, task, seed, invalid_joints, fail_at,
+                                first_frame,
+                                meta if meta is not None else {'source_bag': f'bag{seed}.mcap'})
+        return dataclasses.replace(episode, robot_type=robot_type)
 
 
 @pytest.fixture(scope='session')

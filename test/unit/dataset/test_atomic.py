@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -27,8 +28,9 @@ def leftovers(parent):
 
 
 def export(kit, root, episodes, robot='unitree_g1_29dof', **options):
-    return write_dataset(root, kit.features, kit.fps, robot, episodes, {'profile': robot},
-                         **options)
+    episodes_of_robot = (dataclasses.replace(episode, robot_type=robot) for episode in episodes)
+    return write_dataset(root, kit.features, kit.fps, episodes_of_robot,
+                         {'exporter': f'test {robot}'}, **options)
 
 
 @pytest.fixture
@@ -127,14 +129,14 @@ def test_a_failed_append_leaves_the_dataset_byte_for_byte_unchanged(existing, ki
 def test_appending_a_different_schema_is_refused_and_changes_nothing(existing, kit):
     before = file_hashes(existing)
     with pytest.raises(ExportError) as error:
-        write_dataset(existing, kit.features_without_video, kit.fps, 'g1',
+        write_dataset(existing, kit.features_without_video, kit.fps,
                       [kit.episode(kit.features_without_video, 5, 'pick')], {})
     assert str(error.value) == (
         f"cannot append to {existing}: schemas differ: cameras ['{CAMERA}'] vs []; features "
         f"only in the first: ['{CAMERA}'], only in the second: []")
     with pytest.raises(ExportError, match=f"cannot append to {existing}: schemas differ: fps 10 "
                                           'vs 15'):
-        write_dataset(existing, kit.features, 15, 'g1', [], {})
+        write_dataset(existing, kit.features, 15, [], {})
     with pytest.raises(ExportError, match=f"{CAMERA} video.codec is 'av1', but this export "
                                           "encodes 'h264'"):
         export(kit, existing, [], vcodec='libx264')
@@ -148,3 +150,40 @@ def test_a_directory_that_is_not_a_dataset_is_not_written_into(tmp_path, kit):
     with pytest.raises(ExportError, match='notes: exists and is not a LeRobot dataset'):
         export(kit, tmp_path / 'notes', [kit.episode(kit.features, 5, 'pick')])
     assert (tmp_path / 'notes/todo.txt').read_text() == 'keep me'
+
+
+def test_episodes_of_two_robots_share_files_until_the_size_limit_rolls_them_over(tmp_path, kit):
+    features = kit.features_without_video
+    episodes = [kit.episode(features, 40, 'pick', seed=seed,
+                            robot_type=('unitree_g1_29dof', 'booster_t1')[seed % 2])
+                for seed in range(4)]
+    write_dataset(tmp_path / 'one', features, kit.fps, episodes, {})
+    write_dataset(tmp_path / 'rolled', features, kit.fps, episodes, {}, data_file_mb=0.02)
+    assert len(list((tmp_path / 'one/data').rglob('*.parquet'))) == 1
+    rolled = pd.read_parquet(tmp_path / 'rolled/meta/episodes')
+    assert rolled['data/file_index'].tolist() == [0, 1, 2, 3]
+    for root in (tmp_path / 'one', tmp_path / 'rolled'):
+        info = json.loads((root / 'meta/info.json').read_text())
+        assert info['robot_type'] == 'unitree_g1_29dof+booster_t1'
+        assert validate_dataset(root).ok
+    once = json.loads((tmp_path / 'one/meta/stats.json').read_text())
+    rolled_stats = json.loads((tmp_path / 'rolled/meta/stats.json').read_text())
+    np.testing.assert_allclose(rolled_stats['action']['std'], once['action']['std'], rtol=1e-12)
+
+
+@pytest.mark.parametrize('robot_type', ['', '  ', 'g1+t1', 7])
+def test_an_episode_with_a_bad_robot_type_is_refused_naming_it(tmp_path, kit, robot_type):
+    episode = dataclasses.replace(kit.episode(kit.features, 5, 'pick'), robot_type=robot_type)
+    with pytest.raises(ExportError) as error:
+        write_dataset(tmp_path / 'ds', kit.features, kit.fps, [episode], {})
+    assert str(error.value) == (f'episode 0 robot_type {robot_type!r}: expected None or one '
+                                "robot name (a non-empty string without '+')")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_episodes_without_a_robot_give_a_null_robot_type(tmp_path, kit):
+    write_dataset(tmp_path / 'ds', kit.features, kit.fps,
+                  [kit.episode(kit.features, 5, 'pick', robot_type=None)], {})
+    assert json.loads((tmp_path / 'ds/meta/info.json').read_text())['robot_type'] is None
+    interop = json.loads((tmp_path / 'ds/meta/interop.json').read_text())
+    assert (interop['robots'], interop['episodes']['0']['robot_type']) == ([], None)

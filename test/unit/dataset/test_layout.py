@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from interop_bridge.dataset.layout import (FileSlot, data_path, episodes_path, last_slot,
-                                          slot_of, video_path)
+                                           slot_of, video_path)
 
 
 def test_paths_follow_lerobots_templates():

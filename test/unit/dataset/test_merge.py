@@ -26,13 +26,13 @@ def sources(tmp_path_factory, kit):
     base = tmp_path_factory.mktemp('merge')
     episodes = [kit.episode(kit.features, 10, 'pick', seed=0, invalid_joints=[7]),
                 kit.episode(kit.features, 8, 'place', seed=1, first_frame=10),
-                kit.episode(kit.features, 6, 'place', seed=2, first_frame=18),
-                kit.episode(kit.features, 5, 'wave', seed=3, first_frame=24)]
-    write_dataset(base / 'g1', kit.features, kit.fps, 'unitree_g1_29dof', episodes[:2],
-                  {'profile': 'g1'})
-    write_dataset(base / 't1', kit.features, kit.fps, 'booster_t1', episodes[2:],
-                  {'profile': 't1'})
-    write_dataset(base / 'all', kit.features, kit.fps, 'any', episodes, {})
+                kit.episode(kit.features, 6, 'place', seed=2, first_frame=18,
+                            robot_type='booster_t1'),
+                kit.episode(kit.features, 5, 'wave', seed=3, first_frame=24,
+                            robot_type='booster_t1')]
+    write_dataset(base / 'g1', kit.features, kit.fps, episodes[:2], {'exporter': 'g1'})
+    write_dataset(base / 't1', kit.features, kit.fps, episodes[2:], {'exporter': 't1'})
+    write_dataset(base / 'all', kit.features, kit.fps, episodes, {})
     return base, episodes
 
 
@@ -92,7 +92,7 @@ def test_interop_json_keeps_each_episodes_robot_and_origin(merged, sources):
     assert interop['episodes']['2']['robot_type'] == 'booster_t1'
     assert interop['episodes']['2']['merged_from'] == {'dataset': str(base / 't1'),
                                                        'episode_index': 0}
-    assert [(e['episodes'], e['profile']) for e in interop['exports']] == \
+    assert [(e['episodes'], e['exporter']) for e in interop['exports']] == \
         [('0:2', 'g1'), ('2:4', 't1')]
 
 
@@ -101,7 +101,7 @@ def test_datasets_with_different_schemas_are_refused_naming_the_difference(sourc
     base, _ = sources
     renamed = [dataclasses.replace(f, names=('a', 'b', *f.names[2:]))
                if f.key == 'observation.state' else f for f in kit.features]
-    write_dataset(tmp_path / 'renamed', renamed, kit.fps, 'x',
+    write_dataset(tmp_path / 'renamed', renamed, kit.fps,
                   [kit.episode(renamed, 5, 'pick')], {})
     with pytest.raises(ExportError) as error:
         merge_datasets(tmp_path / 'out', [base / 'g1', tmp_path / 'renamed'])
@@ -109,7 +109,7 @@ def test_datasets_with_different_schemas_are_refused_naming_the_difference(sourc
         f'cannot merge {tmp_path / "renamed"} with {base / "g1"}: schemas differ: '
         "observation.state names ['left_hip_pitch', 'left_hip_roll', 'left_hip_yaw', ... (32 "
         "items)] vs ['a', 'b', 'left_hip_yaw', ... (32 items)]")
-    write_dataset(tmp_path / 'slow', kit.features_without_video, 5, 'x',
+    write_dataset(tmp_path / 'slow', kit.features_without_video, 5,
                   [kit.episode(kit.features_without_video, 5, 'pick')], {})
     with pytest.raises(ExportError) as error:
         merge_datasets(tmp_path / 'out', [base / 'g1', tmp_path / 'slow'])

@@ -8,8 +8,8 @@ import pytest
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.metadata import (build_info, feature_entries, gr00t_modality,
-                                            join_robot_types, read_info, read_interop,
-                                            write_json)
+                                             join_robot_types, read_info, read_interop,
+                                             write_json)
 
 
 def test_robot_types_are_joined_in_order_of_first_appearance():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from interop_bridge.dataset.stats import (ImageStats, StatsAccumulator, aggregate,
-                                         sample_indices, value_stats)
+from interop_bridge.dataset.stats import (ImageStats, aggregate, dataset_stats,
+                                          sample_indices, stack, value_stats)
 
 
 def test_invalid_entries_are_ignored_per_dimension():
@@ -58,17 +58,16 @@ def test_aggregated_quantiles_are_a_conservative_envelope():
     assert total['q99'][0] == high['q99'][0]
 
 
-def test_accumulator_weights_each_dimension_by_its_valid_entries():
+def test_dataset_statistics_weigh_each_dimension_by_its_valid_entries():
     # Episode A: joint 1 valid in 2 of 4 frames; episode B: joint 1 never valid.
     a_values = np.array([[1.0, 10.0], [1.0, 20.0], [1.0, -5.0], [1.0, -5.0]])
     a_valid = np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
     b_values = np.array([[3.0, 77.0], [3.0, 77.0]])
     b_valid = np.array([[1.0, 0.0], [1.0, 0.0]])
-    accumulator = StatsAccumulator({'state': 'state_valid', 'state_valid': None})
-    for values, valid in ((a_values, a_valid), (b_values, b_valid)):
-        accumulator.add({'state': value_stats(values, valid > 0.5),
-                         'state_valid': value_stats(valid)})
-    state = accumulator.result()['state']
+    episodes = [(a_values, a_valid), (b_values, b_valid)]
+    stacked = {'state': stack([value_stats(values, valid > 0.5) for values, valid in episodes]),
+               'state_valid': stack([value_stats(valid) for _, valid in episodes])}
+    state = dataset_stats(stacked, {'state': 'state_valid', 'state_valid': None})['state']
     np.testing.assert_allclose(state['mean'], [(4 * 1.0 + 2 * 3.0) / 6, 15.0])
     np.testing.assert_allclose(state['std'], [np.std([1, 1, 1, 1, 3, 3]), 5.0])
     np.testing.assert_allclose(state['min'], [1.0, 10.0])
@@ -77,11 +76,9 @@ def test_accumulator_weights_each_dimension_by_its_valid_entries():
 
 
 def test_a_dimension_valid_nowhere_keeps_neutral_dataset_statistics():
-    accumulator = StatsAccumulator({'hand': 'hand_valid', 'hand_valid': None})
-    for _ in range(2):
-        accumulator.add({'hand': value_stats(np.full((3, 1), 5.0), np.zeros((3, 1), bool)),
-                         'hand_valid': value_stats(np.zeros((3, 1)))})
-    hand = accumulator.result()['hand']
+    stacked = {'hand': stack([value_stats(np.full((3, 1), 5.0), np.zeros((3, 1), bool))] * 2),
+               'hand_valid': stack([value_stats(np.zeros((3, 1)))] * 2)}
+    hand = dataset_stats(stacked, {'hand': 'hand_valid', 'hand_valid': None})['hand']
     assert (hand['mean'][0], hand['std'][0], hand['min'][0], hand['q99'][0]) == (0, 1, 0, 0)
 
 

@@ -28,7 +28,7 @@ VIDEO = f'videos/{CAMERA}/chunk-000/file-000.mp4'
 def good(tmp_path_factory, kit):
     """Two episodes (20 and 15 frames), tasks pick and place, one camera."""
     root = tmp_path_factory.mktemp('validate') / 'good'
-    writer = DatasetWriter(root, kit.features, kit.fps, 'unitree_g1_29dof')
+    writer = DatasetWriter(root, kit.features, kit.fps)
     writer.write_episode(kit.episode(kit.features, 20, 'pick', seed=0))
     writer.write_episode(kit.episode(kit.features, 15, 'place', seed=1, first_frame=20))
     writer.finalize({})

@@ -12,7 +12,7 @@ import pytest
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.layout import FileSlot
 from interop_bridge.dataset.video import (CameraEncoder, VideoOptions, decoded_frame_count,
-                                         probe_video_info)
+                                          probe_video_info)
 from interop_bridge.scheduling import real_time_threads
 
 KEY = 'observation.images.head'

@@ -27,7 +27,7 @@ def dataset(tmp_path_factory, kit):
     """Three episodes (lengths 12, 7, 9), tasks pick/place/pick, joint 3 invalid in ep 1."""
     root = tmp_path_factory.mktemp('writer') / 'ds'
     features = kit.features
-    writer = DatasetWriter(root, features, FPS, 'unitree_g1_29dof')
+    writer = DatasetWriter(root, features, FPS)
     episodes = [kit.episode(features, 12, 'pick', seed=0),
                 kit.episode(features, 7, 'place', seed=1, invalid_joints=[3]),
                 kit.episode(features, 9, 'pick', seed=2)]
@@ -151,7 +151,8 @@ def test_interop_json_keeps_our_metadata_per_episode(dataset):
     interop = json.loads((root / 'meta/interop.json').read_text())
     assert interop['robots'] == ['unitree_g1_29dof']
     assert interop['exports'] == [{'episodes': '0:3', 'profile': 'g1', 'profile_sha256': 'abc'}]
-    assert interop['episodes']['1'] == {'robot_type': 'unitree_g1_29dof', 'bag': 'bag1.mcap'}
+    assert interop['episodes']['1'] == {'source_bag': 'bag1.mcap',
+                                        'robot_type': 'unitree_g1_29dof'}
     assert interop['valid_keys']['observation.velocity'] == 'observation.state_valid'
 
 
@@ -177,7 +178,7 @@ def test_summary_reports_totals_and_encoder_throughput(dataset):
 
 def test_data_files_roll_over_by_size_without_splitting_episodes(tmp_path, kit):
     features = kit.features_without_video
-    writer = DatasetWriter(tmp_path / 'ds', features, FPS, 'g1', data_file_mb=0.02)
+    writer = DatasetWriter(tmp_path / 'ds', features, FPS, data_file_mb=0.02)
     for seed in range(4):
         writer.write_episode(kit.episode(features, 40, 'pick', seed=seed))
     writer.finalize({})
@@ -200,7 +201,7 @@ def test_data_files_roll_over_by_size_without_splitting_episodes(tmp_path, kit):
 def test_bad_episode_columns_are_refused_with_the_reason(tmp_path, kit, change, message):
     episode = kit.episode(kit.features_without_video, 5, 'pick')
     change(episode)
-    writer = DatasetWriter(tmp_path / 'ds', kit.features_without_video, FPS, 'g1')
+    writer = DatasetWriter(tmp_path / 'ds', kit.features_without_video, FPS)
     with pytest.raises(ExportError, match='episode 0') as error:
         writer.write_episode(episode)
     assert message in str(error.value)
@@ -209,22 +210,22 @@ def test_bad_episode_columns_are_refused_with_the_reason(tmp_path, kit, change, 
 def test_non_integer_fps_and_non_empty_directory_are_refused(tmp_path, kit):
     features = kit.features
     with pytest.raises(ExportError, match='fps 29.97: LeRobot needs a positive integer'):
-        DatasetWriter(tmp_path / 'a', features, 29.97, 'g1')
+        DatasetWriter(tmp_path / 'a', features, 29.97)
     (tmp_path / 'b').mkdir()
     (tmp_path / 'b/notes.txt').write_text('mine')
     with pytest.raises(ExportError, match='not empty; a new dataset needs an empty directory'):
-        DatasetWriter(tmp_path / 'b', features, FPS, 'g1')
+        DatasetWriter(tmp_path / 'b', features, FPS)
 
 
 def test_finalize_without_episodes_is_refused(tmp_path, kit):
-    writer = DatasetWriter(tmp_path / 'ds', kit.features, FPS, 'g1')
+    writer = DatasetWriter(tmp_path / 'ds', kit.features, FPS)
     with pytest.raises(ExportError, match='no episode was written; nothing to finalize'):
         writer.finalize({})
 
 
 def test_a_refused_episode_leaves_the_writer_usable(tmp_path, kit):
     features = kit.features_without_video
-    writer = DatasetWriter(tmp_path / 'ds', features, FPS, 'g1')
+    writer = DatasetWriter(tmp_path / 'ds', features, FPS)
     bad = kit.episode(features, 5, 'never seen')
     bad.columns.pop('action')
     with pytest.raises(ExportError, match="missing \\['action'\\]"):

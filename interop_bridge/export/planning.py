@@ -1,0 +1,122 @@
+"""Plan an export before writing anything: each bag's robot, episodes and cameras.
+
+Planning reads only the small topics (embodiment, episode events) and one image per camera,
+so every input is checked (robot, episodes, one camera set) before the first frame is
+resampled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from interop_bridge.canonical import CanonicalSpec
+from interop_bridge.errors import ExportError
+from interop_bridge.dataset.records import SourceRecord
+from interop_bridge.export.bag_reader import BagSource, Recording, open_bags
+from interop_bridge.export.bag_sources import discover_bags
+from interop_bridge.export.episode_assembly import ExportPolicy
+from interop_bridge.export.episode_split import EpisodeSpan, mark_from_message, plan_episodes
+from interop_bridge.export.images import ImageDecoder
+from interop_bridge.export.robot_discovery import RobotStreams, discover_robot
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Everything the export command was asked to do."""
+
+    bags: tuple[Path, ...]
+    out: Path
+    task: str | None = None
+    profile: str | None = None
+    namespace: str | None = None
+    cameras: Mapping[str, str] = field(default_factory=dict)
+    include_failed: bool = False
+    vcodec: str = 'libsvtav1'
+    modality: bool = False
+    policy: ExportPolicy = ExportPolicy()
+
+
+@dataclass
+class BagPlan:
+    """One bag: its robot, the episodes to export and what was left out."""
+
+    path: Path
+    robot: RobotStreams
+    spans: tuple[EpisodeSpan, ...]
+    excluded: tuple[EpisodeSpan, ...]
+    warnings: tuple[str, ...]
+    camera_sizes: dict[str, tuple[int, int]]
+    sources: list[SourceRecord]
+
+
+def plan_bag(path: Path, request: ExportRequest, spec: CanonicalSpec) -> BagPlan:
+    """Open one bag and decide its robot, episodes and cameras (no bulk reading)."""
+    with open_bags(path) as recording:
+        robot = discover_robot(recording, spec, profile=request.profile,
+                               namespace=request.namespace, cameras=request.cameras,
+                               source=str(path))
+        marks = []
+        if robot.episode_topic:
+            marks = [mark_from_message(recording.deserialize(record), record.log_ns)
+                     for record in recording.messages([robot.episode_topic])]
+        plan = plan_episodes(marks, recording.start_ns, recording.end_ns, request.task,
+                             request.include_failed)
+        sizes = {name: _camera_size(recording, topic, typename)
+                 for name, (topic, typename) in robot.cameras.items()}
+        sources = [source_record(source) for source in recording.sources]
+        warnings = (*recording.warnings, *plan.warnings)
+    return BagPlan(path, robot, plan.kept, plan.excluded, tuple(warnings), sizes, sources)
+
+
+def source_record(source: BagSource) -> SourceRecord:
+    """One bag of a recording: storage, completeness, message count, files with SHA-256."""
+    return {'path': str(source.path), 'storage': source.storage, 'complete': source.complete,
+            'messages': source.message_count,
+            'files': [{'path': str(f.path), 'sha256': f.sha256, 'bytes': f.size}
+                      for f in source.files]}
+
+
+def _camera_size(recording: Recording, topic: str, typename: str) -> tuple[int, int]:
+    decoder = ImageDecoder(recording.typestore.fielddefs, typename, topic)
+    for record in recording.messages([topic]):
+        height, width, _ = decoder.frame(record.data).shape
+        return (height, width)
+    message = f'camera topic {topic} holds no image'
+    raise ExportError(message)
+
+
+def check_same_schema(plans: Sequence[BagPlan]) -> dict[str, tuple[int, int]]:
+    """The cameras every bag shares; refuses bags whose cameras or sizes differ."""
+    first = plans[0]
+    for plan in plans[1:]:
+        if plan.camera_sizes != first.camera_sizes:
+            message = (f'{plan.path}: cameras {plan.camera_sizes} differ from {first.path}: '
+                       f'{first.camera_sizes}; one dataset has one camera set (choose with '
+                       '--camera)')
+            raise ExportError(message)
+    return first.camera_sizes
+
+
+def plan_export(request: ExportRequest, spec: CanonicalSpec,
+                progress: Progress) -> list[BagPlan]:
+    """Plan every bag of the request, reporting each bag's warnings.
+
+    Raises:
+        ExportError: a bag cannot be exported, or no bag has an episode to export.
+    """
+    paths = discover_bags(request.bags)
+    progress(f'planning {len(paths)} bag(s)')
+    plans = [plan_bag(path, request, spec) for path in paths]
+    for plan in plans:
+        for warning in plan.warnings:
+            progress(f'warning: {plan.path.name}: {warning}')
+    if not any(plan.spans for plan in plans):
+        excluded = sum(len(plan.excluded) for plan in plans)
+        message = (f'no episode to export in {len(plans)} bag(s): {excluded} excluded, none '
+                   'kept (see the warnings)')
+        raise ExportError(message)
+    return plans

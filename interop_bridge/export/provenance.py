@@ -1,0 +1,57 @@
+"""What an export records about itself in meta/interop.json: per export and per episode.
+
+Per export (`export_meta`): the exporter and canonical interface versions, the policy and
+codec, and every bag with its robot, storage files (SHA-256), the episodes exported and left
+out, and its warnings. Per episode (`episode_meta`): its source bag, id, outcome, notes,
+warnings, time span, the profile used and the topics read (the episode builder adds the
+resampling report).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import cast
+
+from interop_bridge import __name__ as package_name
+from interop_bridge.canonical import CanonicalSpec
+from interop_bridge.dataset.records import BagRecord, EpisodeMeta, ExportMeta, JsonValue
+from interop_bridge.export.episode_split import EpisodeSpan
+from interop_bridge.export.planning import BagPlan, ExportRequest
+
+EXPORTER_VERSION = '0.1.0'
+
+
+def episode_meta(plan: BagPlan, span: EpisodeSpan) -> EpisodeMeta:
+    """The provenance of one episode of a bag."""
+    robot = plan.robot
+    return {'source_bag': str(plan.path), 'episode_id': span.episode_id,
+            'outcome': span.outcome, 'notes': list(span.notes), 'warnings': list(span.warnings),
+            'start_ns': span.start_ns, 'end_ns': span.end_ns,
+            'profile': robot.profile.name, 'profile_sha256': robot.profile.sha256,
+            'recorded_profile_sha256': robot.embodiment_sha256,
+            'profile_from': robot.profile_from, 'namespace': robot.namespace,
+            'state_topic': robot.state_topic, 'canonical_input': robot.canonical,
+            'cameras': {name: topic for name, (topic, _) in robot.cameras.items()}}
+
+
+def bag_record(plan: BagPlan) -> BagRecord:
+    """One bag of an export, including those none of whose episodes were kept."""
+    return {'path': str(plan.path), 'robot': plan.robot.profile.name,
+            'profile_sha256': plan.robot.profile.sha256, 'sources': list(plan.sources),
+            'episodes': [span.episode_id for span in plan.spans],
+            'excluded': [{'episode_id': span.episode_id, 'outcome': span.outcome}
+                         for span in plan.excluded],
+            'warnings': list(plan.warnings)}
+
+
+def export_meta(request: ExportRequest, spec: CanonicalSpec,
+                plans: Sequence[BagPlan]) -> ExportMeta:
+    """The provenance of one export (every bag of it)."""
+    return {'exporter': f'{package_name} {EXPORTER_VERSION}',
+            'interface_version': spec.interface_version,
+            'canonical_sha256': hashlib.sha256(Path(spec.source).read_bytes()).hexdigest(),
+            'policy': cast(dict[str, JsonValue], asdict(request.policy)),
+            'vcodec': request.vcodec, 'bags': [bag_record(plan) for plan in plans]}
