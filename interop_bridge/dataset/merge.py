@@ -188,7 +188,7 @@ class _Merger:
 
     def finish(self, roots: Sequence[Path], infos: Sequence[DatasetInfo]) -> None:
         """Write info.json, tasks, stats.json, interop.json (and modality.json if any)."""
-        robot_type = metadata.join_robot_types(info['robot_type'] for info in infos)
+        robot_type = metadata.join_robot_types(info.get('robot_type') for info in infos)
         sizes = (infos[0]['data_files_size_in_mb'], infos[0]['video_files_size_in_mb'])
         info = metadata.build_info(self._entries, infos[0]['fps'], robot_type,
                                    (self.episodes, self.frames, len(self._tasks)), sizes)

@@ -92,11 +92,11 @@ def _episode_rows(dataset: Path, info: DatasetInfo, interop: InteropFile | None,
     rows = []
     for index in range(info['total_episodes']):
         mask = data['episode_index'] == index
-        meta: EpisodeRecord = records.get(str(index), {'robot_type': info['robot_type']})
+        meta: EpisodeRecord = records.get(str(index), {'robot_type': info.get('robot_type')})
         resampling = meta.get('resampling', {}).values()
         valid = data['observation.state_valid'][mask]
         rows.append(EpisodeLine(
-            episode=index, robot=str(meta.get('robot_type', info['robot_type'])),
+            episode=index, robot=str(meta.get('robot_type', info.get('robot_type'))),
             task=tasks.get(index, ''), frames=int(mask.sum()),
             joints_valid=int(valid.any(axis=0).sum()),
             valid_share=float(valid.mean()) if len(valid) else 0.0,
@@ -173,7 +173,7 @@ def report_lines(dataset: Path, info: DatasetInfo, rows: Sequence[EpisodeLine],
     """report.md: a summary line, the episode table, the plots."""
     lines = [f'# Quality report: {dataset}', '',
              f'{info["total_episodes"]} episodes, {info["total_frames"]} frames at '
-             f'{info["fps"]} fps, robots `{info["robot_type"]}`.', '',
+             f'{info["fps"]} fps, robots `{info.get("robot_type")}`.', '',
              '| episode | robot | task | frames | canonical joints valid | valid share | '
              'stale values | camera rows off |', '|---|---|---|---|---|---|---|---|']
     for row in rows:

@@ -111,7 +111,7 @@ class DatasetWriter:
         writer._entries = info['features']
         writer._interop = metadata.read_interop(writer._root)
         writer._tasks = read_tasks(writer._root)
-        writer._prior_robot_type = info['robot_type']
+        writer._prior_robot_type = info.get('robot_type')
         writer._progress = _Progress(info['total_episodes'], info['total_frames'],
                                      info['total_episodes'], info['total_frames'])
         after = writer._after_last
