@@ -220,8 +220,7 @@ def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '
     extra = [ExtraJoint(**values) for values in
              _read_entries(top.get('extra', []), EXTRA_KEYS, reader, 'extra')]
     wrenches = _read_wrenches(top.get('wrenches', []), spec, reader)
-    grippers = [GripperProfile(**values) for values in
-                _read_entries(top.get('grippers', []), GRIPPER_KEYS, reader, 'grippers')]
+    grippers = _read_grippers(top.get('grippers', []), reader)
     _check_sources(joints, extra, grippers, adapter, options, reader)
     if reader.problems or adapter is None:  # an unknown adapter is a reported problem
         raise ProfileError(reader.problems)
@@ -315,6 +314,17 @@ def _check_mapped_range(joint: JointProfile, spec: CanonicalSpec, reader: Reader
                       f'; they map to [{low:.3g}, {high:.3g}]: wrong sign or offset?')
 
 
+def _read_grippers(items: Any, reader: Reader) -> list[GripperProfile]:
+    grippers = []
+    for position, values in enumerate(_read_entries(items, GRIPPER_KEYS, reader, 'grippers')):
+        if values['open'] == values['closed']:
+            reader.report(f'grippers[{position}].closed', values['closed'],
+                          f"a value other than open ({values['open']:g}): no closure otherwise")
+            continue
+        grippers.append(GripperProfile(**values))
+    return grippers
+
+
 def _read_wrenches(items: Any, spec: CanonicalSpec, reader: Reader) -> list[WrenchSensor]:
     sensors = []
     for position, values in enumerate(_read_entries(items, WRENCH_KEYS, reader, 'wrenches')):
@@ -340,6 +350,9 @@ def _check_sources(joints: list[JointProfile], extra: list[ExtraJoint],
         return
     by_name = adapter.by_name
     slots = adapter.slot_count(options)
+    if adapter.wire_slots is not None and slots is not None and slots != adapter.wire_slots:
+        reader.report(f'{adapter.section}.{adapter.slot_count_option}', slots,
+                      f'{adapter.wire_slots}: the motor slots of {adapter.state_type}')
     entries = [(f'joints[{i}]', joint.source) for i, joint in enumerate(joints)]
     entries += [(f'extra[{i}]', joint.source) for i, joint in enumerate(extra)]
     entries += [(f'grippers[{i}]', gripper.source) for i, gripper in enumerate(grippers)]
@@ -356,8 +369,8 @@ def _check_sources(joints: list[JointProfile], extra: list[ExtraJoint],
             reader.report(f'{path}.source', source, f'a source not already used by {used[source]}')
             continue
         used[source] = path
+    known: set[int | str] = set(used)
     if by_name:
-        known = {joint.native_name for joint in joints} | \
-            {str(entry.source) for entry in [*joints, *extra, *grippers]}
-        for key_path, value, expected in adapter.check_options(options, known):
-            reader.report(key_path, value, expected)
+        known |= {joint.native_name for joint in joints}
+    for key_path, value, expected in adapter.check_options(options, known):
+        reader.report(key_path, value, expected)

@@ -19,15 +19,17 @@ from interop_bridge.schema import Key
 from interop_bridge.vendors import booster, ros2_control, unitree
 from interop_bridge.vendors.codec import FieldDefs, VendorCodec
 from interop_bridge.vendors.ros_sensors import IMU_ORIENTATIONS, IMU_TYPE, WRENCH_TYPE
+from interop_bridge.vendors.unitree_crc import GO_MOTOR_SLOTS, HG_MOTOR_SLOTS
 
 if TYPE_CHECKING:
     from interop_bridge.profile import Profile
 
-# (options, native names used by the profile) -> problems (key path, value, expected)
-OptionCheck = Callable[[dict[str, Any], set[str]], list[tuple[str, Any, str]]]
+# (options, slots or native names the profile uses) -> problems (key path, value, expected)
+OptionCheck = Callable[[dict[str, Any], set[int | str]], list[tuple[str, Any, str]]]
 
 
-def _no_check(_options: dict[str, Any], _sources: set[str]) -> list[tuple[str, Any, str]]:
+def _no_check(_options: dict[str, Any],
+              _sources: set[int | str]) -> list[tuple[str, Any, str]]:
     return []
 
 
@@ -42,6 +44,7 @@ class Adapter:
     command_type: str
     by_name: bool  # joints addressed by native name (JointState) instead of slot index
     slot_count_option: str | None  # the option giving the number of slots
+    wire_slots: int | None  # slots the message type fixes (None: a sequence of any length)
     orientations: tuple[str, ...]  # imu.orientation values the state message can give
     state_has_stamp: bool  # whether state messages carry the vendor's sample time
     codec: Callable[[Profile, FieldDefs], VendorCodec]
@@ -60,16 +63,18 @@ ADAPTERS: Mapping[str, Adapter] = MappingProxyType({adapter.name: adapter for ad
     *(Adapter(name=f'unitree_{family}', section='unitree', option_keys=unitree.OPTION_KEYS,
               state_type=f'unitree_{family}/msg/LowState',
               command_type=f'unitree_{family}/msg/LowCmd', by_name=False,
-              slot_count_option='motor_slots', orientations=UNITREE_ORIENTATIONS,
-              state_has_stamp=False, codec=unitree.UnitreeCodec)
-      for family in ('hg', 'go')),
+              slot_count_option='motor_slots', wire_slots=slots,
+              orientations=UNITREE_ORIENTATIONS, state_has_stamp=False,
+              codec=unitree.UnitreeCodec, check_options=unitree.check_options)
+      for family, slots in (('hg', HG_MOTOR_SLOTS), ('go', GO_MOTOR_SLOTS))),
     Adapter(name='booster', section='booster', option_keys=booster.OPTION_KEYS,
             state_type=booster.STATE_TYPE, command_type=booster.COMMAND_TYPE, by_name=False,
-            slot_count_option='motor_count', orientations=('rpy', 'none'),
+            slot_count_option='motor_count', wire_slots=None, orientations=('rpy', 'none'),
             state_has_stamp=False, codec=booster.BoosterCodec),
     Adapter(name='ros2_control', section='ros2_control', option_keys=ros2_control.OPTION_KEYS,
             state_type=ros2_control.STATE_TYPE, command_type=ros2_control.COMMAND_TYPE,
-            by_name=True, slot_count_option=None, orientations=IMU_ORIENTATIONS,
+            by_name=True, slot_count_option=None, wire_slots=None,
+            orientations=IMU_ORIENTATIONS,
             state_has_stamp=True, codec=ros2_control.Ros2ControlCodec,
             check_options=ros2_control.check_options),
 )})

@@ -39,7 +39,8 @@ OPTION_KEYS = (
 )
 
 
-def check_options(options: dict[str, Any], sources: set[str]) -> list[tuple[str, Any, str]]:
+def check_options(options: dict[str, Any],
+                  sources: set[int | str]) -> list[tuple[str, Any, str]]:
     """Problems (key path, value, expected) of the controller joints against the profile."""
     return [(f'ros2_control.controller_joints[{position}]', name,
              'the native name of a mapped joint, extra or gripper')

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,10 @@ def _zero_or_one(value: object) -> str | None:
     return None if value in (0, 1) else '0 or 1'
 
 
+def _unit_interval(value: float) -> str | None:
+    return None if 0.0 <= value <= 1.0 else 'a number from 0 to 1'
+
+
 OPTION_KEYS = (
     Key('motor_slots', int, 'motor slots in LowState/LowCmd (35 hg, 20 go)', check=positive),
     Key('mode_pr', int, 'ankle/waist mode to command: 0 = PR (serial pitch/roll)', default=0,
@@ -40,9 +44,25 @@ OPTION_KEYS = (
     Key('motor_mode', int, 'MotorCmd.mode for enabled motors', default=1, check=non_negative),
     Key('weight_slot', int, 'arm_sdk blend weight slot (-1: command topic is lowcmd)',
         default=-1),
-    Key('weight', float, 'arm_sdk blend weight written to the weight slot', default=1.0,
-        check=non_negative),
+    Key('weight', float, 'arm_sdk blend weight written to the weight slot (0: vendor '
+        'controller only, 1: this command only)', default=1.0, check=_unit_interval),
 )
+
+
+def check_options(options: dict[str, Any],
+                  sources: set[int | str]) -> list[tuple[str, Any, str]]:
+    """The arm_sdk weight slot must be a slot of its own: in range, and no joint's."""
+    slot, count = options.get('weight_slot', -1), options.get('motor_slots')
+    if not isinstance(slot, int) or slot == -1 or not isinstance(count, int):
+        return []
+    if not 0 <= slot < count:
+        return [('unitree.weight_slot', slot, f'-1 (no arm_sdk) or a slot index below {count}')]
+    if slot in sources:
+        return [('unitree.weight_slot', slot, 'a slot no joint, extra or gripper uses (its q '
+                 'carries the blend weight)')]
+    return []
+
+
 ORIENTATION_FIELDS = {'quaternion_wxyz': 'imu_state.quaternion', 'rpy': 'imu_state.rpy'}
 STATE_PATTERNS = {
     'tick': 'tick', 'gyroscope': 'imu_state.gyroscope',

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+from profile_variants import set_key, variant
 from ros_process import REPO
 
 from interop_bridge.commands.profiles import profile_reference
@@ -99,3 +100,30 @@ def test_t1_shoulder_roll_carries_the_t_pose_offset():
 def test_config_readme_holds_the_current_key_reference():
     readme = (REPO / 'config' / 'README.md').read_text()
     assert profile_reference() in readme, 'regenerate with: interop profile-keys'
+
+
+@pytest.mark.parametrize('base, path, value, message', [
+    ('unitree_g1_29dof', 'unitree.motor_slots', 1_000_000_000,
+     'unitree.motor_slots: got 1000000000, expected 35: the motor slots of '
+     'unitree_hg/msg/LowState'),
+    ('unitree_h1', 'unitree.motor_slots', 35,
+     'unitree.motor_slots: got 35, expected 20: the motor slots of unitree_go/msg/LowState'),
+    ('unitree_g1_29dof', 'unitree.weight_slot', 3,
+     'unitree.weight_slot: got 3, expected a slot no joint, extra or gripper uses (its q '
+     'carries the blend weight)'),
+    ('unitree_g1_29dof', 'unitree.weight_slot', 99,
+     'unitree.weight_slot: got 99, expected -1 (no arm_sdk) or a slot index below 35'),
+    ('unitree_g1_29dof', 'unitree.weight', 1.5,
+     'unitree.weight: got 1.5, expected a number from 0 to 1'),
+    ('pal_talos', 'grippers.0.closed', 0.0,
+     'grippers[0].closed: got 0.0, expected a value other than open (0): no closure '
+     'otherwise'),
+    ('unitree_g1_29dof', 'stamp_source', 'vendor',
+     "stamp_source: got 'vendor', expected 'receive': unitree_hg/msg/LowState carries no "
+     'sample time of the vendor'),
+])
+def test_a_profile_the_bridge_cannot_run_safely_is_refused(tmp_path, base, path, value,
+                                                           message):
+    with pytest.raises(ProfileError) as caught:
+        variant(tmp_path, base, set_key(path, value))
+    assert [str(problem).split(': ', 1)[1] for problem in caught.value.problems] == [message]

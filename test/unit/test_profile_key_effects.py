@@ -87,10 +87,12 @@ def effect_description(tmp_path, capsys):
 
 
 def effect_adapter(tmp_path):
-    profile = variant(tmp_path, 'unitree_h1_2', set_key('adapter', 'unitree_go'))
-    core = core_of(variant(tmp_path, 'unitree_h1_2', lambda raw: None))
-    assert core.codec.state_type == 'unitree_hg/msg/LowState'
-    assert core_of(profile).codec.state_type == 'unitree_go/msg/LowState'
+    def edit(raw):  # an H1 profile (unitree_go, 20 slots) read as unitree_hg (35 slots)
+        raw.update(adapter='unitree_hg')
+        raw['unitree']['motor_slots'] = 35
+    assert core_of(load_profile('unitree_h1')).codec.state_type == 'unitree_go/msg/LowState'
+    assert core_of(variant(tmp_path, 'unitree_h1', edit)).codec.state_type == \
+        'unitree_hg/msg/LowState'
 
 
 def effect_stamp_source(tmp_path):
