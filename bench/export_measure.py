@@ -37,7 +37,8 @@ def peak_rss_mb() -> float:
     for line in Path('/proc/self/status').read_text().splitlines():
         if line.startswith('VmHWM:'):
             return int(line.split()[1]) / 1024
-    raise RuntimeError('VmHWM missing from /proc/self/status')
+    msg = 'VmHWM missing from /proc/self/status'
+    raise RuntimeError(msg)
 
 
 def report(figures: dict[str, Any]) -> None:

@@ -75,8 +75,9 @@ def run_child(title: str, argv: list[str], log: list[str] | None = None) -> dict
             print(f'   {line.rstrip()}', flush=True)
     code = process.wait()
     if code != 0 or result is None or result.get('exit_code', 0) != 0:
-        raise ExportBenchError(f'{title}: measurement failed (exit status {code}); see the '
-                               'output above')
+        msg = (f'{title}: measurement failed (exit status {code}); see the '
+               'output above')
+        raise ExportBenchError(msg)
     print(f'   done in {time.monotonic() - started:.1f} s', flush=True)
     return result
 
@@ -89,9 +90,10 @@ def check_disk(out: Path, specs: list[BagSpec], storage: str) -> None:
     free = shutil.disk_usage(out).free
     print(f'disk: {free / 1e9:.1f} GB free under {out}, largest bag ~{need / 1e9:.1f} GB')
     if free < need + DISK_MARGIN_BYTES:
-        raise ExportBenchError(f'{out}: {free / 1e9:.1f} GB free, the largest bag needs '
-                               f'~{need / 1e9:.1f} GB plus {DISK_MARGIN_BYTES / 1e9:.0f} GB of '
-                               'margin; use smaller --minutes')
+        msg = (f'{out}: {free / 1e9:.1f} GB free, the largest bag needs '
+               f'~{need / 1e9:.1f} GB plus {DISK_MARGIN_BYTES / 1e9:.0f} GB of '
+               'margin; use smaller --minutes')
+        raise ExportBenchError(msg)
 
 
 def export_argv(bag: Path, dataset: Path, task: str | None = None) -> list[str]:

@@ -210,7 +210,8 @@ class CanonicalSpec:
         for topic in self.topics:
             if topic.name == name:
                 return topic
-        raise UnknownNameError(f'{name!r} is not a declared topic (see {self.source})')
+        msg = f'{name!r} is not a declared topic (see {self.source})'
+        raise UnknownNameError(msg)
 
     @functools.cached_property
     def _index_by_name(self) -> dict[str, int]:

@@ -86,3 +86,7 @@ class TypeDefinitionError(ExportError):
 
 class ResampleError(ExportError):
     """A stream cannot be resampled as asked (bad policy, bad shapes, missing stamps)."""
+
+
+class CheckFailed(ExportError):
+    """One dataset validation check found a defect; the message says what and where."""

@@ -73,28 +73,33 @@ def read_launch(path: str | os.PathLike[str], arguments: Mapping[str, str] | Non
     try:
         document = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as err:
-        raise LaunchError(f'{path}: cannot read launch file: {err}') from err
+        msg = f'{path}: cannot read launch file: {err}'
+        raise LaunchError(msg) from err
     if not isinstance(document, dict) or not isinstance(document.get('launch'), list):
-        raise LaunchError(f'{path}: expected a mapping with a "launch" list')
+        msg = f'{path}: expected a mapping with a "launch" list'
+        raise LaunchError(msg)
     scope = {'args': dict(arguments or {}), 'given': set(arguments or {}), 'ns': namespace}
     nodes: list[NodeSpec] = []
     for entry in document['launch']:
         nodes.extend(_entry(entry, scope, path))
     unknown = scope['given'] - set(scope['args_declared']) if 'args_declared' in scope else set()
     if unknown:
-        raise LaunchError(f'{path}: no argument(s) {sorted(unknown)} in this launch file')
+        msg = f'{path}: no argument(s) {sorted(unknown)} in this launch file'
+        raise LaunchError(msg)
     return nodes
 
 
 def _entry(entry: Any, scope: dict[str, Any], path: Path) -> list[NodeSpec]:
     if not isinstance(entry, dict) or len(entry) != 1:
-        raise LaunchError(f'{path}: each launch entry must be one mapping, got {entry!r}')
+        msg = f'{path}: each launch entry must be one mapping, got {entry!r}'
+        raise LaunchError(msg)
     kind, body = next(iter(entry.items()))
     if kind == 'arg':
         scope.setdefault('args_declared', []).append(body['name'])
         if body['name'] not in scope['args']:
             if 'default' not in body:
-                raise LaunchError(f'{path}: argument {body["name"]!r} is required')
+                msg = f'{path}: argument {body["name"]!r} is required'
+                raise LaunchError(msg)
             scope['args'][body['name']] = _substitute(str(body['default']), scope, path)
         return []
     if kind == 'let':
@@ -117,13 +122,15 @@ def _entry(entry: Any, scope: dict[str, Any], path: Path) -> list[NodeSpec]:
                 continue
             nodes.extend(_entry(item, inner, path))
         return nodes
-    raise LaunchError(f'{path}: unsupported launch entry {kind!r}')
+    msg = f'{path}: unsupported launch entry {kind!r}'
+    raise LaunchError(msg)
 
 
 def _node(body: dict[str, Any], scope: dict[str, Any], path: Path) -> NodeSpec:
     unknown = set(body) - NODE_KEYS
     if unknown:
-        raise LaunchError(f'{path}: unsupported node keys {sorted(unknown)}')
+        msg = f'{path}: unsupported node keys {sorted(unknown)}'
+        raise LaunchError(msg)
     text = lambda value: _substitute(str(value), scope, path)  # noqa: E731
     parameters, files = [], []
     for item in body.get('param', []):
@@ -152,7 +159,8 @@ def _substitute(value: str, scope: dict[str, Any], path: Path) -> str:
         kind, name = match.groups()
         if kind == 'var':
             if name not in scope['args']:
-                raise LaunchError(f'{path}: $(var {name}) used before it is declared')
+                msg = f'{path}: $(var {name}) used before it is declared'
+                raise LaunchError(msg)
             return scope['args'][name]
         return str(package_share(name))
     return SUBSTITUTION.sub(replace, value)
@@ -163,8 +171,9 @@ def executable_path(node: NodeSpec) -> Path:
     share = package_share(node.package)
     candidate = share.parent.parent / 'lib' / node.package / node.executable
     if not candidate.is_file():
-        raise LaunchError(f'{node.source}: executable {node.package}/{node.executable} not '
-                          f'found at {candidate}')
+        msg = (f'{node.source}: executable {node.package}/{node.executable} not '
+               f'found at {candidate}')
+        raise LaunchError(msg)
     return candidate
 
 

@@ -34,7 +34,8 @@ _previous_handlers: dict[int, Any] = {}
 
 
 def _interrupt(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(f'pytest got {signal.Signals(signum).name}')
+    msg = f'pytest got {signal.Signals(signum).name}'
+    raise KeyboardInterrupt(msg)
 
 
 def pytest_configure(config: pytest.Config) -> None:

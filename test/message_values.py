@@ -48,7 +48,8 @@ def field_value(slot: Any, seed: int) -> Any:
             count = min(count, slot.maximum_size)
         items = [field_value(slot.value_type, seed + item) for item in range(count)]
         return _pack(slot, items)
-    raise TypeError(f'unhandled slot type {slot!r}')
+    msg = f'unhandled slot type {slot!r}'
+    raise TypeError(msg)
 
 
 def _pack(slot: AbstractNestedType, items: list[Any]) -> Any:

@@ -25,12 +25,14 @@ from interop_bridge.export.exporter import ExportRequest, export_recordings
 def _camera(value: str) -> tuple[str, str]:
     name, separator, topic = value.partition('=')
     if not separator or not name or not topic:
-        raise argparse.ArgumentTypeError(f'expected NAME=TOPIC, got {value!r}')
+        msg = f'expected NAME=TOPIC, got {value!r}'
+        raise argparse.ArgumentTypeError(msg)
     return name, topic
 
 
 def _interrupt(*_: Any) -> None:
-    raise KeyboardInterrupt  # SIGTERM: unwind like Ctrl-C so nothing half-written remains
+    msg = 'SIGTERM'  # unwind like Ctrl-C so nothing half-written remains
+    raise KeyboardInterrupt(msg)
 
 
 def run(args: argparse.Namespace) -> int:

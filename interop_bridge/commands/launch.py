@@ -10,6 +10,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -34,40 +35,52 @@ def _parse_arguments(items: list[str]) -> dict[str, str]:
     return pairs
 
 
-def _forward_output(process: subprocess.Popen, label: str) -> None:
+def _forward_output(process: subprocess.Popen[str], label: str) -> None:
     for line in process.stdout:  # type: ignore[union-attr]
         sys.stdout.write(f'[{label}] {line}')
         sys.stdout.flush()
 
 
-def start_nodes(nodes: list[NodeSpec]) -> list[tuple[NodeSpec, subprocess.Popen]]:
-    """Start every node as its own process, its output prefixed with its name."""
+def start_nodes(nodes: list[NodeSpec]) -> list[tuple[NodeSpec, subprocess.Popen[str]]]:
+    """Start every node as its own process group, its output prefixed with its name.
+
+    Own groups: a terminal's Ctrl-C reaches the launcher only, which stops every node in
+    order, and a node's own children are stopped with it.
+    """
     started = []
     for node in nodes:
         process = subprocess.Popen(command_line(node), stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, bufsize=1)
+                                   stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                   start_new_session=True)
         label = f'{node.namespace.strip("/")}/{node.name}'.strip('/')
         threading.Thread(target=_forward_output, args=(process, label), daemon=True).start()
         started.append((node, process))
     return started
 
 
-def stop_nodes(started: list[tuple[NodeSpec, subprocess.Popen]]) -> int:
-    """SIGINT every process, wait, kill stragglers; the worst exit status."""
+def stop_nodes(started: list[tuple[NodeSpec, subprocess.Popen[str]]]) -> int:
+    """SIGINT every process group, wait, kill stragglers; the worst exit status."""
     for _, process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+        _signal_group(process, signal.SIGINT)
     deadline = time.monotonic() + STOP_GRACE_S
     worst = 0
     for node, process in started:
         try:
             status = process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
             status = process.wait()
             print(f'launch: {node.name} ignored SIGINT and was killed', file=sys.stderr)
+        _signal_group(process, signal.SIGKILL)  # whatever the node left in its group
         worst = max(worst, abs(status))
     return worst
+
+
+def _signal_group(process: subprocess.Popen[str], sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass  # the group is gone: nothing left to signal
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
             print(' '.join(command_line(node)))
         return 0
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not interrupt stopping
+        signal.signal(sig, lambda *_: stop.set())
     started = start_nodes(nodes)
     try:
         deadline = time.monotonic() + args.duration if args.duration else None
@@ -94,10 +108,10 @@ def run(args: argparse.Namespace) -> int:
                                   for node, process in started):
                 break
             stop.wait(0.2)
-    except KeyboardInterrupt:
-        pass
-    failed = [node.name for node, process in started if process.poll() not in (None, 0)]
-    status = stop_nodes(started)
+    finally:
+        status = stop_nodes(started)
+    failed = [node.name for node, process in started if process.returncode not in (None, 0)
+              and -process.returncode not in (signal.SIGINT, signal.SIGKILL)]
     if failed:
         print(f'launch: {", ".join(failed)} exited with an error', file=sys.stderr)
         return 1

@@ -19,7 +19,8 @@ examples:
 def run(args: argparse.Namespace) -> int:
     """Validate the dataset and print the report; 0 if valid, 1 otherwise."""
     if not args.dataset.is_dir():
-        raise ExportError(f'{args.dataset}: no such dataset directory')
+        msg = f'{args.dataset}: no such dataset directory'
+        raise ExportError(msg)
     print(f'dataset {args.dataset} (the video checks decode every MP4 once)', flush=True)
     report = validate_dataset(args.dataset, lambda result: print(result.line(), flush=True))
     print(report.verdict)

@@ -13,9 +13,10 @@ from typing import Any
 import av
 import numpy as np
 
-from interop_bridge.dataset.view import TOLERANCE_S, CheckFailed, DatasetView
+from interop_bridge.dataset.view import TOLERANCE_S, DatasetView
 from interop_bridge.dataset.layout import FileSlot, slot_of, video_path
 from interop_bridge.dataset.video import decoded_frame_count
+from interop_bridge.errors import CheckFailed
 
 
 def check_row_groups(view: DatasetView) -> str:
@@ -26,22 +27,27 @@ def check_row_groups(view: DatasetView) -> str:
         episodes = sorted(set(group.table.column('episode_index').to_pylist()))
         where = f'{group.slot_text} row group {group.index}'
         if len(episodes) != 1:
-            raise CheckFailed(f'{where} holds episodes {episodes}; expected exactly one '
-                              '(LeRobot writes one row group per episode)')
+            msg = (f'{where} holds episodes {episodes}; expected exactly one '
+                   '(LeRobot writes one row group per episode)')
+            raise CheckFailed(msg)
         episode = episodes[0]
         if episode in seen:
-            raise CheckFailed(f'{where}: episode {episode} is split over several row groups')
+            msg = f'{where}: episode {episode} is split over several row groups'
+            raise CheckFailed(msg)
         seen.add(episode)
         row = by_episode.get(episode)
         if row is None:
-            raise CheckFailed(f'{where}: episode {episode} has no row in meta/episodes')
+            msg = f'{where}: episode {episode} has no row in meta/episodes'
+            raise CheckFailed(msg)
         named = FileSlot(row['data/chunk_index'], row['data/file_index'])
         if named != slot_of(group.path):
-            raise CheckFailed(f'{where}: episode {episode} is here, but meta/episodes names '
-                              f'data chunk {named.chunk_index} file {named.file_index}')
+            msg = (f'{where}: episode {episode} is here, but meta/episodes names '
+                   f'data chunk {named.chunk_index} file {named.file_index}')
+            raise CheckFailed(msg)
     missing = sorted(set(by_episode) - seen)
     if missing:
-        raise CheckFailed(f'episodes {missing[:5]} have no rows in data/')
+        msg = f'episodes {missing[:5]} have no rows in data/'
+        raise CheckFailed(msg)
     return f'{len(seen)} row groups, one per episode'
 
 
@@ -55,24 +61,29 @@ def check_data_indices(view: DatasetView) -> str:
         rows = len(columns['index'])
         where = f'{group.slot_text} row group {group.index}'
         if not np.array_equal(columns['index'], np.arange(expected_index, expected_index + rows)):
-            raise CheckFailed(f'{where}: index starts at {columns["index"][:1].tolist()} and is '
-                              f'not contiguous from {expected_index}')
+            msg = (f'{where}: index starts at {columns["index"][:1].tolist()} and is '
+                   f'not contiguous from {expected_index}')
+            raise CheckFailed(msg)
         episode = by_episode.get(int(columns['episode_index'][0]), {})
         if (episode.get('dataset_from_index'), episode.get('dataset_to_index')) != (
                 expected_index, expected_index + rows):
-            raise CheckFailed(f'{where}: rows {expected_index}:{expected_index + rows} but the '
-                              f'episode row says {episode.get("dataset_from_index")}:'
-                              f'{episode.get("dataset_to_index")}')
+            msg = (f'{where}: rows {expected_index}:{expected_index + rows} but the '
+                   f'episode row says {episode.get("dataset_from_index")}:'
+                   f'{episode.get("dataset_to_index")}')
+            raise CheckFailed(msg)
         if not np.array_equal(columns['frame_index'], np.arange(rows)):
-            raise CheckFailed(f'{where}: frame_index is not 0..{rows - 1}')
+            msg = f'{where}: frame_index is not 0..{rows - 1}'
+            raise CheckFailed(msg)
         wanted = task_index.get(episode['tasks'][0])
         if not (columns['task_index'] == wanted).all():
-            raise CheckFailed(f'{where}: task_index {sorted(set(columns["task_index"]))} but the '
-                              f'episode\'s task {episode["tasks"][0]!r} has index {wanted}')
+            msg = (f'{where}: task_index {sorted(set(columns["task_index"]))} but the '
+                   f'episode\'s task {episode["tasks"][0]!r} has index {wanted}')
+            raise CheckFailed(msg)
         expected_index += rows
     if expected_index != view.info['total_frames']:
-        raise CheckFailed(f'data/ has {expected_index} rows, info.json total_frames is '
-                          f'{view.info["total_frames"]}')
+        msg = (f'data/ has {expected_index} rows, info.json total_frames is '
+               f'{view.info["total_frames"]}')
+        raise CheckFailed(msg)
     return f'{expected_index} rows, global index and frame_index contiguous'
 
 
@@ -96,10 +107,11 @@ def check_timestamps(view: DatasetView) -> str:
         if (error > TOLERANCE_S).any():
             worst = int(np.argmax(error))
             episode = group.table.column('episode_index')[worst].as_py()
-            raise CheckFailed(
-                f'{group.slot_text} episode {episode} frame {worst}: timestamp '
-                f'{stamps[worst]:.6f} s is {error[worst]:.6f} s off the grid frame_index/fps '
-                f'({grid[worst]:.6f} s, tolerance {TOLERANCE_S:g} s); video decoding would fail')
+            msg = (f'{group.slot_text} episode {episode} frame {worst}: timestamp '
+                   f'{stamps[worst]:.6f} s is {error[worst]:.6f} s off the grid frame_index/fps '
+                   f'({grid[worst]:.6f} s, tolerance {TOLERANCE_S:g} s); video decoding would '
+                   'fail')
+            raise CheckFailed(msg)
     return f'every timestamp on the 1/{fps} s grid (tolerance {TOLERANCE_S:g} s)'
 
 
@@ -125,12 +137,14 @@ def check_video_offsets(view: DatasetView) -> str:
                 end = row[f'videos/{key}/to_timestamp']
                 where = f'{key} episode {row["episode_index"]}'
                 if abs(start - previous_end) > TOLERANCE_S:
-                    raise CheckFailed(f'{where}: from_timestamp {start:.6f} s, expected '
-                                      f'{previous_end:.6f} s (where the previous episode in '
-                                      f'{name} ends)')
+                    msg = (f'{where}: from_timestamp {start:.6f} s, expected '
+                           f'{previous_end:.6f} s (where the previous episode in '
+                           f'{name} ends)')
+                    raise CheckFailed(msg)
                 if abs((end - start) * fps - row['length']) > TOLERANCE_S * fps:
-                    raise CheckFailed(f'{where}: spans {(end - start) * fps:.3f} frames of '
-                                      f'{name}, but has {row["length"]} rows')
+                    msg = (f'{where}: spans {(end - start) * fps:.3f} frames of '
+                           f'{name}, but has {row["length"]} rows')
+                    raise CheckFailed(msg)
                 previous_end = end
     return f'{len(view.video_keys)} cameras, {files} files, offsets contiguous'
 
@@ -146,20 +160,24 @@ def check_video_frames(view: DatasetView) -> str:
             _check_stream(path, view, shape)
             decoded = decoded_frame_count(path)
             if decoded != expected:
-                raise CheckFailed(f'{view.relative(path)} decodes to {decoded} frames, its '
-                                  f'episodes have {expected} rows')
+                msg = (f'{view.relative(path)} decodes to {decoded} frames, its '
+                       f'episodes have {expected} rows')
+                raise CheckFailed(msg)
             checked += 1
     return f'{checked} MP4 files decode to exactly one frame per row'
 
 
 def _check_stream(path: Path, view: DatasetView, shape: tuple[int, ...]) -> None:
     if not path.is_file():
-        raise CheckFailed(f'{view.relative(path)} is missing')
+        msg = f'{view.relative(path)} is missing'
+        raise CheckFailed(msg)
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         rate = stream.average_rate or stream.base_rate
         if rate is None or abs(float(rate) - view.fps) > 1e-3:
-            raise CheckFailed(f'{view.relative(path)}: frame rate {rate}, expected {view.fps}')
+            msg = f'{view.relative(path)}: frame rate {rate}, expected {view.fps}'
+            raise CheckFailed(msg)
         if (stream.height, stream.width) != shape[:2]:
-            raise CheckFailed(f'{view.relative(path)}: frames {stream.height}x{stream.width}, '
-                              f'the feature declares {shape[0]}x{shape[1]}')
+            msg = (f'{view.relative(path)}: frames {stream.height}x{stream.width}, '
+                   f'the feature declares {shape[0]}x{shape[1]}')
+            raise CheckFailed(msg)

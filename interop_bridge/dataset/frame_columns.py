@@ -27,7 +27,8 @@ def episode_columns(episode: Episode, features: Sequence[Feature], fps: int, epi
     """
     length = episode.length
     if not isinstance(length, (int, np.integer)) or length <= 0:
-        raise ExportError(f'episode {episode_index}: length {length!r}, expected a positive int')
+        msg = f'episode {episode_index}: length {length!r}, expected a positive int'
+        raise ExportError(msg)
     value_features = [feature for feature in features if not feature.is_video]
     _require_keys(f'episode {episode_index} columns', set(episode.columns),
                   {feature.key for feature in value_features})
@@ -49,8 +50,9 @@ def episode_columns(episode: Episode, features: Sequence[Feature], fps: int, epi
 
 def _require_keys(what: str, have: set[str], want: set[str]) -> None:
     if have != want:
-        raise ExportError(f'{what}: missing {sorted(want - have)!r}, '
-                          f'unexpected {sorted(have - want)!r}')
+        msg = (f'{what}: missing {sorted(want - have)!r}, '
+               f'unexpected {sorted(have - want)!r}')
+        raise ExportError(msg)
 
 
 def _checked(episode: Episode, feature: Feature, episode_index: int) -> np.ndarray:
@@ -59,8 +61,9 @@ def _checked(episode: Episode, feature: Feature, episode_index: int) -> np.ndarr
     if feature.shape == (1,) and values.shape == (episode.length,):
         values = values.reshape(expected)
     if values.shape != expected:
-        raise ExportError(f'episode {episode_index} column {feature.key!r}: shape '
-                          f'{values.shape}, expected {expected}')
+        msg = (f'episode {episode_index} column {feature.key!r}: shape '
+               f'{values.shape}, expected {expected}')
+        raise ExportError(msg)
     return values.astype(np.dtype(feature.dtype), copy=False)
 
 
@@ -82,8 +85,9 @@ def _require_finite(columns: Columns, feature: Feature, episode_index: int) -> N
     if bad.any():
         frame, *entry = (int(position) for position in np.argwhere(bad)[0])
         value = float(values[(frame, *entry)])
-        raise ExportError(f'episode {episode_index} column {feature.key!r}: frame {frame} entry '
-                          f'{entry} is {value} but flagged valid; valid entries must be finite')
+        msg = (f'episode {episode_index} column {feature.key!r}: frame {frame} entry '
+               f'{entry} is {value} but flagged valid; valid entries must be finite')
+        raise ExportError(msg)
 
 
 def episode_stats(columns: Columns, features: Sequence[Feature]) -> dict[str, FeatureStats]:

@@ -37,7 +37,8 @@ def arrow_column(values: np.ndarray, shape: Sequence[int], dtype: str) -> pa.Arr
     if tuple(shape) == (1,):
         return pa.array(flat[:, 0])
     if len(shape) != 1:
-        raise ExportError(f'only scalar and 1-D features are supported, got shape {shape!r}')
+        msg = f'only scalar and 1-D features are supported, got shape {shape!r}'
+        raise ExportError(msg)
     return pa.FixedSizeListArray.from_arrays(pa.array(flat.reshape(-1)), int(shape[0]))
 
 
@@ -102,7 +103,8 @@ class RollingParquetWriter:
         path = self._root / self._path_of(self._slot)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
-            raise ExportError(f'{path}: refusing to overwrite an existing dataset file')
+            msg = f'{path}: refusing to overwrite an existing dataset file'
+            raise ExportError(msg)
         self._sink = pa.OSFile(str(path), 'wb')
         self._writer = pq.ParquetWriter(self._sink, self._schema, **PARQUET_OPTIONS)
         self._tables_in_file = 0
@@ -129,9 +131,10 @@ def read_tasks(root: Path) -> list[str]:
     """The task strings of meta/tasks.parquet, in task_index order."""
     frame = pd.read_parquet(root / TASKS_PATH)
     if frame.index.name != 'task' or 'task_index' not in frame.columns:
-        raise ExportError(f'{root / TASKS_PATH}: expected a pandas index named "task" and a '
-                          f'column "task_index", got index {frame.index.name!r} and columns '
-                          f'{list(frame.columns)!r}')
+        msg = (f'{root / TASKS_PATH}: expected a pandas index named "task" and a '
+               f'column "task_index", got index {frame.index.name!r} and columns '
+               f'{list(frame.columns)!r}')
+        raise ExportError(msg)
     ordered = frame.sort_values('task_index')
     return [str(task) for task in ordered.index]
 

@@ -45,8 +45,9 @@ class VideoOptions:
 
     def __post_init__(self) -> None:
         if self.vcodec not in CODECS:
-            raise ExportError(f'video codec {self.vcodec!r} is not supported, expected one of '
-                              f'{", ".join(CODECS)}')
+            msg = (f'video codec {self.vcodec!r} is not supported, expected one of '
+                   f'{", ".join(CODECS)}')
+            raise ExportError(msg)
 
     @classmethod
     def for_codec(cls, vcodec: str) -> VideoOptions:
@@ -154,7 +155,8 @@ class CameraEncoder:
         path = self._root / video_path(self.video_key, self._slot)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
-            raise ExportError(f'{path}: refusing to overwrite an existing dataset file')
+            msg = f'{path}: refusing to overwrite an existing dataset file'
+            raise ExportError(msg)
         os.environ.setdefault('SVT_LOG', '1')  # SVT-AV1 prints a banner per file otherwise
         # The encoder opens (and starts its threads) at the first frame; SVT-AV1 then raises
         # them and the calling thread to real-time priority where it may: undone right after.
@@ -175,8 +177,9 @@ class CameraEncoder:
                 or frame.dtype != np.uint8:
             got = (f'{frame.shape} {frame.dtype}' if isinstance(frame, np.ndarray)
                    else type(frame).__name__)
-            raise ExportError(f'{self.video_key}: episode {episode_index} frame {index}: '
-                              f'got {got}, expected {expected} uint8 RGB')
+            msg = (f'{self.video_key}: episode {episode_index} frame {index}: '
+                   f'got {got}, expected {expected} uint8 RGB')
+            raise ExportError(msg)
 
     def _encode(self, frame: np.ndarray) -> None:
         started = time.perf_counter()

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from interop_bridge.errors import ExportError
+from interop_bridge.errors import CheckFailed
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
 from interop_bridge.dataset.layout import DATA_DIR, TASKS_PATH
@@ -21,10 +21,6 @@ from interop_bridge.dataset.records import DatasetInfo
 
 DEFAULT_COLUMNS = tuple(metadata.DEFAULT_FEATURES)
 TOLERANCE_S = 1e-4  # LeRobot's tolerance_s for timestamps and video frame look-ups
-
-
-class CheckFailed(ExportError):
-    """One validation check found a defect; the message says what and where."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,8 @@ class DatasetView:
             for row in pq.read_table(path, columns=columns).to_pylist():
                 rows.append({**row, '_file': path})
         if not rows:
-            raise CheckFailed('meta/episodes: no episode rows found')
+            msg = 'meta/episodes: no episode rows found'
+            raise CheckFailed(msg)
         return rows
 
     def episode_stats_tables(self) -> Iterator[tuple[Path, pa.Table]]:

@@ -113,16 +113,18 @@ class Recording:
             return set(self.topics)
         wanted = set(topics)
         if missing := sorted(wanted - set(self.topics)):
-            raise BagError(f'topics not in the recording: {missing}; recorded topics: '
-                           f'{sorted(self.topics)}')
+            msg = (f'topics not in the recording: {missing}; recorded topics: '
+                   f'{sorted(self.topics)}')
+            raise BagError(msg)
         for name in sorted(wanted):
             self._require_type(self.topics[name].msgtype, name)
         return wanted
 
     def _require_type(self, msgtype: str, topic: str) -> None:
         if msgtype not in self._known_types:
-            raise BagError(f'topic {topic!r}: type {msgtype!r} has no stored definition and is '
-                           'not a ROS 2 Jazzy or interop_msgs type; it cannot be decoded')
+            msg = (f'topic {topic!r}: type {msgtype!r} has no stored definition and is '
+                   'not a ROS 2 Jazzy or interop_msgs type; it cannot be decoded')
+            raise BagError(msg)
 
     def deserialize(self, record: Record) -> object:
         """Decode one record's CDR bytes into a rosbags message object.
@@ -139,8 +141,9 @@ class Recording:
         try:
             return self.typestore.deserialize_cdr(data, msgtype)
         except (SerdeError, ValueError, IndexError, AssertionError) as error:
-            raise BagError(f'topic {topic!r}: {len(data)} bytes do not decode as {msgtype!r}: '
-                           f'{error}') from error
+            msg = (f'topic {topic!r}: {len(data)} bytes do not decode as {msgtype!r}: '
+                   f'{error}')
+            raise BagError(msg) from error
 
     def close(self) -> None:
         """Close every bag."""
@@ -196,7 +199,8 @@ def _drop_empty(bags: list[OpenBag]) -> tuple[str, ...]:
 
     if all(count(bag) == 0 for bag in bags):
         names = ', '.join(str(bag.path) for bag in bags)
-        raise BagError(f'empty bag: {names} holds no messages')
+        msg = f'empty bag: {names} holds no messages'
+        raise BagError(msg)
     notes = []
     for bag in [bag for bag in bags if count(bag) == 0]:
         bag.close()
@@ -215,7 +219,8 @@ def _topics(bags: list[OpenBag], types: TypeResolution) -> dict[str, TopicInfo]:
     for name, connections in sorted(grouped.items()):
         msgtypes = sorted({c.msgtype for c in connections})
         if len(msgtypes) > 1:
-            raise BagError(f'topic {name!r} has different types in the bags: {msgtypes}')
+            msg = f'topic {name!r} has different types in the bags: {msgtypes}'
+            raise BagError(msg)
         qos = tuple(q for c in connections if isinstance(c.ext, ConnectionExtRosbag2)
                     for q in c.ext.offered_qos_profiles)
         topics[name] = TopicInfo(name, msgtypes[0], sum(c.msgcount for c in connections),

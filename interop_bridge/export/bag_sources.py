@@ -79,10 +79,12 @@ def discover_bags(paths: Iterable[Path | str]) -> list[Path]:
     for raw_path in paths:
         path = Path(raw_path)
         if not path.exists():
-            raise BagError(f'{path}: no such file or directory; {NOT_A_BAG}')
+            msg = f'{path}: no such file or directory; {NOT_A_BAG}'
+            raise BagError(msg)
         bags = list(_bags_under(path))
         if not bags:
-            raise BagError(f'{path}: not a bag: {NOT_A_BAG}')
+            msg = f'{path}: not a bag: {NOT_A_BAG}'
+            raise BagError(msg)
         found.extend(bag for bag in bags if bag not in found)
     return found
 
@@ -124,7 +126,8 @@ def _open_directory(path: Path) -> OpenBag:
         reader.open()
     except (ReaderError, OSError) as error:
         if storage != 'mcap' or not files or not all(_starts_as_mcap(file) for file in files):
-            raise BagError(f'{path}: cannot be read as a rosbag2 bag: {error}') from error
+            msg = f'{path}: cannot be read as a rosbag2 bag: {error}'
+            raise BagError(msg) from error
         bag.readers.extend(_open_file(file, bag) for file in files)
         listed = metadata.get('message_count')
         bag.warnings.append(f'{path}: metadata.yaml lists {listed} messages; '
@@ -143,11 +146,13 @@ def _read_metadata(path: Path) -> dict[str, Any]:
     try:
         content = yaml.safe_load(metadata_path.read_text())
     except (OSError, yaml.YAMLError) as error:
-        raise BagError(f'{metadata_path}: cannot be read as YAML: {error}') from error
+        msg = f'{metadata_path}: cannot be read as YAML: {error}'
+        raise BagError(msg) from error
     information = (content or {}).get('rosbag2_bagfile_information') if isinstance(
         content, dict) else None
     if not isinstance(information, dict):
-        raise BagError(f'{metadata_path}: no rosbag2_bagfile_information mapping; {NOT_A_BAG}')
+        msg = f'{metadata_path}: no rosbag2_bagfile_information mapping; {NOT_A_BAG}'
+        raise BagError(msg)
     return information
 
 
@@ -157,7 +162,8 @@ def _open_file(path: Path, bag: OpenBag) -> StorageReader:
         reader.open()
     except (ReaderError, OSError) as error:
         if path.suffix != '.mcap' or not _starts_as_mcap(path):
-            raise BagError(f'{path}: cannot be read as a rosbag2 storage file: {error}') from error
+            msg = f'{path}: cannot be read as a rosbag2 storage file: {error}'
+            raise BagError(msg) from error
         return _salvage(path, bag)
     return _ClosingReader(reader)
 
@@ -166,7 +172,8 @@ def _salvage(path: Path, bag: OpenBag) -> SalvagedMcap:
     try:
         salvaged = SalvagedMcap(path)
     except (ReaderError, struct.error, ValueError, UnicodeDecodeError) as error:
-        raise BagError(f'{path}: truncated MCAP that cannot be salvaged: {error}') from error
+        msg = f'{path}: truncated MCAP that cannot be salvaged: {error}'
+        raise BagError(msg) from error
     share = salvaged.readable_bytes / salvaged.file_bytes if salvaged.file_bytes else 0.0
     bag.complete = False
     bag.warnings.append(

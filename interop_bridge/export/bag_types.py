@@ -79,8 +79,9 @@ def _stored_types(connections: Sequence[Connection], warnings: list[str]) -> Typ
             continue
         for name, tree in types.items():
             if name in stored and _field_names(stored[name]) != _field_names(tree):
-                raise BagError(f'type {name!r} is defined differently in {definer[name]} and '
-                               f'{where}; export these bags separately')
+                msg = (f'type {name!r} is defined differently in {definer[name]} and '
+                       f'{where}; export these bags separately')
+                raise BagError(msg)
             stored.setdefault(name, tree)
             definer.setdefault(name, where)
     return stored

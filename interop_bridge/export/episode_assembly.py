@@ -92,13 +92,15 @@ class EpisodeBuilder:
         grid = Grid.spanning(span.start_ns, span.end_ns, self.policy.fps)
         resamplers = self._read_streams(grid, span)
         if not any(name.endswith(':position') for name in resamplers):
-            raise ExportError(f'episode {span.episode_id!r}: no state message in '
-                              f'{self.robot.state_topic} between its start and end')
+            msg = (f'episode {span.episode_id!r}: no state message in '
+                   f'{self.robot.state_topic} between its start and end')
+            raise ExportError(msg)
         results = {key: resampler.finish() for key, resampler in resamplers.items()}
         length = min(result.length for result in results.values())
         camera_rows, camera_reports = self._camera_rows(grid, span, length)
         if length == 0:
-            raise ExportError(f'episode {span.episode_id!r}: no frame on the grid')
+            msg = f'episode {span.episode_id!r}: no frame on the grid'
+            raise ExportError(msg)
         columns = self._columns(results, length)
         videos = {key: self._frame_source(key, rows, span) for key, rows in camera_rows.items()}
         reports = {key: _report_dict(result.report) for key, result in results.items()}
@@ -165,7 +167,8 @@ class EpisodeBuilder:
                     [topic], span.start_ns - _lead_ns(self.policy),
                     span.end_ns + _lead_ns(self.policy))], dtype=np.int64)
             if not len(stamps):
-                raise ExportError(f'episode {span.episode_id!r}: camera {topic} has no image')
+                msg = f'episode {span.episode_id!r}: camera {topic} has no image'
+                raise ExportError(msg)
             chosen = _nearest(stamps, times)
             distance_s = np.abs(stamps[chosen] - times) / NS
             rows[key] = chosen
@@ -196,7 +199,8 @@ class EpisodeBuilder:
                     row += 1
                 if row == len(rows):
                     return
-            raise ExportError(f'camera {topic}: images changed while the episode was encoded')
+            msg = f'camera {topic}: images changed while the episode was encoded'
+            raise ExportError(msg)
         return frames
 
 

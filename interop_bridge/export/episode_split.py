@@ -121,8 +121,9 @@ class _Splitter:
             self._close(mark.stamp_ns)
         task = mark.task or self.default_task
         if not task:
-            raise ExportError(f'episode {episode_id!r}: START at {mark.stamp_ns} ns has no task '
-                              'and no default task was given (pass a task)')
+            msg = (f'episode {episode_id!r}: START at {mark.stamp_ns} ns has no task '
+                   'and no default task was given (pass a task)')
+            raise ExportError(msg)
         episode = _Open(episode_id, task, max(mark.stamp_ns, self.start_ns))
         if not mark.task:
             episode.warnings.append(f'START has no task; using the default task {task!r}')
@@ -197,7 +198,8 @@ def plan_episodes(marks: list[EpisodeMark] | tuple[EpisodeMark, ...], start_ns: 
             START) has no task and no default_task was given.
     """
     if end_ns < start_ns:
-        raise ExportError(f'recording range is empty: end {end_ns} ns < start {start_ns} ns')
+        msg = f'recording range is empty: end {end_ns} ns < start {start_ns} ns'
+        raise ExportError(msg)
     ordered = sorted(marks, key=lambda mark: mark.stamp_ns)
     if not any(mark.kind == START for mark in ordered):
         return _whole_recording(ordered, start_ns, end_ns, default_task)
@@ -222,8 +224,9 @@ def plan_episodes(marks: list[EpisodeMark] | tuple[EpisodeMark, ...], start_ns: 
 def _whole_recording(marks: list[EpisodeMark], start_ns: int, end_ns: int,
                      default_task: str | None) -> EpisodePlan:
     if not default_task:
-        raise ExportError('the recording has no episode START event and no task was given: '
-                          'pass the task (language instruction) of the whole recording')
+        msg = ('the recording has no episode START event and no task was given: '
+               'pass the task (language instruction) of the whole recording')
+        raise ExportError(msg)
     warnings = [f'{len(marks)} episode events without any START ignored'] if marks else []
     span = EpisodeSpan(WHOLE_RECORDING_ID, default_task, start_ns, end_ns, from_events=False)
     return EpisodePlan((span,), (), tuple(warnings))

@@ -23,7 +23,8 @@ class ImageDecoder:
 
     def __init__(self, fielddefs: Mapping[str, Any], typename: str, topic: str) -> None:
         if typename not in IMAGE_TYPES:
-            raise ExportError(f'{topic}: {typename} is not a camera type {list(IMAGE_TYPES)}')
+            msg = f'{topic}: {typename} is not a camera type {list(IMAGE_TYPES)}'
+            raise ExportError(msg)
         self.typename, self.topic = typename, topic
         patterns = {'sec': 'header.stamp.sec', 'nanosec': 'header.stamp.nanosec'}
         if typename == IMAGE:
@@ -47,12 +48,14 @@ class ImageDecoder:
     def _raw_frame(self, raw: bytes, layout: Any, height: int, width: int) -> np.ndarray:
         encoding = layout.string(raw, 'encoding').lower()
         if encoding not in CHANNELS:
-            raise ExportError(f'{self.topic}: image encoding {encoding!r} is not supported '
-                              f'(supported: {sorted(CHANNELS)})')
+            msg = (f'{self.topic}: image encoding {encoding!r} is not supported '
+                   f'(supported: {sorted(CHANNELS)})')
+            raise ExportError(msg)
         leaf = layout.leaves.get('data')
         channels = CHANNELS[encoding]
         if leaf is None or leaf.count < height * width * channels:
-            raise ExportError(f'{self.topic}: image data shorter than {height}x{width}x{channels}')
+            msg = f'{self.topic}: image data shorter than {height}x{width}x{channels}'
+            raise ExportError(msg)
         start = 4 + leaf.offset
         step = leaf.count // height
         pixels = np.frombuffer(raw, np.uint8, count=height * step, offset=start)
@@ -68,13 +71,15 @@ class ImageDecoder:
         fmt = layout.string(raw, 'format').lower().split(';')[0].strip()
         codec_name = next((codec for key, codec in CODECS.items() if key in fmt), None)
         if codec_name is None:
-            raise ExportError(f'{self.topic}: compressed format {fmt!r} is not supported '
-                              '(jpeg, png)')
+            msg = (f'{self.topic}: compressed format {fmt!r} is not supported '
+                   '(jpeg, png)')
+            raise ExportError(msg)
         leaf = layout.leaves['data']
         data = bytes(raw[4 + leaf.offset:4 + leaf.offset + leaf.count])
         if self._codec is None or self._codec.name != codec_name:
             self._codec = av.CodecContext.create(codec_name, 'r')
         frames = self._codec.decode(av.Packet(data))
         if not frames:
-            raise ExportError(f'{self.topic}: a compressed image could not be decoded')
+            msg = f'{self.topic}: a compressed image could not be decoded'
+            raise ExportError(msg)
         return frames[0].to_ndarray(format='rgb24')

@@ -97,7 +97,8 @@ class SalvagedMcap:
     def _scan(self) -> ScanState:
         data = self._file.read(len(MAGIC))
         if data != MAGIC:
-            raise ReaderError(f'{self.path}: not an MCAP file (bad magic {data[:8]!r})')
+            msg = f'{self.path}: not an MCAP file (bad magic {data[:8]!r})'
+            raise ReaderError(msg)
         state = ScanState(readable_bytes=len(MAGIC))
         run: list[int] = []  # [offset, end, start_ns] of the current run of loose messages
         for offset, op, body in _records(self._file, len(MAGIC), self.file_bytes):

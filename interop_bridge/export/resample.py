@@ -48,15 +48,18 @@ class Grid:
 
     def __post_init__(self) -> None:
         if not isinstance(self.fps, int) or isinstance(self.fps, bool) or self.fps <= 0:
-            raise ResampleError(f'grid fps: got {self.fps!r}, expected a positive integer')
+            msg = f'grid fps: got {self.fps!r}, expected a positive integer'
+            raise ResampleError(msg)
         if self.length < 0:
-            raise ResampleError(f'grid length: got {self.length!r}, expected >= 0')
+            msg = f'grid length: got {self.length!r}, expected >= 0'
+            raise ResampleError(msg)
 
     @classmethod
     def spanning(cls, start_ns: int, end_ns: int, fps: int) -> Grid:
         """The grid from start_ns with every frame at or before end_ns."""
         if end_ns < start_ns:
-            raise ResampleError(f'grid: end {end_ns} ns is before start {start_ns} ns')
+            msg = f'grid: end {end_ns} ns is before start {start_ns} ns'
+            raise ResampleError(msg)
         return cls(start_ns, fps, (end_ns - start_ns) * fps // NS + 1)
 
     def times_ns(self) -> np.ndarray:
@@ -89,8 +92,9 @@ class StreamPolicy:
                    'a number >= 0')]
         for key, fine, expected in checks:
             if not fine:
-                raise ResampleError(f'stream policy {key}: got {getattr(self, key)!r}, '
-                                    f'expected {expected}')
+                msg = (f'stream policy {key}: got {getattr(self, key)!r}, '
+                       f'expected {expected}')
+                raise ResampleError(msg)
 
     @property
     def effective_tolerance_s(self) -> float:
@@ -125,8 +129,9 @@ class StreamResampler:
 
     def __init__(self, name: str, grid: Grid, policy: StreamPolicy, width: int) -> None:
         if width <= 0 or (policy.method == 'slerp' and width % 4):
-            raise ResampleError(f'stream {name!r}: width {width} does not fit method '
-                                f'{policy.method!r} (slerp needs 4 columns per quaternion)')
+            msg = (f'stream {name!r}: width {width} does not fit method '
+                   f'{policy.method!r} (slerp needs 4 columns per quaternion)')
+            raise ResampleError(msg)
         self.name, self.grid, self.policy, self.width = name, grid, policy, width
         self._times = grid.times_ns()
         self._values = np.full((grid.length, width), np.nan)
@@ -152,7 +157,8 @@ class StreamResampler:
              header_ns: np.ndarray | None = None) -> None:
         """Add one chunk: values (n, width), log times (n,) and header stamps (n,) or None."""
         if self._finished:
-            raise ResampleError(f'stream {self.name!r}: fed after finish()')
+            msg = f'stream {self.name!r}: fed after finish()'
+            raise ResampleError(msg)
         values, log_ns, header_ns = self._checked(values, log_ns, header_ns)
         self._counts['samples_in'] += len(log_ns)
         if header_ns is not None:
@@ -185,16 +191,19 @@ class StreamResampler:
         log_ns = np.asarray(log_ns, dtype=np.int64).reshape(-1)
         values = np.asarray(values, dtype=np.float64).reshape(len(log_ns), -1)
         if values.shape[1] != self.width:
-            raise ResampleError(f'stream {self.name!r}: got {values.shape[1]} values per sample, '
-                                f'expected {self.width}')
+            msg = (f'stream {self.name!r}: got {values.shape[1]} values per sample, '
+                   f'expected {self.width}')
+            raise ResampleError(msg)
         if header_ns is not None:
             header_ns = np.asarray(header_ns, dtype=np.int64).reshape(-1)
             if header_ns.shape != log_ns.shape:
-                raise ResampleError(f'stream {self.name!r}: {len(header_ns)} header stamps for '
-                                    f'{len(log_ns)} samples')
+                msg = (f'stream {self.name!r}: {len(header_ns)} header stamps for '
+                       f'{len(log_ns)} samples')
+                raise ResampleError(msg)
         elif self.policy.stamp_source == 'header':
-            raise ResampleError(f"stream {self.name!r}: stamp_source is 'header' but no header "
-                                "stamps were given (the type has no header? use 'receive')")
+            msg = (f"stream {self.name!r}: stamp_source is 'header' but no header "
+                   "stamps were given (the type has no header? use 'receive')")
+            raise ResampleError(msg)
         return values, log_ns, header_ns
 
     def _drop_late(self, stamps: np.ndarray,

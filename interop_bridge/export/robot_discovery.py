@@ -66,12 +66,14 @@ def choose_namespace(topics: Mapping[str, Any], wanted: str | None, profile: str
     if wanted is not None:
         return '/' + wanted.strip('/') if wanted.strip('/') else ''
     if len(found) > 1:
-        raise ExportError(f'{source}: holds several robots {found}; choose one with --namespace')
+        msg = f'{source}: holds several robots {found}; choose one with --namespace'
+        raise ExportError(msg)
     if found:
         return found[0]
     if profile is None:
-        raise ExportError(f'{source}: no canonical topics (interop/state) and no --profile: give '
-                          'the robot profile to export vendor topics')
+        msg = (f'{source}: no canonical topics (interop/state) and no --profile: give '
+               'the robot profile to export vendor topics')
+        raise ExportError(msg)
     return ''
 
 
@@ -79,7 +81,8 @@ def read_embodiment(recording: Any, topic: str) -> Any:
     """The first (latched) embodiment message of the recording."""
     for record in recording.messages([topic]):
         return recording.deserialize(record)
-    raise ExportError(f'{topic}: recorded but holds no message')
+    msg = f'{topic}: recorded but holds no message'
+    raise ExportError(msg)
 
 
 def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
@@ -97,7 +100,8 @@ def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
     elif profile is not None:
         robot = RobotStreams(ns, load_profile(profile), 'option', sha)
     else:
-        raise ExportError(f'{source}: no {embodiment_topic} recorded and no --profile given')
+        msg = f'{source}: no {embodiment_topic} recorded and no --profile given'
+        raise ExportError(msg)
     fielddefs = recording.typestore.fielddefs
     _add_state(robot, topics, fielddefs, spec, source)
     _add_commands(robot, topics, fielddefs, spec)
@@ -118,14 +122,16 @@ def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
         return
     vendor = _join(robot.namespace, profile.topics.state)
     if vendor not in topics:
-        raise ExportError(f'{source}: missing required topic: neither {canonical} nor the '
-                          f'vendor state {vendor} ({profile.name}) is recorded')
+        msg = (f'{source}: missing required topic: neither {canonical} nor the '
+               f'vendor state {vendor} ({profile.name}) is recorded')
+        raise ExportError(msg)
     robot.state_topic = vendor
     codec = robot.vendor_codec(spec, fielddefs)
     decoder = topic_decoders.VendorStateDecoder(codec)
     if topics[vendor].msgtype != decoder.typename:
-        raise ExportError(f'{source}: {vendor} holds {topics[vendor].msgtype}, but profile '
-                          f'{profile.name} reads {decoder.typename}: wrong --profile?')
+        msg = (f'{source}: {vendor} holds {topics[vendor].msgtype}, but profile '
+               f'{profile.name} reads {decoder.typename}: wrong --profile?')
+        raise ExportError(msg)
     robot.decoders[vendor] = decoder
     if profile.topics.imu and _join(robot.namespace, profile.topics.imu) in topics:
         robot.decoders[_join(robot.namespace, profile.topics.imu)] = \
@@ -167,7 +173,8 @@ def _cameras(topics: Mapping[str, Any], namespace: str, chosen: Mapping[str, str
     if chosen:
         missing = sorted(topic for topic in chosen.values() if topic not in topics)
         if missing:
-            raise ExportError(f'{source}: camera topics not recorded: {missing}')
+            msg = f'{source}: camera topics not recorded: {missing}'
+            raise ExportError(msg)
         return {name: (topic, topics[topic].msgtype) for name, topic in chosen.items()}
     found = {}
     for topic, info in topics.items():

@@ -94,7 +94,8 @@ def register(store: Typestore, types: Typesdict, origin: str) -> None:
     try:
         store.register(types)
     except TypesysError as error:
-        raise TypeDefinitionError(f'{origin}: {error}') from error
+        msg = f'{origin}: {error}'
+        raise TypeDefinitionError(msg) from error
 
 
 def nested_types(store: Typestore, msgtype: str) -> list[str]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import array
 import collections
 import gc
-import importlib
 import sys
 import threading
 import time
@@ -41,6 +40,7 @@ from rclpy.impl.implementation_singleton import rclpy_implementation
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
+from interop_bridge.ament import message_class
 from interop_bridge.msgdefs import fielddefs_for
 from interop_bridge.nodes.spin import run_node
 from interop_bridge.sim.camera import IMAGE_TYPE, SyntheticCamera
@@ -54,12 +54,6 @@ STATE_QOS = QoSProfile(depth=10)  # reliable, volatile: matches reliable and bes
 COMMAND_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT)  # matches both
 MAX_STEP_S = 0.05  # after a stall, do not integrate more than this at once
 LOG_THROTTLE_S = 2.0
-
-
-def message_class(typename: str) -> Any:
-    """The Python class of 'pkg/msg/Name'."""
-    package, _, name = typename.split('/')
-    return getattr(importlib.import_module(f'{package}.msg'), name)
 
 
 class FakeRobotNode(Node):

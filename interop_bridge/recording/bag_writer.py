@@ -44,7 +44,8 @@ class BagWriter:
     def __init__(self, path: Path, storage: str = 'mcap',
                  library: DefinitionLibrary | None = None, version: int = BAG_VERSION) -> None:
         if storage not in STORAGES:
-            raise RecordingError(f'storage: got {storage!r}, expected one of {sorted(STORAGES)}')
+            msg = f'storage: got {storage!r}, expected one of {sorted(STORAGES)}'
+            raise RecordingError(msg)
         self.path = Path(path)
         self.storage = storage
         self.library = library or DefinitionLibrary()
@@ -54,7 +55,8 @@ class BagWriter:
             self._writer = Writer(self.path, version=version, storage_plugin=STORAGES[storage])
             self._writer.open()
         except (WriterError, OSError) as error:
-            raise RecordingError(f'{self.path}: cannot create the bag: {error}') from error
+            msg = f'{self.path}: cannot create the bag: {error}'
+            raise RecordingError(msg) from error
         self._open = True
         self._unflushed = False
 

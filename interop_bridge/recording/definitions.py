@@ -64,7 +64,8 @@ class DefinitionLibrary:
         try:
             types = get_types_from_msg(text, msgtype)
         except TypesysError as error:
-            raise DefinitionError(f'{source}: cannot be parsed: {error}') from error
+            msg = f'{source}: cannot be parsed: {error}'
+            raise DefinitionError(msg) from error
         self._texts[msgtype] = text
         for _, field in types[msgtype][1]:
             for nested in field_type_names(field):
@@ -80,16 +81,17 @@ class DefinitionLibrary:
         if msgtype in self._builtin.fielddefs:
             return _builtin_text(self._builtin, msgtype), 'built-in'
         needed = f' (needed by {" -> ".join(chain)})' if chain else ''
-        raise DefinitionError(
-            f'no definition for {msgtype!r}{needed}: share/{package}/{kind}/{name}.msg is on no '
-            f'prefix of AMENT_PREFIX_PATH ({len(self.prefixes)} searched) and it is not a ROS 2 '
-            'Jazzy type')
+        msg = (f'no definition for {msgtype!r}{needed}: share/{package}/{kind}/{name}.msg is on '
+               f'no prefix of AMENT_PREFIX_PATH ({len(self.prefixes)} searched) and it is not a '
+               'ROS 2 Jazzy type')
+        raise DefinitionError(msg)
 
 
 def _parts(msgtype: str) -> tuple[str, str, str]:
     parts = msgtype.split('/')
     if len(parts) != 3 or not all(parts):
-        raise DefinitionError(f'type name {msgtype!r}: expected "pkg/msg/Name"')
+        msg = f'type name {msgtype!r}: expected "pkg/msg/Name"'
+        raise DefinitionError(msg)
     return parts[0], parts[1], parts[2]
 
 

@@ -109,6 +109,7 @@ def _frame_source(length: int, first_frame: int, fail_at: int | None
     def frames() -> Iterator[np.ndarray]:
         for index in range(length):
             if index == fail_at:
-                raise RuntimeError(f'camera driver died at frame {index}')
+                msg = f'camera driver died at frame {index}'
+                raise RuntimeError(msg)
             yield frame_for(first_frame + index)
     return frames

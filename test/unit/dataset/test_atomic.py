@@ -54,7 +54,8 @@ def test_a_frame_source_failing_mid_export_leaves_nothing_behind(tmp_path, kit):
 def test_ctrl_c_during_an_export_leaves_nothing_behind(tmp_path, kit):
     def episodes():
         yield kit.episode(kit.features, 10, 'pick')
-        raise KeyboardInterrupt
+        msg = 'Ctrl-C in the middle of the export'
+        raise KeyboardInterrupt(msg)
     with pytest.raises(KeyboardInterrupt):
         export(kit, tmp_path / 'ds', episodes())
     assert list(tmp_path.iterdir()) == []

@@ -203,7 +203,8 @@ def test_appending_bags_adds_files_reads_old_statistics_once_and_keeps_old_files
 def test_ctrl_c_in_the_middle_of_the_bags_leaves_no_dataset(bags, tmp_path):
     def progress(line: str) -> None:
         if line.startswith('[') and ' 3/5 ' in line:
-            raise KeyboardInterrupt
+            msg = 'Ctrl-C in the middle of the export'
+            raise KeyboardInterrupt(msg)
     with pytest.raises(KeyboardInterrupt):
         export_recordings(ExportRequest(bags=tuple(bags.values()), out=tmp_path / 'ds',
                                         vcodec='libx264'), progress)
