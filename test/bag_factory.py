@@ -12,6 +12,7 @@ import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import vendor_messages as vm
@@ -140,8 +141,12 @@ def unitree_lowcmd(family: str, slots: int, enabled: int, t: float,
 def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
                      duration_s: float = 2.0, events: tuple[EventSpec, ...] = (),
                      camera: bool = True, namespace: str = '', version: int = 9,
-                     commands: bool = False) -> Path:
-    """A bag of a robot's vendor topics (what `ros2 bag record` of the vendor gives)."""
+                     commands: bool = False,
+                     extra: tuple[tuple[str, str, float, bytes], ...] = ()) -> Path:
+    """A bag of a robot's vendor topics (what `ros2 bag record` of the vendor gives).
+
+    `extra`: more messages (topic, type, time [s], serialized bytes) to record.
+    """
     profile = load_profile(profile_name)
     names = name_order(profile_name)
     store = vm.typestore()
@@ -178,6 +183,11 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
             for tick in range(int(duration_s * COMMAND_HZ) + 1):
                 messages.append((START_NS + tick * NS // COMMAND_HZ, command, unitree_lowcmd(
                     family, profile.options['motor_slots'], enabled, tick / COMMAND_HZ)))
+        connections: dict[str, Any] = {}
+        for topic, typename, at, data in extra:
+            if topic not in connections:
+                connections[topic] = writer.add_connection(topic, typename, typestore=store)
+            messages.append((START_NS + int(round(at * NS)), connections[topic], data))
         for stamp, connection, data in sorted(messages, key=lambda item: item[0]):
             writer.write(connection, stamp, data)
     return path

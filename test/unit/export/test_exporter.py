@@ -10,7 +10,10 @@ import bag_factory as bf
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+import vendor_messages as vm
 
+from interop_bridge.bridge_core import BridgeCore, command_from_arrays
+from interop_bridge.canonical import load_canonical
 from interop_bridge.cli import main
 from interop_bridge.errors import ExportError
 from interop_bridge.export.episode_assembly import ExportPolicy
@@ -204,3 +207,25 @@ def test_a_truncated_mcap_exports_its_readable_part_with_a_warning(tmp_path):
                                     profile='unitree_g1_29dof', vcodec='libx264'), lines.append)
     assert any('truncated MCAP' in line for line in lines), lines
     assert len(read_rows(tmp_path / 'ds')['index']) == 25
+
+
+def test_commands_the_bridge_sent_export_as_the_actions_it_was_asked_for(tmp_path):
+    # A Booster T1 recorded as the vendor sees it: its LowState and the LowCmds our own
+    # bridge encoded from canonical commands (every joint commanded, 0.1 rad from the pose).
+    profile = load_profile('booster_t1')
+    core = BridgeCore(profile, load_canonical(), vm.typestore().fielddefs)
+    core.on_state(bf.vendor_state_at('booster_t1', 0.0, None), 0.0)
+    wanted = np.where(core.limits.present, 0.1, np.nan)
+    commands = []
+    for index in range(int(2.0 * bf.COMMAND_HZ) + 1):
+        command = command_from_arrays(len(wanted), core.limits.present, np.nan_to_num(wanted),
+                                      [], [], [], [])
+        result = core.on_command(command, index / bf.COMMAND_HZ)
+        commands.append((f'/{profile.topics.command}', 'booster_interface/msg/LowCmd',
+                         index / bf.COMMAND_HZ, result.payload))
+    bag = bf.write_vendor_bag(tmp_path / 'bag', 'booster_t1', events=WAVE, extra=tuple(commands))
+    export([bag], tmp_path / 'ds', profile='booster_t1')
+    rows = read_rows(tmp_path / 'ds')
+    assert (rows['action_valid'] == core.limits.present.astype(np.float32)).all()
+    present = core.limits.present
+    np.testing.assert_allclose(rows['action'][:, present], 0.1, atol=1e-6)
