@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import vendor_messages as vm
+from spelled_frames import spelling_frame
 from rosbags.rosbag2 import StoragePlugin, Writer
 
 from interop_bridge.profile import load_profile as _load_profile
@@ -25,7 +26,6 @@ START_NS = 1_700_000_000 * NS
 STATE_HZ = 300
 CAMERA_HZ = 30
 IMAGE_SIZE = (32, 64)
-BITS = 8
 COMMAND_HZ = 50
 COMMAND_OFFSET = 0.05  # commanded native value = current native value + this
 COMMAND_KP, COMMAND_KD = 60.0, 1.5  # gains of the enabled slots of recorded commands
@@ -57,14 +57,8 @@ def _storage(storage: str) -> StoragePlugin:
 
 
 def spelling_pixels(code: int) -> np.ndarray:
-    """An image that spells `code` in 8 vertical black/white bars (bit 0 leftmost)."""
-    height, width = IMAGE_SIZE
-    pixels = np.zeros((height, width, 3), dtype=np.uint8)
-    bar = width // BITS
-    for bit in range(BITS):
-        if code >> bit & 1:
-            pixels[:, bit * bar:(bit + 1) * bar] = 255
-    return pixels
+    """An image of IMAGE_SIZE that spells `code` (test/spelled_frames.py)."""
+    return spelling_frame(code, *IMAGE_SIZE)
 
 
 def _image(index: int) -> bytes:

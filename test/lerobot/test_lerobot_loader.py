@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import process_groups
 import pytest
+from spelled_frames import spelling_frame
 
 from interop_bridge.canonical import load_canonical
 from interop_bridge.dataset.atomic import write_dataset
@@ -33,18 +34,7 @@ LOADER_TIMEOUT_S = 240  # about 10 s here; torch starts slowly from a cold cache
 FPS = 15
 CAMERAS = {'head': (48, 64), 'wrist': (32, 48)}
 CAMERA_CODES = {'observation.images.head': 0, 'observation.images.wrist': 100}
-BITS = 8
 DELTA_ACTION = [-1 / FPS, 0.0, 1 / FPS, 2 / FPS]
-
-
-def spelling_frame(code: int, height: int, width: int) -> np.ndarray:
-    """A frame whose 8 vertical bars spell `code` in binary (white = 1)."""
-    frame = np.zeros((height, width, 3), dtype=np.uint8)
-    bar = width // BITS
-    for bit in range(BITS):
-        if (code >> bit) & 1:
-            frame[:, bit * bar:(bit + 1) * bar] = 255
-    return frame
 
 
 def make_episode(features: Sequence[Feature], length: int, task: str, seed: int,

@@ -9,6 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from spelled_frames import spelled_code, spelling_frame
 
 from interop_bridge.canonical import load_canonical
 from interop_bridge.dataset.episode import Episode
@@ -17,24 +18,16 @@ from interop_bridge.dataset.features import Feature, canonical_features
 FPS = 10
 CAMERA = 'observation.images.head'
 HEIGHT, WIDTH = 48, 64
-BITS = 8
 
 
 def frame_for(index: int) -> np.ndarray:
-    """A frame whose 8 vertical bars spell `index` in binary (white = 1), robust to AV1."""
-    frame = np.zeros((HEIGHT, WIDTH, 3), dtype=np.uint8)
-    bar = WIDTH // BITS
-    for bit in range(BITS):
-        if (index >> bit) & 1:
-            frame[:, bit * bar:(bit + 1) * bar] = 255
-    return frame
+    """A frame that spells `index` (test/spelled_frames.py)."""
+    return spelling_frame(index, HEIGHT, WIDTH)
 
 
 def index_of(frame: np.ndarray) -> int:
     """The index a decoded `frame_for` frame spells."""
-    bar = frame.shape[1] // BITS
-    return sum(1 << bit for bit in range(BITS)
-               if frame[:, bit * bar:(bit + 1) * bar].mean() > 127)
+    return spelled_code(frame)
 
 
 def decoded_indices(path: Path) -> list[int]:
