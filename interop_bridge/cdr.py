@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from interop_bridge.errors import MappingError
 
@@ -68,7 +69,7 @@ class Layout:
         return all(raw[start + offset:start + offset + len(expected)] == expected
                    for offset, expected in self.guards)
 
-    def offsets(self, pattern: str) -> tuple[np.ndarray, np.dtype]:
+    def offsets(self, pattern: str) -> tuple[NDArray[np.intp], np.dtype]:
         """Payload byte offsets of every value a path pattern selects, and their dtype.
 
         `*` stands for one path component: an element index (`motor_state.*.q`, in index
@@ -111,11 +112,11 @@ class FieldGather:
 
     layout: Layout
     patterns: Mapping[str, str]
-    _groups: list[tuple[np.ndarray, list[tuple[str, np.dtype, int, int]]]] = field(
+    _groups: list[tuple[NDArray[np.intp], list[tuple[str, np.dtype, int, int]]]] = field(
         init=False, repr=False)
 
     def __post_init__(self) -> None:
-        by_width: dict[int, list[tuple[str, np.ndarray, np.dtype]]] = {}
+        by_width: dict[int, list[tuple[str, NDArray[np.intp], np.dtype]]] = {}
         for name, pattern in self.patterns.items():
             offsets, dtype = self.layout.offsets(pattern)
             by_width.setdefault(dtype.itemsize, []).append((name, offsets, dtype))
@@ -252,8 +253,8 @@ class MessageEncoder:
 
     layout: Layout
     patterns: Mapping[str, str]
-    _index: dict[str, tuple[np.ndarray, np.dtype]] = field(init=False, repr=False)
-    _template: np.ndarray = field(init=False, repr=False)
+    _index: dict[str, tuple[NDArray[np.intp], np.dtype]] = field(init=False, repr=False)
+    _template: NDArray[np.uint8] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {}
@@ -264,21 +265,21 @@ class MessageEncoder:
         for offset, expected in self.layout.guards:
             self._template[offset:offset + len(expected)] = np.frombuffer(expected, np.uint8)
 
-    def new_buffer(self) -> np.ndarray:
+    def new_buffer(self) -> NDArray[np.uint8]:
         """A fresh payload buffer holding the template (length prefixes, zeros elsewhere)."""
         return self._template.copy()
 
-    def write(self, buffer: np.ndarray, name: str, values: Any) -> None:
+    def write(self, buffer: NDArray[np.uint8], name: str, values: Any) -> None:
         """Store values (scalar or one per selected element) into a payload buffer."""
         index, dtype = self._index[name]
         data = np.broadcast_to(np.asarray(values, dtype=dtype), (index.shape[0],))
         buffer[index] = np.ascontiguousarray(data).view(np.uint8).reshape(index.shape)
 
-    def read(self, buffer: np.ndarray, name: str) -> np.ndarray:
+    def read(self, buffer: NDArray[np.uint8], name: str) -> np.ndarray:
         """Read back values from a payload buffer."""
         index, dtype = self._index[name]
         return buffer[index].view(dtype).reshape(-1)
 
-    def serialize(self, buffer: np.ndarray) -> bytes:
+    def serialize(self, buffer: NDArray[np.uint8]) -> bytes:
         """The message bytes (with the encapsulation header) for a payload buffer."""
         return HEADER + buffer.tobytes()

@@ -12,10 +12,13 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from interop_bridge import commands as command_package
 from interop_bridge.errors import InteropError
+
+# What a sub-command module's register() sets as its parser's `run` default.
+Command = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command; project errors become 'error: ...' and exit status 1."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        # argparse attributes are Any; every sub-command sets run=<its Command> (set_defaults).
+        run: Command = args.run
+        return run(args)
     except InteropError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ name/value pairs or `from` a parameter file, remap from/to, `args`), `include` (
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
@@ -58,6 +59,16 @@ class NodeSpec:
         return [*self.arguments, *ros_args]
 
 
+@dataclass
+class _Scope:
+    """What the entries of one launch file see while it is read."""
+
+    args: dict[str, str]  # argument values: given, then defaults and `let`s
+    given: set[str]  # the arguments given on the command line (or by an include)
+    ns: str  # the namespace pushed so far
+    declared: list[str] | None = None  # names of `arg` entries (None: no `arg` entry yet)
+
+
 def package_share(package: str) -> Path:
     """share/<package> as ROS finds it (installed first; else this repository's source)."""
     try:
@@ -78,32 +89,34 @@ def read_launch(path: str | os.PathLike[str], arguments: Mapping[str, str] | Non
     if not isinstance(document, dict) or not isinstance(document.get('launch'), list):
         msg = f'{path}: expected a mapping with a "launch" list'
         raise LaunchError(msg)
-    scope = {'args': dict(arguments or {}), 'given': set(arguments or {}), 'ns': namespace}
+    scope = _Scope(args=dict(arguments or {}), given=set(arguments or {}), ns=namespace)
     nodes: list[NodeSpec] = []
     for entry in document['launch']:
         nodes.extend(_entry(entry, scope, path))
-    unknown = scope['given'] - set(scope['args_declared']) if 'args_declared' in scope else set()
+    unknown = scope.given - set(scope.declared) if scope.declared is not None else set()
     if unknown:
         msg = f'{path}: no argument(s) {sorted(unknown)} in this launch file'
         raise LaunchError(msg)
     return nodes
 
 
-def _entry(entry: Any, scope: dict[str, Any], path: Path) -> list[NodeSpec]:
+def _entry(entry: Any, scope: _Scope, path: Path) -> list[NodeSpec]:
     if not isinstance(entry, dict) or len(entry) != 1:
         msg = f'{path}: each launch entry must be one mapping, got {entry!r}'
         raise LaunchError(msg)
     kind, body = next(iter(entry.items()))
     if kind == 'arg':
-        scope.setdefault('args_declared', []).append(body['name'])
-        if body['name'] not in scope['args']:
+        if scope.declared is None:
+            scope.declared = []
+        scope.declared.append(body['name'])
+        if body['name'] not in scope.args:
             if 'default' not in body:
                 msg = f'{path}: argument {body["name"]!r} is required'
                 raise LaunchError(msg)
-            scope['args'][body['name']] = _substitute(str(body['default']), scope, path)
+            scope.args[body['name']] = _substitute(str(body['default']), scope, path)
         return []
     if kind == 'let':
-        scope['args'][body['name']] = _substitute(str(body['value']), scope, path)
+        scope.args[body['name']] = _substitute(str(body['value']), scope, path)
         return []
     if kind == 'node':
         return [_node(body, scope, path)]
@@ -111,14 +124,15 @@ def _entry(entry: Any, scope: dict[str, Any], path: Path) -> list[NodeSpec]:
         included = Path(_substitute(body['file'], scope, path))
         arguments = {item['name']: _substitute(str(item['value']), scope, path)
                      for item in body.get('arg', [])}
-        return read_launch(included, arguments, scope['ns'])
+        return read_launch(included, arguments, scope.ns)
     if kind == 'group':
-        inner = {**scope, 'args': dict(scope['args'])}
+        # A copy of the arguments; `given` and `declared` stay shared with the outer scope.
+        inner = dataclasses.replace(scope, args=dict(scope.args))
         nodes = []
         for item in body.get('children', []):
             if 'push_ros_namespace' in item:
                 pushed = _substitute(item['push_ros_namespace']['namespace'], inner, path)
-                inner['ns'] = _join_namespace(inner['ns'], pushed)
+                inner.ns = _join_namespace(inner.ns, pushed)
                 continue
             nodes.extend(_entry(item, inner, path))
         return nodes
@@ -126,13 +140,16 @@ def _entry(entry: Any, scope: dict[str, Any], path: Path) -> list[NodeSpec]:
     raise LaunchError(msg)
 
 
-def _node(body: dict[str, Any], scope: dict[str, Any], path: Path) -> NodeSpec:
+def _node(body: dict[str, Any], scope: _Scope, path: Path) -> NodeSpec:
     unknown = set(body) - NODE_KEYS
     if unknown:
         msg = f'{path}: unsupported node keys {sorted(unknown)}'
         raise LaunchError(msg)
-    text = lambda value: _substitute(str(value), scope, path)  # noqa: E731
-    parameters, files = [], []
+
+    def text(value: object) -> str:
+        return _substitute(str(value), scope, path)
+    parameters: list[tuple[str, str]] = []
+    files: list[str] = []
     for item in body.get('param', []):
         if 'from' in item:
             files.append(text(item['from']))
@@ -141,7 +158,7 @@ def _node(body: dict[str, Any], scope: dict[str, Any], path: Path) -> NodeSpec:
     return NodeSpec(
         package=text(body['pkg']), executable=text(body['exec']),
         name=text(body.get('name', body['exec'])),
-        namespace=_join_namespace(scope['ns'], text(body.get('namespace', ''))),
+        namespace=_join_namespace(scope.ns, text(body.get('namespace', ''))),
         parameters=tuple(parameters), parameter_files=tuple(files),
         remappings=tuple((text(item['from']), text(item['to'])) for item in body.get('remap', [])),
         arguments=tuple(text(body.get('args', '')).split()), source=str(path))
@@ -154,14 +171,14 @@ def _join_namespace(outer: str, inner: str) -> str:
     return '/' + '/'.join(parts) if parts else ''
 
 
-def _substitute(value: str, scope: dict[str, Any], path: Path) -> str:
+def _substitute(value: str, scope: _Scope, path: Path) -> str:
     def replace(match: re.Match[str]) -> str:
         kind, name = match.groups()
         if kind == 'var':
-            if name not in scope['args']:
+            if name not in scope.args:
                 msg = f'{path}: $(var {name}) used before it is declared'
                 raise LaunchError(msg)
-            return scope['args'][name]
+            return scope.args[name]
         return str(package_share(name))
     return SUBSTITUTION.sub(replace, value)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.profile import Profile
@@ -27,12 +28,12 @@ class JointMap:
     """Precomputed index and coefficient arrays of one profile."""
 
     joint_count: int
-    canonical_index: np.ndarray  # (k,) canonical index of each mapped joint
+    canonical_index: NDArray[np.intp]  # (k,) canonical index of each mapped joint
     native_names: tuple[str, ...]  # (k,)
-    gain: np.ndarray  # (k,) sign * scale
-    sign: np.ndarray  # (k,)
-    offset: np.ndarray  # (k,)
-    present: np.ndarray  # (joint_count,) bool
+    gain: NDArray[np.float64]  # (k,) sign * scale
+    sign: NDArray[np.float64]  # (k,)
+    offset: NDArray[np.float64]  # (k,)
+    present: NDArray[np.bool_]  # (joint_count,)
 
 
 def build_joint_map(profile: Profile, spec: CanonicalSpec) -> JointMap:

@@ -8,17 +8,17 @@ this: it takes definitions from the bag itself.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from rosbags.typesys import Stores, get_typestore
 
 from interop_bridge.ament import package_msg_dir
-from interop_bridge.export.typestore import interop_types, msg_files_types, register
+from interop_bridge.export.typestore import (
+    TypeDefinitions, interop_types, msg_files_types, register)
 
 
 @functools.lru_cache(maxsize=8)
-def _fielddefs(packages: tuple[str, ...]) -> Mapping[str, Any]:
+def _fielddefs(packages: tuple[str, ...]) -> TypeDefinitions:
     store = get_typestore(Stores.ROS2_JAZZY)
     register(store, dict(interop_types()), 'interop_msgs/msg/*.msg')
     for package in packages:
@@ -28,7 +28,7 @@ def _fielddefs(packages: tuple[str, ...]) -> Mapping[str, Any]:
     return store.fielddefs
 
 
-def fielddefs_for(typenames: Iterable[str]) -> Mapping[str, Any]:
+def fielddefs_for(typenames: Iterable[str]) -> TypeDefinitions:
     """Definitions of the given types and everything they use ('pkg/msg/Name' each)."""
     builtin = {'builtin_interfaces', 'std_msgs', 'geometry_msgs', 'sensor_msgs', 'interop_msgs',
                'diagnostic_msgs', 'std_srvs', 'nav_msgs', 'trajectory_msgs'}

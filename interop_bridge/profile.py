@@ -24,7 +24,7 @@ from interop_bridge.errors import MISSING, Problem, ProfileError
 from interop_bridge.profile_schema import (
     ADAPTER_ORIENTATION, COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS, TOP_KEYS,
     TOPIC_KEYS, WRENCH_KEYS)
-from interop_bridge.schema import Reader, read_section
+from interop_bridge.schema import Key, Reader, read_section
 from interop_bridge.vendors.registry import ADAPTERS, Adapter, sections
 from interop_bridge.vendors.ros_sensors import IMU_ORIENTATIONS
 
@@ -233,7 +233,7 @@ def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '
         options=MappingProxyType(options), source_file=source, sha256=sha256)
 
 
-def _read_entries(items: Any, keys: tuple, reader: Reader, path: str,
+def _read_entries(items: Any, keys: tuple[Key, ...], reader: Reader, path: str,
                   defaults: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     entries = []
     for position, item in enumerate(items if isinstance(items, list) else []):
@@ -362,7 +362,7 @@ def _check_sources(joints: list[JointProfile], extra: list[ExtraJoint],
             reader.report(f'{path}.source', source, 'a native joint name (string)' if by_name
                           else 'a slot index (integer)')
             continue
-        if not by_name and slots is not None and source >= slots:
+        if isinstance(source, int) and slots is not None and source >= slots:  # not by_name
             reader.report(f'{path}.source', source, f'a slot index below {slots}')
             continue
         if source in used:

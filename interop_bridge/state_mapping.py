@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.mapping import MISSING_SLOT, JointMap, build_joint_map, take_slots
@@ -40,17 +41,18 @@ class CanonicalState:
 class _Coefficients:
     """Per canonical joint: which native slot to read and how to scale it (NaN: no value)."""
 
-    take: np.ndarray  # (joints,) slot index, 0 where there is none
-    gain: np.ndarray  # (joints,) sign * scale, NaN where there is no value
-    sign: np.ndarray
-    offset: np.ndarray
-    one: np.ndarray  # 1.0, NaN where there is no value
+    take: NDArray[np.intp]  # (joints,) slot index, 0 where there is none
+    gain: NDArray[np.float64]  # (joints,) sign * scale, NaN where there is no value
+    sign: NDArray[np.float64]
+    offset: NDArray[np.float64]
+    one: NDArray[np.float64]  # 1.0, NaN where there is no value
 
     @classmethod
     def build(cls, joint_map: JointMap, joint_slots: np.ndarray) -> _Coefficients:
         count = joint_map.joint_count
         take = np.zeros(count, dtype=np.intp)
-        arrays = {name: np.full(count, np.nan) for name in ('gain', 'sign', 'offset', 'one')}
+        arrays = {name: np.full(count, np.nan, dtype=np.float64)
+                  for name in ('gain', 'sign', 'offset', 'one')}
         has_slot = joint_slots != MISSING_SLOT
         index = joint_map.canonical_index[has_slot]
         take[index] = joint_slots[has_slot]
@@ -118,7 +120,7 @@ class StateMapper:
         valid = np.isfinite(position)
         invalid = np.where(valid, 0.0, np.nan)  # adds NaN where the position is invalid
 
-        def per_joint(values: np.ndarray | None, factor: np.ndarray) -> np.ndarray:
+        def per_joint(values: np.ndarray | None, factor: NDArray[np.float64]) -> np.ndarray:
             if values is None:
                 return np.full(position.shape, np.nan)
             return np.asarray(values, dtype=np.float64)[..., take] * factor + invalid

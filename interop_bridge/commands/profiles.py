@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from interop_bridge.errors import ProfileError
+from interop_bridge.errors import Problem, ProfileError
 from interop_bridge.profile import load_profile, shipped_profiles
 from interop_bridge.profile_schema import (
     COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS, TOP_KEYS, TOPIC_KEYS,
@@ -21,7 +21,7 @@ SECTIONS = (('top level', TOP_KEYS), ('topics', TOPIC_KEYS), ('imu', IMU_KEYS),
 
 def run_check(args: argparse.Namespace) -> int:
     """Check profiles; print one line per good profile, every problem of the bad ones."""
-    problems = []
+    problems: list[Problem] = []
     for name in args.profiles or shipped_profiles():
         try:
             profile = load_profile(name)

@@ -24,8 +24,9 @@ from rosbags.interfaces import Connection, ConnectionExtRosbag2, Qos
 from rosbags.serde import SerdeError
 from rosbags.typesys.store import Typestore
 
+from interop_bridge.errors import BagError
 from interop_bridge.export.bag_sources import (
-    BagError, BagFile, OpenBag, discover_bags, file_digest, open_bag)
+    BagFile, OpenBag, discover_bags, file_digest, open_bag)
 from interop_bridge.export.bag_types import TypeResolution, resolve_types
 
 LOG = logging.getLogger(__name__)

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rosbags.interfaces import Connection, MessageDefinitionFormat
+from rosbags.interfaces.typing import Constdefs, Fielddefs
 from rosbags.typesys import Stores, TypesysError, get_typestore
 from rosbags.typesys.store import Typestore
 
-from interop_bridge.export.bag_sources import BagError
+from interop_bridge.errors import BagError, TypeDefinitionError
 from interop_bridge.export.typestore import (
-    TypeDefinitionError, Typesdict, field_type_names, interop_typestore, nested_types, register,
-    types_from_stored)
+    Typesdict, field_type_names, interop_typestore, nested_types, register, types_from_stored)
 
 STORED, BUILTIN = 'stored', 'builtin'
 
@@ -87,7 +87,7 @@ def _stored_types(connections: Sequence[Connection], warnings: list[str]) -> Typ
     return stored
 
 
-def _field_names(tree: tuple) -> list[tuple[str, object]]:
+def _field_names(tree: tuple[Constdefs, Fielddefs]) -> list[tuple[str, object]]:
     return [(name.lower(), str(kind)) for name, kind in tree[1]]
 
 

@@ -30,7 +30,7 @@ from interop_bridge.dataset.records import EpisodeMeta
 from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.dataset.features import Feature, expand_validity
 from interop_bridge.export.images import ImageDecoder
-from interop_bridge.export.resample import Grid, StreamPolicy, StreamResampler
+from interop_bridge.export.resample import Grid, ResampledStream, StreamPolicy, StreamResampler
 from interop_bridge.export.robot_discovery import RobotStreams
 
 NS = 1_000_000_000
@@ -139,8 +139,9 @@ class EpisodeBuilder:
                                                    values.shape[1])
             resamplers[name].feed(values, log_ns, header)
 
-    def _columns(self, results: dict[str, Any], length: int) -> dict[str, np.ndarray]:
-        by_key: dict[str, list[Any]] = {}
+    def _columns(self, results: dict[str, ResampledStream],
+                 length: int) -> dict[str, np.ndarray]:
+        by_key: dict[str, list[ResampledStream]] = {}
         for name, result in results.items():
             by_key.setdefault(name.split(':', 1)[1], []).append(result)
         values = {key: _combine(parts, length) for key, parts in by_key.items()}
@@ -149,7 +150,7 @@ class EpisodeBuilder:
             if feature.is_video:
                 continue
             key = next((k for k, f in FEATURE_OF.items() if f == feature.key), None)
-            data = values.get(key)
+            data = None if key is None else values.get(key)
             if data is None:  # the robot or recording has none: all invalid, no allocation
                 data = np.broadcast_to(np.float64(np.nan), (length, feature.shape[0]))
             columns[feature.key] = data
@@ -218,7 +219,7 @@ def _nearest(stamps: np.ndarray, times: np.ndarray) -> np.ndarray:
     return order[pick]
 
 
-def _combine(parts: list[Any], length: int) -> np.ndarray:
+def _combine(parts: list[ResampledStream], length: int) -> np.ndarray:
     """Several topics feeding one value (two hand sides, two wrench sensors): first valid wins."""
     if len(parts) == 1:
         return parts[0].values[:length]  # a view: most values have one source

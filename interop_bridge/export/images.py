@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import av
 import numpy as np
 
+from interop_bridge.cdr import Layout
 from interop_bridge.errors import ExportError
 from interop_bridge.vendors.codec import CachedGather
 
@@ -15,7 +16,7 @@ IMAGE = 'sensor_msgs/msg/Image'
 COMPRESSED = 'sensor_msgs/msg/CompressedImage'
 IMAGE_TYPES = (IMAGE, COMPRESSED)
 CHANNELS = {'rgb8': 3, 'bgr8': 3, 'rgba8': 4, 'bgra8': 4, 'mono8': 1}
-CODECS = {'jpeg': 'mjpeg', 'jpg': 'mjpeg', 'png': 'png'}
+CODECS: dict[str, Literal['mjpeg', 'png']] = {'jpeg': 'mjpeg', 'jpg': 'mjpeg', 'png': 'png'}
 
 
 class ImageDecoder:
@@ -30,7 +31,7 @@ class ImageDecoder:
         if typename == IMAGE:
             patterns.update(height='height', width='width')
         self._gather = CachedGather(fielddefs, typename, patterns)
-        self._codec: av.CodecContext | None = None
+        self._codec: av.VideoCodecContext | None = None
 
     def stamp_ns(self, raw: bytes) -> int:
         """Header stamp of one message."""
@@ -40,12 +41,12 @@ class ImageDecoder:
     def frame(self, raw: bytes) -> np.ndarray:
         """One message as an RGB frame."""
         values = self._gather.one(raw)
-        layout = self._gather.layout
+        layout = self._gather.layout_for(raw)
         if self.typename == IMAGE:
             return self._raw_frame(raw, layout, int(values['height'][0]), int(values['width'][0]))
         return self._compressed_frame(raw, layout)
 
-    def _raw_frame(self, raw: bytes, layout: Any, height: int, width: int) -> np.ndarray:
+    def _raw_frame(self, raw: bytes, layout: Layout, height: int, width: int) -> np.ndarray:
         encoding = layout.string(raw, 'encoding').lower()
         if encoding not in CHANNELS:
             msg = (f'{self.topic}: image encoding {encoding!r} is not supported '
@@ -67,7 +68,7 @@ class ImageDecoder:
             pixels = np.repeat(pixels, 3, axis=2)
         return np.ascontiguousarray(pixels[..., :3])
 
-    def _compressed_frame(self, raw: bytes, layout: Any) -> np.ndarray:
+    def _compressed_frame(self, raw: bytes, layout: Layout) -> np.ndarray:
         fmt = layout.string(raw, 'format').lower().split(';')[0].strip()
         codec_name = next((codec for key, codec in CODECS.items() if key in fmt), None)
         if codec_name is None:

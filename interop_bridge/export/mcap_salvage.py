@@ -128,6 +128,8 @@ class SalvagedMcap:
 
     @staticmethod
     def _note_message(state: ScanState, body: bytes) -> int:
+        channel_id: int  # struct unpacks to tuple[Any, ...]: the record's field types
+        log_ns: int
         channel_id, _, log_ns, _ = _MESSAGE_HEAD.unpack_from(body)
         state.counts[channel_id] += 1
         state.start_ns = min(state.start_ns, log_ns)

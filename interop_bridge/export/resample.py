@@ -167,7 +167,9 @@ class StreamResampler:
         if self._cut is not None:
             self._counts['ignored_after_cut'] += len(log_ns)
             return
-        stamps = header_ns if self.policy.stamp_source == 'header' else log_ns
+        stamps = log_ns
+        if header_ns is not None and self.policy.stamp_source == 'header':  # (_checked: it has)
+            stamps = header_ns
         stamps, values = self._drop_late(stamps, values)
         if not len(stamps):
             return

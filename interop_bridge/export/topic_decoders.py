@@ -33,7 +33,10 @@ class Chunk:
 
 
 def _stamp(values: Mapping[str, np.ndarray], prefix: str = 'header.stamp') -> np.ndarray:
-    return values[f'{prefix}.sec'][:, 0].astype(np.int64) * NS + values[f'{prefix}.nanosec'][:, 0]
+    # numpy types an integer index in a tuple as Any (scalar or array): declare the columns.
+    seconds: np.ndarray = values[f'{prefix}.sec'][:, 0]
+    nanoseconds: np.ndarray = values[f'{prefix}.nanosec'][:, 0]
+    return seconds.astype(np.int64) * NS + nanoseconds.astype(np.int64)
 
 
 class CanonicalStateDecoder:
@@ -66,7 +69,7 @@ class CanonicalStateDecoder:
         frames = self.spec.wrench_frames
         wrench = np.full((len(raws), 6 * len(frames)), np.nan)
         valid = np.zeros((len(raws), len(frames)))
-        layout = self._gather.layout
+        layout = self._gather.layout_for(raws[0])  # the message the frame names are read from
         count = sum(1 for path in layout.leaves if path.endswith('.wrench.force.x'))
         if not count:
             return wrench, valid

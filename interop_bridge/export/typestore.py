@@ -5,8 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TypeAlias
 
 from rosbags.interfaces import MessageDefinition, MessageDefinitionFormat, Nodetype
+from rosbags.interfaces.typing import Constdefs, FieldDesc, Fielddefs
+from rosbags.interfaces.typing import Typesdict as Typesdict
 from rosbags.typesys import (
     Stores, TypesysError, get_types_from_idl, get_types_from_msg, get_typestore)
 from rosbags.typesys.store import Typestore
@@ -19,8 +22,9 @@ from interop_bridge.errors import TypeDefinitionError
 MSG_SEPARATOR = '=' * 80 + '\n'
 INTEROP_PACKAGE = 'interop_msgs'
 
-# rosbags' parse trees: type name -> (constants, fields).
-Typesdict = dict
+# rosbags' parse trees: type name -> (constants, fields) (rosbags' Typesdict, re-exported
+# above); TypeDefinitions is the read-only view the layout builders and simulators take.
+TypeDefinitions: TypeAlias = Mapping[str, tuple[Constdefs, Fielddefs]]
 
 
 def types_from_stored(msgtype: str, definition: MessageDefinition) -> Typesdict:
@@ -69,7 +73,7 @@ def msg_files_types(msg_files: Iterable[Path], package: str) -> Typesdict:
 
 
 @functools.lru_cache(maxsize=1)
-def interop_types() -> Mapping[str, tuple]:
+def interop_types() -> TypeDefinitions:
     """Parse trees of every interop_msgs message (from interop_msgs/msg/*.msg)."""
     directory = package_msg_dir(INTEROP_PACKAGE)
     return msg_files_types(sorted(directory.glob('*.msg')), INTEROP_PACKAGE)
@@ -113,11 +117,10 @@ def nested_types(store: Typestore, msgtype: str) -> list[str]:
     return found
 
 
-def field_type_names(field: tuple) -> list[str]:
+def field_type_names(field: FieldDesc) -> list[str]:
     """Names of the message types one field of a parse tree refers to (none or one)."""
-    node_type, argument = field
-    if node_type == Nodetype.NAME:
-        return [argument]
-    if node_type in (Nodetype.ARRAY, Nodetype.SEQUENCE):  # (element field, size)
-        return field_type_names(argument[0])
+    if field[0] == Nodetype.NAME:
+        return [field[1]]
+    if field[0] == Nodetype.ARRAY or field[0] == Nodetype.SEQUENCE:  # (element field, size)
+        return field_type_names(field[1][0])
     return []

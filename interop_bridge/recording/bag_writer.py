@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from rosbags.interfaces import (
     Connection, Qos, QosDurability, QosHistory, QosLiveliness, QosReliability, QosTime)
@@ -24,7 +25,7 @@ from interop_bridge.recording.definitions import DefinitionLibrary
 
 STORAGES = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
 # rosbag2 metadata version written: 8, what Jazzy's rosbag2 writes.
-BAG_VERSION = 8
+BAG_VERSION: Literal[8, 9] = 8  # the versions rosbags' Writer writes
 _NO_TIME = QosTime(0, 0)
 
 
@@ -42,7 +43,8 @@ class BagWriter:
     """One bag being recorded: topics added on the fly, messages counted per topic."""
 
     def __init__(self, path: Path, storage: str = 'mcap',
-                 library: DefinitionLibrary | None = None, version: int = BAG_VERSION) -> None:
+                 library: DefinitionLibrary | None = None,
+                 version: Literal[8, 9] = BAG_VERSION) -> None:
         if storage not in STORAGES:
             msg = f'storage: got {storage!r}, expected one of {sorted(STORAGES)}'
             raise RecordingError(msg)

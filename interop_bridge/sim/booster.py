@@ -11,11 +11,10 @@ is not used ("not effective in custom mode").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from interop_bridge.cdr import HEADER_SIZE, FieldGather, layout_for_lengths
+from interop_bridge.export.typestore import TypeDefinitions
 from interop_bridge.sim.robot import SimRobot
 from interop_bridge.sim.templates import message_template
 
@@ -54,7 +53,7 @@ class BoosterWire:
     state_topics = ((STATE_TOPIC, STATE_TYPE),)
     command_topics = ((COMMAND_TOPIC, COMMAND_TYPE),)
 
-    def __init__(self, robot: SimRobot, definitions: Mapping[str, tuple]) -> None:
+    def __init__(self, robot: SimRobot, definitions: TypeDefinitions) -> None:
         self.robot = robot
         count = robot.slot_count
         patterns = {f'{name}.{kind}': f'motor_state_{kind}.*.{name}'

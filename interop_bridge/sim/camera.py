@@ -8,11 +8,11 @@ of the time, so tests can predict them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 
 from interop_bridge.errors import MappingError
+from interop_bridge.export.typestore import TypeDefinitions
 from interop_bridge.sim.templates import message_template
 
 TOPIC = 'camera/image_raw'
@@ -43,7 +43,7 @@ def render_frame(height: int, width: int, time_s: float) -> np.ndarray:
 class SyntheticCamera:
     """Serialized rgb8 images of `render_frame`, stamped by the caller."""
 
-    def __init__(self, definitions: Mapping[str, tuple], height: int, width: int,
+    def __init__(self, definitions: TypeDefinitions, height: int, width: int,
                  frame_id: str = FRAME_ID) -> None:
         if height < 1 or width < 1:
             msg = f'camera size [{height}, {width}]: expected [height, width], both >= 1'

@@ -12,12 +12,13 @@ controller joint, in the order of the `controller_joints` list.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from interop_bridge.cdr import HEADER_SIZE, Layout, layout_from_sample
 from interop_bridge.errors import MappingError, UnknownNameError
+from interop_bridge.export.typestore import TypeDefinitions
 from interop_bridge.sim.robot import GRAVITY, SimRobot
 from interop_bridge.sim.templates import MessageTemplate, message_template
 
@@ -35,7 +36,7 @@ RAW_AXES = np.array([1.0, -1.0, -1.0])  # sole frame -> raw sensor axes (TALOS a
 _VECTOR = ('x', 'y', 'z')
 
 
-def _joint_states_template(definitions: Mapping[str, tuple],
+def _joint_states_template(definitions: TypeDefinitions,
                            names: list[str]) -> MessageTemplate:
     count = len(names)
     return message_template(
@@ -45,7 +46,7 @@ def _joint_states_template(definitions: Mapping[str, tuple],
         texts={'header.frame_id': '', **{f'name.{i}': name for i, name in enumerate(names)}})
 
 
-def _imu_template(definitions: Mapping[str, tuple]) -> MessageTemplate:
+def _imu_template(definitions: TypeDefinitions) -> MessageTemplate:
     return message_template(definitions, 'sensor_msgs/msg/Imu', {
         'orientation': [f'orientation.{axis}' for axis in ('x', 'y', 'z', 'w')],
         **{field: [f'{field}.{axis}' for axis in _VECTOR]
@@ -53,7 +54,7 @@ def _imu_template(definitions: Mapping[str, tuple]) -> MessageTemplate:
         texts={'header.frame_id': IMU_FRAME})
 
 
-def _wrench_template(definitions: Mapping[str, tuple], frame: str) -> MessageTemplate:
+def _wrench_template(definitions: TypeDefinitions, frame: str) -> MessageTemplate:
     return message_template(definitions, 'geometry_msgs/msg/WrenchStamped', {
         'wrench': [f'wrench.{kind}.{axis}' for kind in ('force', 'torque') for axis in _VECTOR]},
         texts={'header.frame_id': frame})
@@ -68,7 +69,7 @@ class Ros2ControlWire:
                     *((topic, 'geometry_msgs/msg/WrenchStamped') for topic in WRENCH_TOPICS))
     command_topics = ((COMMAND_TOPIC, COMMAND_TYPE),)
 
-    def __init__(self, robot: SimRobot, definitions: Mapping[str, tuple],
+    def __init__(self, robot: SimRobot, definitions: TypeDefinitions,
                  controller_joints: Sequence[str]) -> None:
         self.robot = robot
         self.definitions = definitions

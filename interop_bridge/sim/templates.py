@@ -15,6 +15,7 @@ import numpy as np
 
 from interop_bridge.cdr import HEADER, Layout, MessageEncoder, layout_for_lengths
 from interop_bridge.errors import MappingError
+from interop_bridge.export.typestore import TypeDefinitions
 
 NANOSECONDS = 1_000_000_000
 
@@ -80,7 +81,7 @@ class MessageTemplate:
         return HEADER + self.buffer.tobytes()
 
 
-def message_template(definitions: Mapping[str, tuple], typename: str,
+def message_template(definitions: TypeDefinitions, typename: str,
                      patterns: Mapping[str, str | Sequence[str]], *,
                      lengths: Mapping[str, int] | None = None,
                      texts: Mapping[str, str] | None = None,

@@ -12,15 +12,14 @@ as raw CDR and are checked like the robot checks them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from interop_bridge.cdr import FieldGather, layout_for_lengths
+from interop_bridge.export.typestore import TypeDefinitions
 from interop_bridge.sim.robot import SimRobot
 from interop_bridge.sim.templates import message_template
 from interop_bridge.vendors.unitree_crc import (
-    go_lowcmd_crc, go_lowcmd_image, hg_lowcmd_crc, hg_lowcmd_image)
+    go_lowcmd_crc, go_lowcmd_image, hg_lowcmd_crc, hg_lowcmd_image, motor_columns)
 
 STATE_TOPIC = 'lowstate'
 COMMAND_TOPIC = 'lowcmd'
@@ -63,7 +62,7 @@ def _command_patterns(hg: bool) -> dict[str, str]:
 class UnitreeWire:
     """Encodes a SimRobot's state as LowState and applies LowCmd / arm_sdk commands to it."""
 
-    def __init__(self, robot: SimRobot, definitions: Mapping[str, tuple], *,
+    def __init__(self, robot: SimRobot, definitions: TypeDefinitions, *,
                  mode_machine: int) -> None:
         self.robot = robot
         self.family = robot.spec.family
@@ -151,7 +150,7 @@ class UnitreeWire:
         return None
 
     def _crc(self, fields: dict[str, np.ndarray]) -> int:
-        motors = {name: fields[name] for name in _MOTOR_PATTERNS}
+        motors = motor_columns(fields.__getitem__)
         if self.family == 'unitree_hg':
             return hg_lowcmd_crc(hg_lowcmd_image(
                 mode_pr=int(fields['mode_pr'][0]), mode_machine=int(fields['mode_machine'][0]),

@@ -23,9 +23,14 @@ WIRE_TYPES: dict[str, tuple[str, ...]] = {
 class RobotWire(Protocol):
     """What the fake_robot node needs from a vendor wire."""
 
-    # (relative topic, 'pkg/msg/Type'), in the order `encode` returns the messages.
-    state_topics: tuple[tuple[str, str], ...]
-    command_topics: tuple[tuple[str, str], ...]
+    # Read-only members (properties), so a wire's plain tuple attributes of any length match.
+    @property
+    def state_topics(self) -> tuple[tuple[str, str], ...]:
+        """(relative topic, 'pkg/msg/Type'), in the order `encode` returns the messages."""
+
+    @property
+    def command_topics(self) -> tuple[tuple[str, str], ...]:
+        """(relative topic, 'pkg/msg/Type') of every command the wire takes."""
 
     def encode(self, stamp_ns: int, tick_ms: int) -> list[bytes]:
         """Serialized state messages for the robot's current state."""

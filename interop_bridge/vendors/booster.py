@@ -127,4 +127,6 @@ class BoosterCodec:
         active = (fields['stiffness'] != 0) | (fields['damping'] != 0) | \
             (fields['effort'] != 0) | (values['weight'] != 0)
         serial = values['cmd_type'][..., :1] == CMD_TYPE_SERIAL
-        return NativeCommand(enabled=active & serial, **fields)
+        return NativeCommand(position=fields['position'], velocity=fields['velocity'],
+                             effort=fields['effort'], stiffness=fields['stiffness'],
+                             damping=fields['damping'], enabled=active & serial)

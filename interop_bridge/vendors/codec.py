@@ -66,6 +66,10 @@ class CachedGather:
         """The layout of the last message decoded."""
         return self._gather.layout if self._gather else None
 
+    def layout_for(self, raw: bytes | memoryview) -> Layout:
+        """The layout of one message (derived from it when its shape is new)."""
+        return self._gather_for(raw).layout
+
     def _gather_for(self, raw: bytes | memoryview) -> FieldGather:
         if self._gather is None or not self._gather.layout.matches(raw):
             layout = layout_from_sample(self.fielddefs, self.typename, raw)

@@ -73,4 +73,7 @@ class RosSensorCodec:
 
 
 def _stamp(values: dict[str, np.ndarray]) -> np.ndarray:
-    return values['sec'][:, 0].astype(np.int64) * NS + values['nanosec'][:, 0]
+    # numpy types an integer index in a tuple as Any (scalar or array): declare the columns.
+    seconds: np.ndarray = values['sec'][:, 0]
+    nanoseconds: np.ndarray = values['nanosec'][:, 0]
+    return seconds.astype(np.int64) * NS + nanoseconds.astype(np.int64)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from interop_bridge.cdr import MessageEncoder
 from interop_bridge.orientation import orientation_to_xyzw
@@ -23,7 +24,8 @@ from interop_bridge.schema import Key, non_negative, positive
 from interop_bridge.vendors.codec import (
     CachedGather, FieldDefs, check_finite_command, command_encoder, spread_to_slots)
 from interop_bridge.vendors.native import ImuSample, NativeCommand, NativeState
-from interop_bridge.vendors.unitree_crc import go_lowcmd_image, hg_lowcmd_image, image_crc
+from interop_bridge.vendors.unitree_crc import (
+    MotorColumns, go_lowcmd_image, hg_lowcmd_image, image_crc, motor_columns)
 
 if TYPE_CHECKING:
     from interop_bridge.profile import Profile
@@ -150,6 +152,7 @@ class UnitreeCodec:
         """A LowCmd with CRC for a checked native command (mode_machine from `state`)."""
         check_finite_command(command, self.command_type)
         motors = self._motor_arrays(command, slots)
+        fields: dict[str, ArrayLike]
         if self.family == 'hg':
             fields = {'mode_pr': self.mode_pr, 'mode_machine': int(state.mode_machine or 0)}
             image = hg_lowcmd_image(mode_pr=self.mode_pr,
@@ -163,13 +166,13 @@ class UnitreeCodec:
         self._encoder.write(buffer, 'crc', image_crc(image))
         return self._encoder.serialize(buffer)
 
-    def _motor_arrays(self, command: NativeCommand, slots: np.ndarray) -> dict[str, np.ndarray]:
+    def _motor_arrays(self, command: NativeCommand, slots: np.ndarray) -> MotorColumns:
         spread = spread_to_slots(command, slots, self.slot_count, self.command_type)
         motors = {WIRE_FIELDS[name]: spread[name].astype(np.float32) for name in WIRE_FIELDS}
-        mode = np.where(spread['enabled'], self.motor_mode, 0).astype(np.uint8)
+        motors['mode'] = np.where(spread['enabled'], self.motor_mode, 0).astype(np.uint8)
         if self.weight_slot >= 0:  # arm_sdk: the blend weight travels in an unused slot's q
             motors['q'][self.weight_slot] = self.weight
-        return {'mode': mode, **motors}
+        return motor_columns(motors.__getitem__)
 
     def decode_commands(self, raws: Sequence[bytes]) -> NativeCommand:
         """LowCmd messages -> NativeCommand over every motor slot (mode 0: not enabled)."""
@@ -178,4 +181,6 @@ class UnitreeCodec:
         if self.weight_slot >= 0:
             enabled[..., self.weight_slot] = False
         fields = {name: values[wire].astype(np.float64) for name, wire in WIRE_FIELDS.items()}
-        return NativeCommand(enabled=enabled, **fields)
+        return NativeCommand(position=fields['position'], velocity=fields['velocity'],
+                             effort=fields['effort'], stiffness=fields['stiffness'],
+                             damping=fields['damping'], enabled=enabled)

@@ -22,10 +22,11 @@ every input byte and the final register gives the same result at C speed.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypedDict
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from interop_bridge.errors import MappingError
 
@@ -56,6 +57,23 @@ MOTOR_FIELDS = ('mode', 'q', 'dq', 'tau', 'kp', 'kd')
 
 # Byte value -> the same byte with its 8 bits in reverse order.
 _BIT_REVERSED = bytes(int(f'{value:08b}'[::-1], 2) for value in range(256))
+
+
+class MotorColumns(TypedDict):
+    """The per-motor LowCmd fields `hg_lowcmd_image` / `go_lowcmd_image` take, by keyword."""
+
+    mode: ArrayLike
+    q: ArrayLike
+    dq: ArrayLike
+    tau: ArrayLike
+    kp: ArrayLike
+    kd: ArrayLike
+
+
+def motor_columns(column: Callable[[str], ArrayLike]) -> MotorColumns:
+    """The `MOTOR_FIELDS` columns, each `column(name)`."""
+    return MotorColumns(mode=column('mode'), q=column('q'), dq=column('dq'), tau=column('tau'),
+                        kp=column('kp'), kd=column('kd'))
 
 
 def crc32_words(words: np.ndarray | Sequence[int]) -> int:
@@ -145,7 +163,7 @@ def hg_lowcmd_image_of(command: Any) -> np.ndarray:
     return hg_lowcmd_image(
         mode_pr=command.mode_pr, mode_machine=command.mode_machine,
         motor_reserve=[motor.reserve for motor in motors], reserve=command.reserve,
-        **{name: [getattr(motor, name) for motor in motors] for name in MOTOR_FIELDS})
+        **motor_columns(lambda name: [getattr(motor, name) for motor in motors]))
 
 
 def go_lowcmd_image_of(command: Any) -> np.ndarray:
@@ -158,7 +176,7 @@ def go_lowcmd_image_of(command: Any) -> np.ndarray:
         bms_off=command.bms_cmd.off, bms_reserve=command.bms_cmd.reserve,
         wireless_remote=command.wireless_remote, led=command.led, fan=command.fan,
         gpio=command.gpio, reserve=command.reserve,
-        **{name: [getattr(motor, name) for motor in motors] for name in MOTOR_FIELDS})
+        **motor_columns(lambda name: [getattr(motor, name) for motor in motors]))
 
 
 def hg_lowcmd_crc(command: Any = None, /, **fields: Any) -> int:
@@ -185,8 +203,9 @@ def go_lowcmd_crc(command: Any = None, /, **fields: Any) -> int:
     return image_crc(_image(command, fields, GO_LOWCMD, go_lowcmd_image, go_lowcmd_image_of))
 
 
-def _image(command: Any, fields: dict[str, Any], dtype: np.dtype, from_fields: Any,
-           from_message: Any) -> np.ndarray:
+def _image(command: Any, fields: dict[str, Any], dtype: np.dtype,
+           from_fields: Callable[..., np.ndarray],
+           from_message: Callable[[Any], np.ndarray]) -> np.ndarray:
     if command is None:
         return from_fields(**fields)
     if fields:
