@@ -37,6 +37,10 @@ class CanonicalState:
     stamp_ns: np.ndarray | None
 
 
+# Native slots (MISSING_SLOT where there is none) of the joints, extras and grippers.
+Slots = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
+
+
 @dataclass(frozen=True)
 class _Coefficients:
     """Per canonical joint: which native slot to read and how to scale it (NaN: no value)."""
@@ -72,7 +76,7 @@ class StateMapper:
         self.joint_map: JointMap = build_joint_map(profile, spec)
         self.by_name = profile.by_name
         self.channels = len(spec.hand_channels)
-        self._slot_cache: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._slot_cache: dict[tuple[str, ...], Slots] = {}
         self._coefficient_cache: dict[bytes, _Coefficients] = {}
         self.extra_names = tuple(extra.name for extra in profile.extra)
         self._gripper_columns = np.asarray(
@@ -82,7 +86,7 @@ class StateMapper:
         self._gripper_span = np.asarray([gripper.closed - gripper.open
                                          for gripper in profile.grippers])
 
-    def slots(self, names: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def slots(self, names: tuple[str, ...] | None) -> Slots:
         """Slots of the joints, extras and grippers for a name order (or vendor slots)."""
         key = names or ()
         if key not in self._slot_cache:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
 
 import numpy as np
+from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import WrenchStamped
 from rclpy.node import Node
 from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile
 
 from interop_bridge import topics
@@ -32,6 +33,9 @@ from interop_bridge.nodes import canonical_messages as build
 from interop_bridge.nodes.qos import canonical_qos, qos_profile
 from interop_bridge.nodes.spin import run_node
 from interop_bridge.profile import load_profile
+from interop_bridge.state_mapping import CanonicalState
+from interop_bridge.stream_health import HealthSnapshot
+from interop_bridge.vendors.native import NativeState
 from interop_bridge.vendors.registry import message_types
 from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyState
 from sensor_msgs.msg import Imu, JointState
@@ -43,6 +47,9 @@ STANDARD_COPIES = ('joint_states', 'native', 'imu')  # built only while someone 
 VENDOR_QOS = qos_profile('best_effort', 'volatile', 50)
 STAMP_SOURCES = {'vendor': WholeBodyState.STAMP_SOURCE_VENDOR,
                  'receive': WholeBodyState.STAMP_SOURCE_RECEIVE}
+# diagnostic_msgs has no type information: its level constants are single bytes.
+LEVEL_OK: bytes = DiagnosticStatus.OK
+LEVEL_WARN: bytes = DiagnosticStatus.WARN
 
 
 class BridgeNode(Node):
@@ -77,10 +84,10 @@ class BridgeNode(Node):
             f'state {profile.topics.state} -> interop/state, interop/command -> '
             f'{profile.topics.command}')
 
-    def _make_publishers(self) -> dict[str, Any]:
+    def _make_publishers(self) -> dict[str, Publisher]:
         qos = {topic.name: canonical_qos(topic) for topic in self.spec.topics}
 
-        def publisher(kind: type, name: str, declared: str | None = None) -> Any:
+        def publisher(kind: type, name: str, declared: str | None = None) -> Publisher:
             return self.create_publisher(kind, name, qos[declared or name])
         publishers = {
             'state': publisher(WholeBodyState, topics.STATE),
@@ -123,37 +130,38 @@ class BridgeNode(Node):
         if 'joint_states' in listened:
             publishers['joint_states'].publish(
                 build.joint_state(self.spec.joint_names, state, stamp))
-        if 'native' in listened:
-            self._publish_native(stamp)
+        if 'native' in listened and self.core.native is not None:  # (set with the state)
+            self._publish_native(self.core.native, stamp)
         if state.imu is not None and 'imu' in listened:
             publishers['imu'].publish(build.imu_message(state.imu, self.profile.imu.frame, stamp))
         self._publish_hands(state, stamp)
         self._publish_wrenches(stamp)
         self._send_safe_command_if_due()
 
-    def _publish_native(self, stamp: Any) -> None:
-        native = self.core.native
+    def _publish_native(self, native: NativeState, stamp: Time) -> None:
         slots, _, _ = self.core.mapper.slots(native.names)
         valid = slots >= 0
 
-        def pick(values: np.ndarray | None) -> np.ndarray | None:
-            return None if values is None else np.asarray(values)[slots[valid]]
+        def pick(values: np.ndarray) -> np.ndarray:
+            return np.asarray(values)[slots[valid]]
         names = tuple(name for name, ok in zip(self.core.mapper.joint_map.native_names, valid)
                       if ok)
+        velocity, effort = native.velocity, native.effort
         self._outputs['native'].publish(build.native_joint_state(
-            names, pick(native.position), pick(native.velocity), pick(native.effort), stamp))
+            names, pick(native.position), None if velocity is None else pick(velocity),
+            None if effort is None else pick(effort), stamp))
 
     def _refresh_listeners(self) -> None:
         self._listened = {key for key, publisher in self._outputs.items()
                           if not _lazy(key) or publisher.get_subscription_count() > 0}
 
-    def _publish_wrenches(self, stamp: Any) -> None:
+    def _publish_wrenches(self, stamp: Time) -> None:
         for frame, wrench in self.core.wrenches.items():
             if f'wrench_{frame}' in self._listened:
                 self._outputs[f'wrench_{frame}'].publish(build.wrench_message(frame, wrench,
                                                                               stamp))
 
-    def _publish_hands(self, state: Any, stamp: Any) -> None:
+    def _publish_hands(self, state: CanonicalState, stamp: Time) -> None:
         channels = len(self.spec.hand_channels)
         for side_index, side in enumerate(self.spec.hand_sides):
             publisher = self._outputs.get(f'hand_{side}')
@@ -198,7 +206,7 @@ class BridgeNode(Node):
             status = DiagnosticStatus(name=f'{self.get_namespace().rstrip("/")}/bridge: '
                                       f'{snapshot.name}', hardware_id=self.profile.name)
             status.level = _level(key, snapshot)
-            status.message = 'ok' if status.level == DiagnosticStatus.OK else \
+            status.message = 'ok' if status.level == LEVEL_OK else \
                 '; '.join(f'{reason} ({count})' for reason, count in health.reasons.items()) \
                 or 'stale'
             status.values = [KeyValue(key=k, value=v) for k, v in snapshot.as_pairs()]
@@ -211,12 +219,12 @@ def _lazy(key: str) -> bool:
     return key in STANDARD_COPIES or key.startswith(('hand_', 'wrench_'))
 
 
-def _level(key: str, snapshot: Any) -> bytes:
+def _level(key: str, snapshot: HealthSnapshot) -> bytes:
     if key == 'state' and (snapshot.age_s > 0.5 or snapshot.malformed):
-        return DiagnosticStatus.WARN
+        return LEVEL_WARN
     if key == 'command' and (snapshot.rejected or snapshot.timeouts):
-        return DiagnosticStatus.WARN
-    return DiagnosticStatus.OK
+        return LEVEL_WARN
+    return LEVEL_OK
 
 
 def main(args: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ import math
 import sys
 import time
 import uuid
+from typing import Any
 
 import numpy as np
 from rcl_interfaces.msg import ParameterDescriptor
@@ -35,7 +36,7 @@ RECORDER_WAIT_S = 5.0  # how long to wait for someone to listen to the episode e
 class RobotLink:
     """What the controller knows about one robot."""
 
-    def __init__(self, node: Node, namespace: str) -> None:
+    def __init__(self, node: CanonicalController, namespace: str) -> None:
         spec = node.spec
         self.namespace = namespace.rstrip('/')
         self.present: np.ndarray | None = None
@@ -81,12 +82,16 @@ class CanonicalController(Node):
         }
         for name, (default, description) in params.items():
             self.declare_parameter(name, default, ParameterDescriptor(description=description))
-        value = lambda name: self.get_parameter(name).value  # noqa: E731
+
+        def value(name: str) -> Any:  # rclpy types parameter values as Any
+            return self.get_parameter(name).value
         self.spec = load_canonical()
         self.links = [RobotLink(self, namespace) for namespace in value('robots')]
-        self.amplitude, self.frequency = value('amplitude'), value('frequency_hz')
-        self.episodes, self.episode_s = value('episodes'), value('episode_s')
-        self.task = value('task')
+        self.amplitude: float = value('amplitude')
+        self.frequency: float = value('frequency_hz')
+        self.episodes: int = value('episodes')
+        self.episode_s: float = value('episode_s')
+        self.task: str = value('task')
         self.wave_index = np.asarray([self.spec.joint_index(name) for name in WAVE_JOINTS])
         self.started: float | None = None
         self.created = time.monotonic()
@@ -116,6 +121,7 @@ class CanonicalController(Node):
         return listening or time.monotonic() - self.created > RECORDER_WAIT_S
 
     def _command(self, link: RobotLink, elapsed: float) -> WholeBodyCommand:
+        assert link.home is not None and link.present is not None  # _tick: every link ready
         target = link.home.copy()
         offset = self.amplitude * math.sin(2 * math.pi * self.frequency * elapsed)
         target[self.wave_index] += [-offset, offset, -offset, offset]

@@ -21,7 +21,7 @@ def to_time(stamp_ns: int) -> Time:
     return Time(sec=int(stamp_ns // 1_000_000_000), nanosec=int(stamp_ns % 1_000_000_000))
 
 
-def _doubles(values: np.ndarray) -> array.array:
+def _doubles(values: np.ndarray) -> array.array[float]:
     # Assigning array.array is a memcpy in rclpy; ndarray would be converted element-wise.
     return array.array('d', np.ascontiguousarray(values, dtype=np.float64).tobytes())
 

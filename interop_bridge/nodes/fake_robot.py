@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import array
 import collections
+import functools
 import gc
 import sys
 import threading
@@ -38,6 +39,7 @@ import rclpy
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.impl.implementation_singleton import rclpy_implementation
 from rclpy.node import Node
+from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 from interop_bridge.ament import message_class
@@ -68,7 +70,7 @@ class FakeRobotNode(Node):
                                   for topic, typename in self.wire.state_topics]
         self._subscriptions = [
             self.create_subscription(message_class(typename), topic,
-                                     lambda raw, topic=topic: self._on_command(topic, raw),
+                                     functools.partial(self._on_command, topic),
                                      COMMAND_QOS, raw=True)
             for topic, typename in self.wire.command_topics]
         self.accepted = 0
@@ -85,7 +87,7 @@ class FakeRobotNode(Node):
         self._last_due = 0.0
         self._state_thread = threading.Thread(target=self._run_state_loop,
                                               name='fake_robot_state')
-        self._camera = None
+        self._camera: SyntheticCamera | None = None
         if self.settings.camera_rate_hz > 0:
             height, width = self.settings.camera_size
             self._camera = SyntheticCamera(fielddefs_for([IMAGE_TYPE]), height, width)
@@ -95,7 +97,7 @@ class FakeRobotNode(Node):
                                                    self._on_camera_tick)
 
     def _read_parameters(self) -> FakeRobotSettings:
-        raw = {}
+        raw: dict[str, Any] = {}
         for key in SETTINGS_KEYS:
             descriptor = ParameterDescriptor(description=key.meaning, read_only=True,
                                              dynamic_typing=True)
@@ -143,11 +145,12 @@ class FakeRobotNode(Node):
         return True
 
     def _on_camera_tick(self) -> None:
+        assert self._camera is not None  # the camera timer exists only with a camera
         stamp_ns = self.get_clock().now().nanoseconds
         self._publish(self._camera_publisher,
                       self._camera.encode(stamp_ns, time.monotonic() - self._start))
 
-    def _publish(self, publisher: Any, raw: bytes) -> bool:
+    def _publish(self, publisher: Publisher, raw: bytes) -> bool:
         """Publish; False when the context was shut down (a signal) while a timer ran."""
         try:
             publisher.publish(raw)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ from rcl_interfaces.msg import ParameterDescriptor, ParameterType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message, serialize_message
+from rclpy.subscription import Subscription
+from rclpy.topic_endpoint_info import TopicEndpointInfo
+from rosbags.interfaces import Qos
 
 from interop_bridge import topics as canonical_topics
 from interop_bridge.ament import message_class
@@ -69,7 +73,7 @@ class Recorder(Node):
     def _start(self, namespace: str) -> None:
         self.state = EpisodeState()
         self.episode_topic = qualified(canonical_topics.EPISODE, namespace)
-        self._keep: dict[str, Any] = {}
+        self._keep: dict[str, tuple[TopicPlan, Subscription]] = {}
         self._refused: set[str] = set()
         self._own_events: set[bytes] = set()
         episode_plan = plan_topic(self.episode_topic, [EPISODE_TYPE], namespace, self.spec, [])
@@ -109,7 +113,7 @@ class Recorder(Node):
         self._refused.add(topic)
         self.get_logger().error(reason)
 
-    def _subscribe(self, plan: TopicPlan, offered: list[Any] | None = None) -> None:
+    def _subscribe(self, plan: TopicPlan, offered: list[Qos] | None = None) -> None:
         msg_class = message_class(plan.msgtype)
         offered = offered or [bag_qos(plan.qos.reliability, plan.qos.durability, plan.qos.depth)]
         self.writer.add_topic(plan.name, plan.msgtype, offered)
@@ -122,7 +126,7 @@ class Recorder(Node):
                                f'{plan.qos.durability}, depth {plan.qos.depth}, '
                                f'{plan.qos.reason} QoS)')
 
-    def _writer_for(self, topic: str) -> Any:
+    def _writer_for(self, topic: str) -> Callable[[bytes], None]:
         clock, writer = self.get_clock(), self.writer
 
         def on_message(data: bytes) -> None:
@@ -182,7 +186,7 @@ def _unique(path: Path) -> Path:
     return candidate
 
 
-def _publisher_qos(info: Any) -> PublisherQos:
+def _publisher_qos(info: TopicEndpointInfo) -> PublisherQos:
     profile = info.qos_profile
     reliable = profile.reliability == ReliabilityPolicy.RELIABLE
     latched = profile.durability == DurabilityPolicy.TRANSIENT_LOCAL

@@ -27,22 +27,26 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import rclpy
+from rclpy.context import Context
 from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
+from rclpy.utilities import ok
 
 from interop_bridge.errors import InteropError
 
 SPIN_TIMEOUT_S = 0.1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+NodeT = TypeVar('NodeT', bound=Node)
 
 
-def make_executor(context: rclpy.Context | None = None) -> Executor:
+def make_executor(context: Context | None = None) -> Executor:
     """An EventsExecutor when available, else the single-threaded executor."""
     try:
-        from rclpy.experimental import EventsExecutor  # noqa: PLC0415
+        from rclpy.experimental.events_executor import EventsExecutor  # noqa: PLC0415
     except ImportError:
         return SingleThreadedExecutor(context=context)
     return EventsExecutor(context=context)
@@ -62,16 +66,16 @@ def spin_until_shutdown(node: Node, stop: threading.Event, executor: Executor | 
     executor = executor or make_executor(node.context)
     executor.add_node(node)
     try:
-        while rclpy.ok(context=node.context) and not stop.is_set() and not done():
+        while ok(context=node.context) and not stop.is_set() and not done():
             executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
     finally:
         executor.remove_node(node)
 
 
-def run_node(make_node: Callable[[], Node], args: list[str] | None, name: str, *,
-             done: Callable[[Node], bool] | None = None,
-             on_start: Callable[[Node], None] | None = None,
-             on_exit: Callable[[Node], None] | None = None) -> int:
+def run_node(make_node: Callable[[], NodeT], args: list[str] | None, name: str, *,
+             done: Callable[[NodeT], bool] | None = None,
+             on_start: Callable[[NodeT], None] | None = None,
+             on_exit: Callable[[NodeT], None] | None = None) -> int:
     """The `main()` of every node: init, build, start, spin until stopped, clean up.
 
     Returns 0 after a normal stop (SIGINT, SIGTERM, `done(node)`), also when the signal came
@@ -82,7 +86,7 @@ def run_node(make_node: Callable[[], Node], args: list[str] | None, name: str, *
     """
     stop = stop_on_signals()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    node: Node | None = None
+    node: NodeT | None = None
     status = 0
     try:
         node = make_node()
