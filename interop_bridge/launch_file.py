@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,8 @@ class _Scope:
     args: dict[str, str]  # argument values: given, then defaults and `let`s
     given: set[str]  # the arguments given on the command line (or by an include)
     ns: str  # the namespace pushed so far
-    declared: list[str] | None = None  # names of `arg` entries (None: no `arg` entry yet)
+    # Names of the file's `arg` entries, those inside groups included (groups share the list).
+    declared: list[str] = field(default_factory=list)
 
 
 def package_share(package: str) -> Path:
@@ -93,7 +94,7 @@ def read_launch(path: str | os.PathLike[str], arguments: Mapping[str, str] | Non
     nodes: list[NodeSpec] = []
     for entry in document['launch']:
         nodes.extend(_entry(entry, scope, path))
-    unknown = scope.given - set(scope.declared) if scope.declared is not None else set()
+    unknown = scope.given - set(scope.declared) if scope.declared else set()
     if unknown:
         msg = f'{path}: no argument(s) {sorted(unknown)} in this launch file'
         raise LaunchError(msg)
@@ -106,8 +107,6 @@ def _entry(entry: Any, scope: _Scope, path: Path) -> list[NodeSpec]:
         raise LaunchError(msg)
     kind, body = next(iter(entry.items()))
     if kind == 'arg':
-        if scope.declared is None:
-            scope.declared = []
         scope.declared.append(body['name'])
         if body['name'] not in scope.args:
             if 'default' not in body:

@@ -160,3 +160,13 @@ def test_an_unknown_launch_argument_or_entry_is_an_error(tmp_path):
         read_launch(bad)
     with pytest.raises(LaunchError, match=r"no argument\(s\) \['colour'\]"):
         read_launch(REPO / 'launch' / 'bridge.launch.yaml', {'colour': 'red'})
+
+
+def test_an_argument_declared_in_a_group_is_an_argument_of_the_file(tmp_path):
+    grouped = tmp_path / 'grouped.launch.yaml'
+    group = 'launch:\n  - group:\n      children:\n        - arg: {name: robot, default: g1}\n'
+    grouped.write_text(group)
+    with pytest.raises(LaunchError, match=r"no argument\(s\) \['colour'\]"):
+        read_launch(grouped, {'colour': 'red'})
+    grouped.write_text(group + '  - arg: {name: rate, default: "1"}\n')
+    assert read_launch(grouped, {'robot': 't1'}) == []
