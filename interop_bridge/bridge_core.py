@@ -19,6 +19,7 @@ from interop_bridge.command_safety import (
 from interop_bridge.errors import MappingError
 from interop_bridge.profile import Profile
 from interop_bridge.robot_codec import RobotCodec
+from interop_bridge.state_checks import implausible_position
 from interop_bridge.state_mapping import CanonicalState
 from interop_bridge.stream_health import StreamHealth
 from interop_bridge.vendors.codec import FieldDefs
@@ -59,7 +60,9 @@ class BridgeCore:
         self.wrenches: dict[str, np.ndarray] = {}
         self.last_targets: np.ndarray | None = None
         self.last_command_s: float | None = None
+        self.last_state_s: float | None = None
         self.timed_out = False
+        self.state_stale = False
         rate = profile.state_rate_hz
         self.health = {'state': StreamHealth('vendor state', rate),
                        'command': StreamHealth('canonical command'),
@@ -96,12 +99,21 @@ class BridgeCore:
             health.malformed += 1
             health.reject(str(err))
             return None
-        if not np.isfinite(native.position).all() and not self.mapper.by_name:
+        problem = 'non-finite joint position in vendor state' if not self.mapper.by_name and \
+            not np.isfinite(native.position).all() else \
+            implausible_position(self.limits, state.position)
+        if problem is not None:
             health.malformed += 1
-            health.reject('non-finite joint position in vendor state')
+            health.reject(problem)
             return None
-        self.native, self.canonical = native, state
+        self.native, self.canonical, self.last_state_s = native, state, now_s
+        self.state_stale = False
         return state
+
+    def state_is_stale(self, now_s: float) -> bool:
+        """Whether the last good vendor state is older than the profile's state timeout."""
+        return self.last_state_s is not None and \
+            now_s - self.last_state_s > self.profile.command.state_timeout_s
 
     def on_imu(self, raw: bytes | memoryview) -> None:
         """Keep the latest IMU sample of robots that publish it separately."""
@@ -127,6 +139,10 @@ class BridgeCore:
         health.received(now_s)
         if self.native is None or self.canonical is None:
             outcome = CommandOutcome(None, rejected='no vendor state seen yet: nothing is sent')
+        elif self.state_is_stale(now_s):
+            outcome = CommandOutcome(None, rejected=(
+                f'vendor state older than {self.profile.command.state_timeout_s:g} s: '
+                'nothing is forwarded'))
         else:
             outcome = check_command(self.limits, self.mapper.joint_map, command,
                                     self.canonical.position, self.last_targets,
@@ -142,15 +158,20 @@ class BridgeCore:
         return CommandResult(self._encode(outcome.command), outcome)
 
     def safe_command_due(self, now_s: float) -> bytes | None:
-        """The safe command when canonical commands stopped for longer than the timeout.
+        """The safe command when canonical commands stopped, or vendor state went stale.
 
-        Returns None while commands are fresh, before the first command, or before any state.
+        Returns None while commands and state are fresh, before the first command (the robot
+        is left alone), or before any state.
         """
         if self.last_command_s is None or self.canonical is None:
             return None
-        if now_s - self.last_command_s <= self.profile.command.timeout_s:
+        stale = self.state_is_stale(now_s)
+        if now_s - self.last_command_s <= self.profile.command.timeout_s and not stale:
             return None
-        if not self.timed_out:
+        if stale and not self.state_stale:
+            self.state_stale = True
+            self.health['state'].timeouts += 1
+        elif not stale and not self.timed_out:
             self.timed_out = True
             self.health['command'].timeouts += 1
         command = safe_command(self.limits, self.mapper.joint_map,

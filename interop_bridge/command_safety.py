@@ -165,7 +165,7 @@ def _fill_uncommanded(limits: CommandLimits, values: dict[str, np.ndarray], acti
     hold = np.asarray(measured, dtype=np.float64)
     if uncommanded == 'hold_last' and last_targets is not None:
         hold = np.where(np.isfinite(last_targets), last_targets, hold)
-    values['position'][idle] = hold[idle]
+    values['position'][idle] = _inside_limits(limits, hold)[idle]
     values['velocity'][idle] = 0.0
     values['effort'][idle] = 0.0
     values['stiffness'][idle] = 0.0 if uncommanded == 'damp' else limits.stiffness_default[idle]
@@ -183,12 +183,20 @@ def _to_native(joint_map: JointMap, values: dict[str, np.ndarray]) -> NativeComm
         enabled=np.ones(joint_map.canonical_index.shape[0], dtype=bool))
 
 
+def _inside_limits(limits: CommandLimits, positions: np.ndarray) -> np.ndarray:
+    """Hold targets clipped into the position limits: a measured value past a limit (a joint
+    pushed there, an encoder glitch) is never sent back as a target."""
+    clipped: np.ndarray = np.clip(positions, limits.position_low, limits.position_high)
+    return clipped
+
+
 def safe_command(limits: CommandLimits, joint_map: JointMap, action: str,
                  measured: np.ndarray, damping: float) -> NativeCommand | None:
     """The command sent when canonical commands stop: damp every joint, or hold position.
 
     'damp': zero stiffness, the profile's timeout damping, target = measured position.
-    'hold': default gains, target = the measured position. None when nothing was measured.
+    'hold': default gains, target = the measured position. Targets are clipped into the
+    limits. None when nothing was measured.
     """
     measured = np.asarray(measured, dtype=np.float64)
     if not np.isfinite(measured[limits.present]).all():
@@ -196,7 +204,8 @@ def safe_command(limits: CommandLimits, joint_map: JointMap, action: str,
     count = measured.shape[0]
     hold = action == 'hold'
     values = {
-        'position': measured.copy(), 'velocity': np.zeros(count), 'effort': np.zeros(count),
+        'position': _inside_limits(limits, measured), 'velocity': np.zeros(count),
+        'effort': np.zeros(count),
         'stiffness': limits.stiffness_default.copy() if hold else np.zeros(count),
         'damping': limits.damping_default.copy() if hold else np.full(count, damping),
     }

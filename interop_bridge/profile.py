@@ -108,6 +108,7 @@ class CommandProfile:
 
     limit_policy: str
     timeout_s: float
+    state_timeout_s: float
     on_timeout: str
     timeout_damping: float
     uncommanded: str

@@ -148,6 +148,8 @@ COMMAND_KEYS = (
         default='clamp', check=one_of(*LIMIT_POLICIES)),
     Key('timeout_s', float, 'command age after which the safe command is sent [s]',
         default=0.1, check=positive),
+    Key('state_timeout_s', float, 'vendor state age after which commands are refused and '
+        'the safe command is sent [s]', default=0.1, check=positive),
     Key('on_timeout', str, 'safe command when commands stop', default='damp',
         check=one_of(*TIMEOUT_ACTIONS)),
     Key('timeout_damping', float, 'kd of the damping safe command [N*m*s/rad]', default=2.0,

@@ -41,6 +41,7 @@ from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyS
 from sensor_msgs.msg import Imu, JointState
 
 LISTENER_REFRESH_S = 0.5
+WATCHDOG_PERIOD_S = 0.02  # how often a silent vendor state stream is checked
 STANDARD_COPIES = ('joint_states', 'native', 'imu')  # built only while someone listens
 # Vendor streams: best effort matches reliable and best-effort vendor publishers alike; a deep
 # queue rides out scheduler stalls of tens of milliseconds at 1 kHz without dropping.
@@ -77,6 +78,9 @@ class BridgeNode(Node):
         self._listened: set[str] = set(self._outputs)
         self.create_timer(LISTENER_REFRESH_S, self._refresh_listeners)
         self._announced_timeout = False
+        self._announced_stale = False
+        # Without vendor state nothing else runs: the watchdog sends the safe command then.
+        self.create_timer(WATCHDOG_PERIOD_S, self._watch_vendor_state)
         self._outputs['embodiment'].publish(
             build.embodiment(profile, spec, self.get_clock().now().to_msg()))
         self.get_logger().info(
@@ -170,12 +174,24 @@ class BridgeNode(Node):
                 publisher.publish(build.hand_state(side_index, state.hand_closure[columns],
                                                    state.hand_valid[columns], stamp))
 
+    def _watch_vendor_state(self) -> None:
+        if not self.core.state_is_stale(time.monotonic()):
+            self._announced_stale = False
+            return
+        if not self._announced_stale:
+            self._announced_stale = True
+            self.get_logger().warning(
+                f'vendor state {self.profile.topics.state} older than '
+                f'{self.profile.command.state_timeout_s} s: canonical commands are refused, the '
+                f'safe command ({self.profile.command.on_timeout}) is sent if commands were')
+        self._send_safe_command_if_due()
+
     def _send_safe_command_if_due(self) -> None:
         payload = self.core.safe_command_due(time.monotonic())
         if payload is None:
             self._announced_timeout = False
             return
-        if not self._announced_timeout:
+        if not self._announced_timeout and not self.core.state_stale:
             self._announced_timeout = True
             self.get_logger().warning(
                 f'canonical commands stopped for more than {self.profile.command.timeout_s} s: '
@@ -205,10 +221,13 @@ class BridgeNode(Node):
             snapshot = health.snapshot(now)
             status = DiagnosticStatus(name=f'{self.get_namespace().rstrip("/")}/bridge: '
                                       f'{snapshot.name}', hardware_id=self.profile.name)
-            status.level = _level(key, snapshot)
-            status.message = 'ok' if status.level == LEVEL_OK else \
-                '; '.join(f'{reason} ({count})' for reason, count in health.reasons.items()) \
-                or 'stale'
+            status.level = _level(key, snapshot, self.profile.command.state_timeout_s)
+            problems = [f'{reason} ({count})' for reason, count in health.reasons.items()]
+            if key == 'state' and self.core.state_is_stale(now):
+                problems.insert(0, f'no vendor state for {snapshot.age_s:.2f} s: commands '
+                                'refused, safe command sent')
+            status.message = 'ok' if status.level == LEVEL_OK else '; '.join(problems) or \
+                'stale'
             status.values = [KeyValue(key=k, value=v) for k, v in snapshot.as_pairs()]
             array.status.append(status)
         self._outputs['diagnostics'].publish(array)
@@ -219,8 +238,8 @@ def _lazy(key: str) -> bool:
     return key in STANDARD_COPIES or key.startswith(('hand_', 'wrench_'))
 
 
-def _level(key: str, snapshot: HealthSnapshot) -> bytes:
-    if key == 'state' and (snapshot.age_s > 0.5 or snapshot.malformed):
+def _level(key: str, snapshot: HealthSnapshot, stale_after_s: float) -> bytes:
+    if key == 'state' and (snapshot.age_s > stale_after_s or snapshot.malformed):
         return LEVEL_WARN
     if key == 'command' and (snapshot.rejected or snapshot.timeouts):
         return LEVEL_WARN

@@ -47,6 +47,9 @@ def vendor_state(profile):
     names = [str(j.source) for j in profile.joints] + [str(e.source) for e in profile.extra] + \
         [str(g.source) for g in profile.grippers]
     q = np.round(np.linspace(-0.3, 0.3, len(names)), 6)
+    for joint in profile.joints:  # a value the joint can have (its limits, native)
+        q[names.index(str(joint.source))] = np.clip(q[names.index(str(joint.source))],
+                                                    *joint.position)
     return ('sensor_msgs/msg/JointState', profile.topics.state, vm.joint_state(names, q),
             lambda source: q[names.index(source)])
 
@@ -228,3 +231,82 @@ def test_a_ros2_control_robot_gets_its_imu_and_foot_wrenches_in_the_canonical_st
     assert sole.header.frame_id == 'l_sole'
     # TALOS raw ankle axes -> sole frame: force and torque [x, -y, -z]
     assert (sole.wrench.force.y, sole.wrench.force.z, sole.wrench.torque.x) == (-1.5, -300.0, 2.0)
+
+
+def diagnostic_status(diagnostics: list, name: str):
+    """The newest DiagnosticStatus of that name, or None."""
+    for array in reversed(diagnostics):
+        for status in array.status:
+            if status.name == name:
+                return status
+    return None
+
+
+def test_when_vendor_state_stops_commands_are_refused_and_the_safe_command_is_sent(
+        ros_node, start_process):
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+    namespace = '/stale_g1'
+    bridge, probe, commands = g1_bridge_fed_with_state(ros_node, start_process, namespace)
+    diagnostics: list = []
+    ros_node.create_subscription(DiagnosticArray, '/diagnostics', diagnostics.append, 10)
+    publisher, message = publish_command(ros_node, namespace, np.zeros(N),
+                                         stiffness=[60.0] * N)
+    ros_node.create_timer(0.02, lambda: publisher.publish(message))  # commands keep coming
+    assert spin_until(ros_node, lambda: any(c.motor_cmd[0].kp == 60.0 for c in commands))
+    probe.timer.cancel()  # the robot's state stream goes silent
+    assert spin_until(ros_node, lambda: any(all(motor.kp == 0.0 for motor in c.motor_cmd[:29])
+                                            for c in commands)), bridge.output()
+    damped = [c for c in commands if all(motor.kp == 0.0 for motor in c.motor_cmd[:29])]
+    assert all(motor.kd == 2.0 for motor in damped[-1].motor_cmd[:29])
+    state_status = f'{namespace}/bridge: vendor state'
+    assert spin_until(ros_node, lambda: (status := diagnostic_status(diagnostics, state_status))
+                      is not None and status.level == DiagnosticStatus.WARN and
+                      status.message.startswith('no vendor state for'))
+    bridge.wait_for_output('older than 0.1 s: canonical commands are refused')
+    refused = 'command rejected: vendor state older than 0.1 s: nothing is forwarded'
+    assert spin_until(ros_node, lambda: refused in bridge.output()), bridge.output()
+    count = len(commands)
+    spin_until(ros_node, lambda: False, timeout=0.3)
+    assert all(all(motor.kp == 0.0 for motor in c.motor_cmd[:29]) for c in commands[count:])
+    assert bridge.stop(signal.SIGINT) == 0
+
+
+def test_an_impossible_vendor_state_is_never_the_reference_of_a_hold_target(
+        ros_node, start_process):
+    namespace = '/glitch_g1'
+    bridge, probe, commands = g1_bridge_fed_with_state(ros_node, start_process, namespace)
+    good = vm.slot_values(35, 0.05)
+    glitched = good.copy()
+    glitched[3] = 1e9  # the knee
+    raws = [vm.unitree_lowstate('hg', good), vm.unitree_lowstate('hg', glitched)]
+    probe.timer.cancel()
+    sent = 0
+
+    def alternate() -> None:
+        nonlocal sent
+        probe.state_pub.publish(raws[sent % 2])
+        sent += 1
+    ros_node.create_timer(0.005, alternate)
+    spin_until(ros_node, lambda: sent > 20, timeout=5)
+    commanded = [False] * N
+    commanded[5] = True
+    publisher, message = publish_command(ros_node, namespace, np.zeros(N), commanded=commanded)
+    ros_node.create_timer(0.02, lambda: publisher.publish(message))
+    assert spin_until(ros_node, lambda: len(commands) >= 5), bridge.output()
+    assert all(c.motor_cmd[3].q == pytest.approx(good[3], abs=1e-6) for c in commands)
+    assert bridge.stop(signal.SIGINT) == 0
+
+
+def test_a_joint_measured_past_its_limit_is_held_at_the_limit(ros_node, start_process):
+    namespace = '/limit_g1'
+    bridge, probe, commands = g1_bridge_fed_with_state(ros_node, start_process, namespace)
+    q = vm.slot_values(35, 0.05)
+    q[3] = -0.2  # the knee, 0.113 rad past its lower limit -0.087267
+    probe.raw = vm.unitree_lowstate('hg', q)
+    spin_until(ros_node, lambda: False, timeout=0.3)
+    commanded = [False] * N
+    commanded[0] = True
+    publish_command(ros_node, namespace, np.zeros(N), commanded=commanded)
+    assert spin_until(ros_node, lambda: commands), bridge.output()
+    assert commands[-1].motor_cmd[3].q == pytest.approx(-0.087267, abs=1e-6)
+    assert bridge.stop(signal.SIGINT) == 0

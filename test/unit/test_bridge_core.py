@@ -207,6 +207,9 @@ def test_commanding_joints_the_robot_lacks_is_ignored_in_clamp_mode():
 
 def test_after_the_timeout_the_safe_damping_command_is_sent_once_flagged():
     core = g1_core_with_state()
+    raw = vendor_state('unitree_g1_29dof')[0]
+    for now in (0.9, 1.0, 1.05, 1.15):  # the vendor state stays fresh
+        core.on_state(raw, now)
     assert core.safe_command_due(1.0) is None  # never commanded: leave the robot alone
     core.on_command(full_command(np.zeros(N)), 1.0)
     assert core.safe_command_due(1.05) is None
@@ -274,3 +277,55 @@ def test_an_h1_command_goes_out_in_its_scrambled_slots_with_the_go_crc():
     assert message.motor_cmd[9].mode == 0  # slot 9 has no joint
     assert (list(message.head), message.level_flag) == ([0xFE, 0xEF], 0xFF)
     assert message.crc == crc32_bitwise(go_lowcmd_bytes(message))
+
+
+def test_a_joint_held_at_its_measured_position_never_gets_a_target_past_its_limit():
+    core = make_core('unitree_g1_29dof')
+    q = vm.slot_values(35)
+    q[3] = -0.2  # the knee measured 0.113 rad past its lower limit (-0.087267)
+    core.on_state(vm.unitree_lowstate('hg', q), 0.0)
+    commanded = np.zeros(N, dtype=bool)
+    commanded[0] = True
+    message = vm.deserialize(core.on_command(full_command(np.zeros(N), commanded=commanded),
+                                             0.01).payload, 'unitree_hg/msg/LowCmd')
+    assert message.motor_cmd[3].q == pytest.approx(-0.087267)
+    core.on_command(full_command(np.zeros(N)), 0.01)
+    safe = vm.deserialize(core.safe_command_due(0.5), 'unitree_hg/msg/LowCmd')
+    assert safe.motor_cmd[3].q == pytest.approx(-0.087267)
+
+
+@pytest.mark.parametrize('slot, value, reason', [
+    (3, 1e9, 'left_knee at 1e+09 rad, beyond its limits [-0.08727, 2.88] by more than 0.2 '
+             'rad: vendor state not used'),
+    (0, 3.5, 'left_hip_pitch at 3.5 rad, beyond its limits [-2.531, 2.88] by more than 0.2 '
+             'rad: vendor state not used'),
+])
+def test_an_impossible_vendor_state_is_counted_and_never_a_hold_reference(slot, value, reason):
+    core = g1_core_with_state()
+    good = core.canonical.position.copy()
+    q = vm.slot_values(35)
+    q[slot] = value
+    assert core.on_state(vm.unitree_lowstate('hg', q), 0.01) is None
+    assert core.health['state'].malformed == 1 and core.health['state'].reasons == {reason: 1}
+    commanded = np.zeros(N, dtype=bool)
+    commanded[5] = True
+    message = vm.deserialize(core.on_command(full_command(np.zeros(N), commanded=commanded),
+                                             0.02).payload, 'unitree_hg/msg/LowCmd')
+    assert message.motor_cmd[slot].q == pytest.approx(good[slot])
+
+
+def test_when_vendor_state_goes_stale_commands_stop_and_the_safe_command_goes_out():
+    core = g1_core_with_state()  # state at 0.0; state_timeout_s 0.1 (the default)
+    assert core.on_command(full_command(np.zeros(N)), 0.05).payload is not None
+    assert core.safe_command_due(0.08) is None  # commands and state fresh
+    late = core.on_command(full_command(np.zeros(N)), 0.15)
+    assert late.payload is None
+    assert late.outcome.rejected == 'vendor state older than 0.1 s: nothing is forwarded'
+    safe = vm.deserialize(core.safe_command_due(0.16), 'unitree_hg/msg/LowCmd')
+    assert all(motor.kp == 0.0 and motor.kd == 2.0 for motor in safe.motor_cmd[:29])
+    assert core.health['state'].timeouts == 1 and core.health['command'].timeouts == 0
+    core.safe_command_due(0.2)
+    assert core.health['state'].timeouts == 1  # one stale period, counted once
+    core.on_state(vendor_state('unitree_g1_29dof')[0], 0.3)  # the state resumes
+    assert core.on_command(full_command(np.zeros(N)), 0.31).payload is not None
+    assert core.safe_command_due(0.32) is None

@@ -334,8 +334,21 @@ def effect_command_limit_policy(tmp_path):
 def effect_command_timeout_s(tmp_path):
     core = g1_core(tmp_path, set_key('command.timeout_s', 0.5))
     knee_command(core, 0.5)
+    for now in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6):  # the vendor state stays fresh
+        core.on_state(vm.unitree_lowstate('hg', vm.slot_values(35)), now)
     assert core.safe_command_due(0.3) is None  # 0.29 s after the command
     assert core.safe_command_due(0.6) is not None
+
+
+def effect_command_state_timeout_s(tmp_path):
+    core = g1_core(tmp_path, set_key('command.state_timeout_s', 0.5))  # state at 0.0
+    assert knee_command(core, 0.5).payload is not None
+    late = core.on_command(command_from_arrays(N, np.zeros(N, dtype=bool), np.zeros(N), [],
+                                               [], [], []), 0.6)
+    assert late.outcome.rejected == 'vendor state older than 0.5 s: nothing is forwarded'
+    assert core.health['state'].timeouts == 0
+    core.safe_command_due(0.6)
+    assert core.health['state'].timeouts == 1
 
 
 def effect_command_on_timeout(tmp_path):

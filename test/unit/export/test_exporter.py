@@ -218,6 +218,8 @@ def test_commands_the_bridge_sent_export_as_the_actions_it_was_asked_for(tmp_pat
     wanted = np.where(core.limits.present, 0.1, np.nan)
     commands = []
     for index in range(int(2.0 * bf.COMMAND_HZ) + 1):
+        core.on_state(bf.vendor_state_at('booster_t1', index / bf.COMMAND_HZ, None),
+                      index / bf.COMMAND_HZ)
         command = command_from_arrays(len(wanted), core.limits.present, np.nan_to_num(wanted),
                                       [], [], [], [])
         result = core.on_command(command, index / bf.COMMAND_HZ)
