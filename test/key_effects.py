@@ -67,6 +67,20 @@ def effects_of(namespace: Mapping[str, Any]) -> dict[str, Callable[..., None]]:
             if name.startswith('effect_')}
 
 
+def uncovered_keys(effects: Mapping[str, Callable[..., None]], of_sections: set[str]) -> set[str]:
+    """Keys of these sections without an effect test, and effect tests of no declared key."""
+    declared = declared_keys(of_sections)
+    return (declared - set(effects)) | (set(effects) - declared)
+
+
+def run_effect(effect: Callable[..., None], tmp_path: Path, capsys: Any) -> None:
+    """Run one effect test (those that read the console take pytest's capsys too)."""
+    if effect.__code__.co_argcount == 2:
+        effect(tmp_path, capsys)
+    else:
+        effect(tmp_path)
+
+
 def core_of(profile: Profile) -> BridgeCore:
     return BridgeCore(profile, SPEC, vm.typestore().fielddefs)
 

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import vendor_messages as vm
 from key_effects import (
-    G1_HIP_PITCH, G1_KNEE, HIP_YAW, KNEE, N, SPEC, core_of, declared_keys, effects_of, g1_core,
-    knee_command, lowcmd)
+    G1_HIP_PITCH, G1_KNEE, HIP_YAW, KNEE, N, SPEC, core_of, effects_of, g1_core,
+    knee_command, lowcmd, run_effect, uncovered_keys)
 from profile_variants import set_key, variant
 
 from interop_bridge.bridge_core import BridgeCore, command_from_arrays
@@ -222,15 +222,9 @@ EFFECTS = effects_of(dict(globals()))
 
 
 def test_every_key_of_these_sections_has_an_effect_test():
-    missing = declared_keys(SECTIONS) - set(EFFECTS)
-    assert missing == set(), f'profile keys without an effect test: {sorted(missing)}'
-    assert set(EFFECTS) <= declared_keys(SECTIONS)
+    assert uncovered_keys(EFFECTS, SECTIONS) == set()
 
 
 @pytest.mark.parametrize('key', sorted(EFFECTS))
 def test_changing_the_key_changes_the_outcome(key, tmp_path, capsys):
-    effect = EFFECTS[key]
-    if effect.__code__.co_argcount == 2:
-        effect(tmp_path, capsys)
-    else:
-        effect(tmp_path)
+    run_effect(EFFECTS[key], tmp_path, capsys)
