@@ -101,14 +101,19 @@ def partial_mask(seed: int = 0) -> np.ndarray:
 
 # ----- commands: bridge encode -> exporter decode ---------------------------------------------
 
-@pytest.mark.parametrize('name', PROFILES)
-def test_a_full_command_inside_the_limits_comes_back_from_the_bytes_the_bridge_sent(name):
+def full_command_sent(name: str):
+    """A full command inside the limits sent by a bridge of profile `name`, and its pieces."""
     profile = load_profile(name)
     core = core_with_state(profile)
-    present = core.limits.present
-    command = inside_limits(core, present.copy())
+    command = inside_limits(core, core.limits.present.copy())
     payload, outcome = send(core, command)
-    carried, precision = wire(profile)
+    return core, command, payload, outcome, wire(profile)
+
+
+@pytest.mark.parametrize('name', PROFILES)
+def test_a_full_command_inside_the_limits_comes_back_from_the_bytes_the_bridge_sent(name):
+    core, command, payload, outcome, (carried, precision) = full_command_sent(name)
+    present = core.limits.present
     exported = VendorCommandDecoder(core.codec).decode([payload])
     assert exported.values['action'].shape == (1, N)
     driven = present & ((command.stiffness > 0) | ('stiffness' not in carried))
@@ -121,12 +126,8 @@ def test_a_full_command_inside_the_limits_comes_back_from_the_bytes_the_bridge_s
 
 @pytest.mark.parametrize('name', PROFILES)
 def test_every_field_the_wire_carries_comes_back_and_the_others_are_nan(name):
-    profile = load_profile(name)
-    core = core_with_state(profile)
+    core, command, payload, _, (carried, precision) = full_command_sent(name)
     present = core.limits.present
-    command = inside_limits(core, present.copy())
-    payload, _ = send(core, command)
-    carried, precision = wire(profile)
     decoded = core.codec.commands([payload])
     for field in FIELDS:
         values = getattr(decoded, field)[0]
