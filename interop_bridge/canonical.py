@@ -22,6 +22,7 @@ from interop_bridge.ament import share_path
 from interop_bridge.errors import MISSING, Problem, SpecError, UnknownNameError
 from interop_bridge.schema import (
     Key, Reader, list_of, non_empty, number_pair, one_of, positive, read_section)
+from interop_bridge.yaml_input import load_document
 
 SPEC_FILE = 'canonical.yaml'
 PACKAGE = 'interop_bridge'
@@ -237,7 +238,7 @@ def load_canonical(path: str | os.PathLike[str] | None = None) -> CanonicalSpec:
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str) -> CanonicalSpec:
     try:
-        raw = yaml.safe_load(Path(path).read_text())
+        raw = load_document(path, SpecError)
     except (OSError, yaml.YAMLError) as err:
         problem = Problem(path, '<file>', MISSING, f'a readable YAML file ({err})')
         raise SpecError([problem]) from err

@@ -1,7 +1,10 @@
 """Every key of a robot profile, declared once: type, default, meaning and check.
 
 `interop_bridge.profile` reads profiles with these declarations; `interop profile-keys` renders
-them as the reference table in config/README.md.
+them as the reference table in config/README.md. Every number has a finite range here (the
+schema refuses NaN and infinities before any check): limits far beyond any robot, but bounded,
+so nothing the bridge computes from a profile overflows the float32 fields of a vendor message.
+Checks across keys (defaults within maxima, slots, names used once) are in profile_checks.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from interop_bridge.schema import (
-    Key, list_of, non_empty, non_negative, number_pair, one_of, positive)
+    Key, Rule, between, list_of, non_empty, number_pair_within, one_of)
 from interop_bridge.vendors.registry import ADAPTERS, sections
 
 ORIENTATIONS = ('quaternion_wxyz', 'quaternion_xyzw', 'rpy', 'none')
@@ -18,14 +21,23 @@ LIMIT_POLICIES = ('clamp', 'reject')
 TIMEOUT_ACTIONS = ('damp', 'hold')
 UNCOMMANDED_ACTIONS = ('hold_measured', 'hold_last', 'damp')
 STAMP_SOURCES = ('receive', 'vendor')
+NATIVE_LIMIT = 1e6  # native positions and gripper values: any unit, but float32-safe
+SCALE_RANGE = (1e-6, 1e6)  # |scale|
+OFFSET_LIMIT = 10.0  # [rad]
+RATE_MAX_HZ = 10_000.0
+TIMEOUT_MAX_S = 5.0  # a longer watchdog is no watchdog
+VELOCITY_MAX = 1e4  # native velocity limit
+EFFORT_MAX = 1e4  # [N*m]
+STIFFNESS_MAX = 1e4  # [N*m/rad]
+DAMPING_MAX = 1e3  # [N*m*s/rad]
 
-
-def _sign(value: Any) -> str | None:
-    return None if value in (1, -1) else '+1 or -1'
-
-
-def _nonzero(value: Any) -> str | None:
-    return None if value != 0 else 'a non-zero number'
+_sign = Rule(lambda value: value in (1, -1), '+1 or -1')
+_scale = Rule(lambda value: SCALE_RANGE[0] <= abs(value) <= SCALE_RANGE[1],
+              f'a number with {SCALE_RANGE[0]:g} <= |scale| <= {SCALE_RANGE[1]:g}')
+_native = between(-NATIVE_LIMIT, NATIVE_LIMIT)
+_stiffness = between(0.0, STIFFNESS_MAX)
+_damping = between(0.0, DAMPING_MAX)
+_timeout = between(0.0, TIMEOUT_MAX_S, above=True)
 
 
 def _source(value: Any) -> str | None:
@@ -64,7 +76,7 @@ TOP_KEYS = (
     Key('adapter', str, 'vendor codec that reads state and writes commands',
         check=one_of(*ADAPTERS)),
     Key('state_rate_hz', float, 'rate at which the vendor publishes state [Hz]',
-        check=positive),
+        check=between(0.0, RATE_MAX_HZ, above=True)),
     Key('stamp_source', str, 'header.stamp of canonical state: receive time, or the vendor '
         'stamp where the vendor message has one', default='receive',
         check=one_of(*STAMP_SOURCES)),
@@ -103,20 +115,23 @@ JOINT_KEYS = (
     Key('native_name', str, 'vendor URDF joint name', check=non_empty),
     Key('sign', int, 'canonical = sign * scale * native + offset', default=1, check=_sign),
     Key('scale', float, 'unit factor native -> canonical (pi/180 for degrees)', default=1.0,
-        check=_nonzero),
-    Key('offset', float, 'canonical value of the native zero [rad]', default=0.0),
-    Key('position', list, 'native position limits [low, high]', check=number_pair,
-        kind_name='[low, high]'),
-    Key('velocity', float, 'native velocity limit [rad/s], symmetric', check=positive),
-    Key('effort', float, 'native effort limit [N*m], symmetric', check=positive),
-    Key('stiffness', float, 'default kp [N*m/rad] when a command leaves stiffness empty',
-        default=0.0, check=non_negative),
-    Key('damping', float, 'default kd [N*m*s/rad] when a command leaves damping empty',
-        default=0.0, check=non_negative),
+        check=_scale),
+    Key('offset', float, 'canonical value of the native zero [rad]', default=0.0,
+        check=between(-OFFSET_LIMIT, OFFSET_LIMIT)),
+    Key('position', list, 'native position limits [low, high]',
+        check=number_pair_within(-NATIVE_LIMIT, NATIVE_LIMIT), kind_name='[low, high]'),
+    Key('velocity', float, 'native velocity limit [rad/s], symmetric',
+        check=between(0.0, VELOCITY_MAX, above=True)),
+    Key('effort', float, 'native effort limit [N*m], symmetric',
+        check=between(0.0, EFFORT_MAX, above=True)),
+    Key('stiffness', float, 'default kp [N*m/rad] when a command leaves stiffness empty; '
+        'at most stiffness_max', default=0.0, check=_stiffness),
+    Key('damping', float, 'default kd [N*m*s/rad] when a command leaves damping empty; '
+        'at most damping_max', default=0.0, check=_damping),
     Key('stiffness_max', float, 'largest kp the bridge forwards', default=500.0,
-        check=non_negative),
+        check=_stiffness),
     Key('damping_max', float, 'largest kd the bridge forwards', default=50.0,
-        check=non_negative),
+        check=_damping),
 )
 
 EXTRA_KEYS = (
@@ -139,21 +154,21 @@ GRIPPER_KEYS = (
     Key('side', str, 'which hand', check=one_of('left', 'right')),
     Key('source', (int, str), 'vendor slot index or native joint name', check=_source,
         kind_name='integer or string'),
-    Key('open', float, 'native value when fully open'),
-    Key('closed', float, 'native value when fully closed'),
+    Key('open', float, 'native value when fully open', check=_native),
+    Key('closed', float, 'native value when fully closed', check=_native),
 )
 
 COMMAND_KEYS = (
     Key('limit_policy', str, 'what to do with a command outside the limits',
         default='clamp', check=one_of(*LIMIT_POLICIES)),
     Key('timeout_s', float, 'command age after which the safe command is sent [s]',
-        default=0.1, check=positive),
+        default=0.1, check=_timeout),
     Key('state_timeout_s', float, 'vendor state age after which commands are refused and '
-        'the safe command is sent [s]', default=0.1, check=positive),
+        'the safe command is sent [s]', default=0.1, check=_timeout),
     Key('on_timeout', str, 'safe command when commands stop', default='damp',
         check=one_of(*TIMEOUT_ACTIONS)),
-    Key('timeout_damping', float, 'kd of the damping safe command [N*m*s/rad]', default=2.0,
-        check=non_negative),
+    Key('timeout_damping', float, 'kd of the damping safe command [N*m*s/rad]; at most '
+        "every joint's damping_max", default=2.0, check=_damping),
     Key('uncommanded', str, 'target of joints a command does not drive',
         default='hold_measured', check=one_of(*UNCOMMANDED_ACTIONS)),
 )

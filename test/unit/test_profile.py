@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import pytest
 from profile_variants import set_key, variant
 from ros_process import REPO
 
+from interop_bridge import cli
 from interop_bridge.commands.profiles import profile_reference
 from interop_bridge.errors import ProfileError
 from interop_bridge.profile import load_profile, shipped_profiles
@@ -34,8 +36,8 @@ BAD_PROFILES = [
     ('section_of_another_adapter', "booster: got {'motor_count': 23}, expected no booster "
      "section with adapter 'unitree_hg'"),
     ('bad_limits', 'joints[1].position: got [2.0, -1.0], expected a list [low, high]'),
-    ('not_yaml', "<file>: got nothing (key missing), expected valid YAML (expected ',' or ']', "
-     "but got '<stream end>' at line 2, column 1)"),
+    ('not_yaml', "<file>: got nothing (key missing), expected a readable YAML file (expected "
+     "',' or ']', but got '<stream end>' at line 2, column 1)"),
 ]
 
 
@@ -52,7 +54,7 @@ def test_every_problem_of_a_profile_is_reported_at_once():
     with pytest.raises(ProfileError) as caught:
         load_profile(DATA / 'many_problems.yaml')
     assert [problem.key_path for problem in caught.value.problems] == [
-        'state_rate_hz', 'joints[0].canonical', 'joints[0].source']
+        'state_rate_hz', 'joints[0].canonical', 'joints[1].source']
 
 
 def test_the_minimal_profile_fills_documented_defaults():
@@ -121,9 +123,118 @@ def test_config_readme_holds_the_current_key_reference():
     ('unitree_g1_29dof', 'stamp_source', 'vendor',
      "stamp_source: got 'vendor', expected 'receive': unitree_hg/msg/LowState carries no "
      'sample time of the vendor'),
+    # issue 13: each of these was accepted, and crashed or misled the bridge
+    ('unitree_g1_29dof', 'command.timeout_damping', math.inf,
+     'command.timeout_damping: got inf, expected a finite number'),
+    ('unitree_g1_29dof', 'joints.3.stiffness', math.inf,
+     'joints[3].stiffness: got inf, expected a finite number'),
+    ('unitree_g1_29dof', 'joints.3.scale', math.nan,
+     'joints[3].scale: got nan, expected a finite number'),
+    ('unitree_g1_29dof', 'joints.3.offset', math.nan,
+     'joints[3].offset: got nan, expected a finite number'),
+    ('unitree_g1_29dof', 'joints.3.velocity', math.inf,
+     'joints[3].velocity: got inf, expected a finite number'),
+    ('unitree_g1_29dof', 'joints.3.effort', -math.inf,
+     'joints[3].effort: got -inf, expected a finite number'),
+    ('unitree_g1_29dof', 'joints.3.stiffness_max', math.inf,
+     'joints[3].stiffness_max: got inf, expected a finite number'),
+    ('unitree_g1_29dof', 'joints.3.velocity', 10**400,
+     'joints[3].velocity: got ' + repr(10**400)[:200] + '... (401 characters), expected a '
+     'finite number'),
+    ('unitree_g1_29dof', 'joints.3.stiffness', 400.0,
+     'joints[3].stiffness: got 400.0, expected a default at most stiffness_max (300): '
+     'defaults are sent unclamped to joints a command does not drive'),
+    ('unitree_g1_29dof', 'joints.3.damping', 12.0,
+     'joints[3].damping: got 12.0, expected a default at most damping_max (10): defaults '
+     'are sent unclamped to joints a command does not drive'),
+    ('unitree_g1_29dof', 'command.timeout_damping', 20.0,
+     'command.timeout_damping: got 20.0, expected at most the smallest damping_max (10, '
+     'joints[0] left_hip_pitch): the damping safe command goes to every joint'),
+    ('unitree_g1_29dof', 'joints.3.native_name', 'left_hip_pitch_joint',
+     "joints[3].native_name: got 'left_hip_pitch_joint', expected a native name not already "
+     'used by joints[0]'),
+    ('booster_t1', 'booster.motor_count', 1_000_000_000,
+     'booster.motor_count: got 1000000000, expected a slot count from 1 to 1024'),
+    ('unitree_g1_29dof', 'unitree.motor_mode', 10**30,
+     'unitree.motor_mode: got 1000000000000000000000000000000, expected an integer from '
+     '-2147483647 to 2147483647'),
+    ('unitree_g1_29dof', 'command.timeout_s', 3600.0,
+     'command.timeout_s: got 3600.0, expected a number > 0 and <= 5'),
+    ('unitree_g1_29dof', 'joints.3.position', [-1e9, 1e9],
+     'joints[3].position: got [-1000000000.0, 1000000000.0], expected a list [low, high] of '
+     'two numbers with low <= high, from -1e+06 to 1e+06'),
+    ('unitree_g1_29dof', 'joints.3.scale', 1e-12,
+     'joints[3].scale: got 1e-12, expected a number with 1e-06 <= |scale| <= 1e+06'),
+    ('pal_talos', 'grippers.0.open', math.nan, 'grippers[0].open: got nan, expected a finite '
+     'number'),
+    ('unitree_g1_29dof', 'extra', [{'name': 'unitree/x', 'source': 30},
+                                   {'name': 'unitree/x', 'source': 31}],
+     "extra[1].name: got 'unitree/x', expected an extra name not already used by extra[0]"),
 ])
 def test_a_profile_the_bridge_cannot_run_safely_is_refused(tmp_path, base, path, value,
                                                            message):
     with pytest.raises(ProfileError) as caught:
         variant(tmp_path, base, set_key(path, value))
     assert [str(problem).split(': ', 1)[1] for problem in caught.value.problems] == [message]
+
+
+def bomb(levels: int = 9, width: int = 9) -> str:
+    """'billion laughs': `width` ** `levels` strings from a few hundred bytes."""
+    lines = ['a0: &a0 [' + ', '.join(['lol'] * width) + ']']
+    lines += [f'a{level}: &a{level} [' + ', '.join([f'*a{level - 1}'] * width) + ']'
+              for level in range(1, levels + 1)]
+    return '\n'.join(lines) + '\n'
+
+
+@pytest.mark.parametrize('text, expected', [
+    (bomb(), 'at most 4194304 values and characters once aliases are expanded at line 7'),
+    ('[' * 20_000 + ']' * 20_000, 'at most 32 levels of nesting at line 1, column 33'),
+    ('a: ' + '{a: ' * 20_000 + '1' + '}' * 20_000, 'at most 32 levels of nesting'),
+    ('a: [' + ', '.join(['&x 1'] + ['*x'] * 1001) + ']', 'at most 1000 aliases'),
+    ('a: &x [*x]', 'an alias to a complete node (this one refers to a node that contains it)'),
+    ('name: a\nname: b\n', "each key once in a mapping ('name' is given twice) at line 2"),
+    ('a: 2024-13-45', 'valid values (month must be in 1..12)'),
+    ('a: ' + '7' * 5000, 'valid values (Exceeds the limit (4300 digits)'),
+])
+def test_hostile_yaml_fails_fast_with_one_problem(tmp_path, text, expected):
+    path = tmp_path / 'hostile.yaml'
+    path.write_text(text)
+    started = time.monotonic()
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert time.monotonic() - started < 2.0
+    [problem] = caught.value.problems
+    assert str(problem).startswith(f'{path}: <file>: got nothing (key missing), expected a '
+                                   'readable YAML file')
+    assert expected in str(problem)
+
+
+def test_a_file_above_the_size_limit_is_not_parsed(tmp_path):
+    path = tmp_path / 'huge.yaml'
+    path.write_bytes(b'description: "' + b'x' * (2 << 20) + b'"\n')
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert str(caught.value.problems[0]).endswith(
+        'expected a file of at most 1048576 bytes (it is larger): nothing was parsed')
+
+
+def test_check_profile_prints_one_error_for_a_yaml_bomb(tmp_path, capsys):
+    path = tmp_path / 'bomb.yaml'
+    path.write_text(bomb())
+    assert cli.main(['check-profile', str(path)]) == 1
+    err = capsys.readouterr().err
+    assert 'Traceback' not in err and err.startswith('error: 1 problem found:')
+    assert f'{path}: <file>: got nothing (key missing), expected a readable YAML file' in err
+
+
+def test_every_problem_of_a_broken_profile_comes_at_once(tmp_path):
+    def edit(raw):
+        raw['command']['timeout_damping'] = math.inf
+        raw['joints'][5]['scale'] = math.nan
+        raw['joints'][4]['native_name'] = raw['joints'][0]['native_name']
+        raw['unitree']['weight_slot'] = 3
+    with pytest.raises(ProfileError) as caught:
+        variant(tmp_path, 'unitree_g1_29dof', edit)
+    assert [problem.key_path for problem in caught.value.problems] == [
+        'command.timeout_damping', 'joints[5].scale', 'joints[4].native_name',
+        'unitree.weight_slot']
