@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         bags=tuple(Path(bag) for bag in args.bags), out=Path(args.out), task=args.task,
         profile=args.profile, namespace=args.namespace, cameras=dict(args.camera or []),
         include_failed=args.include_failed, vcodec=args.vcodec, modality=args.modality,
-        policy=policy)
+        policy=policy, allow_upsample=args.allow_upsample)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = export_recordings(request, lambda line: print(line, file=sys.stderr))
@@ -73,6 +73,8 @@ def register(commands: Any) -> None:
     parser.add_argument('--camera', action='append', type=_camera, metavar='NAME=TOPIC',
                         help='camera to export (repeatable; default: every image topic)')
     parser.add_argument('--fps', type=int, default=30, help='dataset frame rate (integer)')
+    parser.add_argument('--allow-upsample', action='store_true',
+                        help='allow --fps above the rate of the recorded state stream')
     parser.add_argument('--stamps', choices=('header', 'receive'), default='header',
                         help='resample by header stamps or by receive (bag) times')
     parser.add_argument('--max-staleness', type=float, default=0.1,

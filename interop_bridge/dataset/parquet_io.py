@@ -21,7 +21,9 @@ from interop_bridge.errors import ExportError
 from interop_bridge.dataset.layout import TASKS_PATH, FileSlot
 from interop_bridge.dataset.records import FeatureEntry
 
-PARQUET_OPTIONS = {'compression': 'snappy', 'use_dictionary': True}
+# A CRC per data page: `interop validate` reads with page_checksum_verification, so a flipped
+# bit in a written file is found (dataset/checks_values.py).
+PARQUET_OPTIONS = {'compression': 'snappy', 'use_dictionary': True, 'write_page_checksum': True}
 
 
 def arrow_column(values: np.ndarray, shape: Sequence[int], dtype: str) -> pa.Array:

@@ -134,6 +134,7 @@ class EpisodeMeta(TypedDict, total=False):
     resampling: dict[str, ResamplingReport]
     frames: int
     cut: bool
+    implausible: dict[str, int]  # feature -> decoded entries flagged invalid (impossible)
 
 
 class MergedFrom(TypedDict):

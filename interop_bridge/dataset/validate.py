@@ -10,7 +10,9 @@ episode, in the named file), data indices (global index, frame_index, task_index
 timestamps (frame_index / fps within 1e-4 s), video offsets (episodes back to back from 0 s
 in each MP4, each spanning its rows), video frames (each MP4 decodes to exactly its
 episodes' rows, at fps and frame size), stats (stats.json and per-episode, every feature,
-all ten statistics, finite). When info.json, tasks or the episode rows cannot be read, the
+all ten statistics, finite), values (parquet page checksums verified; every float value
+finite; recorded episodes physically possible and 0.0 where flagged invalid:
+dataset/checks_values.py). When info.json, tasks or the episode rows cannot be read, the
 checks that depend on them are reported as not run.
 """
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from interop_bridge.dataset.checks_files import (check_data_indices, check_row_groups,
                                                  check_timestamps, check_video_frames,
                                                  check_video_offsets)
+from interop_bridge.dataset.checks_values import check_values
 from interop_bridge.dataset.checks_meta import (check_episodes, check_info, check_stats,
                                                 check_tasks)
 from interop_bridge.errors import ExportError
@@ -40,6 +43,7 @@ CHECKS: tuple[tuple[str, Check, tuple[str, ...]], ...] = (
     ('video offsets', check_video_offsets, ('episodes',)),
     ('video frames', check_video_frames, ('episodes',)),
     ('stats', check_stats, ('info',)),
+    ('values', check_values, ('info',)),
 )
 
 

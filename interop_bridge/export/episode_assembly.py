@@ -24,12 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode
 from interop_bridge.dataset.records import EpisodeMeta
 from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.dataset.features import Feature, expand_validity
 from interop_bridge.export.images import ImageDecoder
+from interop_bridge.export.plausibility import Plausibility
 from interop_bridge.export.resample import Grid, ResampledStream, StreamPolicy, StreamResampler
 from interop_bridge.export.robot_discovery import RobotStreams
 
@@ -82,14 +84,17 @@ class EpisodeBuilder:
     """Reads one episode of one robot from a recording and resamples it onto the grid."""
 
     def __init__(self, recording: Any, robot: RobotStreams, features: tuple[Feature, ...],
-                 policy: ExportPolicy) -> None:
+                 policy: ExportPolicy, spec: CanonicalSpec | None = None) -> None:
         self.recording, self.robot, self.features, self.policy = recording, robot, features, policy
+        self.spec = spec or load_canonical()
+        self.plausibility = Plausibility(robot.profile, self.spec, FEATURE_OF)
         self.camera_keys = {f'observation.images.{name}': camera
                             for name, camera in robot.cameras.items()}
 
     def build(self, span: EpisodeSpan, meta: EpisodeMeta) -> Episode:
         """The episode on the grid, of this robot, with its resampling report in `meta`."""
         grid = Grid.spanning(span.start_ns, span.end_ns, self.policy.fps)
+        self.plausibility = Plausibility(self.robot.profile, self.spec, FEATURE_OF)
         resamplers = self._read_streams(grid, span)
         if not any(name.endswith(':position') for name in resamplers):
             msg = (f'episode {span.episode_id!r}: no state message in '
@@ -107,7 +112,8 @@ class EpisodeBuilder:
         reports.update(camera_reports)
         return Episode(task=span.task, length=length, columns=columns, videos=videos,
                        meta={**meta, 'resampling': reports, 'frames': length,
-                             'cut': length < grid.length},
+                             'cut': length < grid.length,
+                             'implausible': dict(self.plausibility.counts)},
                        robot_type=self.robot.profile.name)
 
     def _read_streams(self, grid: Grid, span: EpisodeSpan) -> dict[str, StreamResampler]:
@@ -132,7 +138,7 @@ class EpisodeBuilder:
         chunk = self.robot.decoders[topic].decode([record.data for record in records])
         log_ns = np.fromiter((record.log_ns for record in records), np.int64, len(records))
         header = chunk.header_ns if chunk.header_ns is not None else log_ns
-        for key, values in chunk.values.items():
+        for key, values in self.plausibility.clean(chunk.values).items():
             name = f'{topic}:{key}'
             if name not in resamplers:
                 resamplers[name] = StreamResampler(name, grid, self.policy.for_key(key),

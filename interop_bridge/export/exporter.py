@@ -23,6 +23,7 @@ from interop_bridge.dataset.metadata import gr00t_modality
 from interop_bridge.dataset.records import ModalityFile
 from interop_bridge.dataset.summary import WriteSummary
 from interop_bridge.export.bag_reader import open_bags
+from interop_bridge.export.budget import check_memory
 from interop_bridge.export.episode_assembly import EpisodeBuilder, ExportPolicy
 from interop_bridge.export.planning import (BagPlan, ExportRequest, Progress, check_same_schema,
                                             plan_bag, plan_export)
@@ -38,26 +39,30 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
     spec = load_canonical()
     plans = plan_export(request, spec, progress)
     features = canonical_features(spec, check_same_schema(plans))
+    check_memory([(str(plan.path), span) for plan in plans for span in plan.spans], features,
+                 request.policy.fps)
     started = time.monotonic()
     lines = _ProgressLines(progress, sum(len(plan.spans) for plan in plans))
-    with contextlib.closing(iter_episodes(plans, features, request.policy)) as episodes:
+    with contextlib.closing(iter_episodes(plans, features, request.policy, spec)) as episodes:
         summary = write_dataset(request.out, features, request.policy.fps, episodes,
                                 export_meta(request, spec, plans), vcodec=request.vcodec,
                                 modality=_modality(request, spec, features),
                                 on_episode=lines.episode_written)
     progress(f'exported {summary.new_episodes} episode(s) in '
              f'{time.monotonic() - started:.1f} s to {request.out}')
+    lines.report_implausible()
     return summary
 
 
 def iter_episodes(plans: Sequence[BagPlan], features: tuple[Feature, ...],
-                  policy: ExportPolicy) -> Generator[Episode, None, None]:
+                  policy: ExportPolicy,
+                  spec: CanonicalSpec | None = None) -> Generator[Episode, None, None]:
     """Every kept episode of every bag, in order, built one at a time (one bag open)."""
     for plan in plans:
         if not plan.spans:
             continue
         with open_bags(plan.path) as recording:
-            builder = EpisodeBuilder(recording, plan.robot, features, policy)
+            builder = EpisodeBuilder(recording, plan.robot, features, policy, spec)
             for span in plan.spans:
                 yield builder.build(span, episode_meta(plan, span))
 
@@ -69,6 +74,7 @@ class _ProgressLines:
         self._progress = progress
         self._total = total
         self._written = 0
+        self._implausible: dict[str, int] = {}
 
     def episode_written(self, index: int, episode: Episode) -> None:
         """Report episode `index` (called by write_dataset once it is written)."""
@@ -79,6 +85,23 @@ class _ProgressLines:
                        f'{Path(meta.get("source_bag", "?")).name} '
                        f'{meta.get("episode_id", "?")!r} {episode.length} frames '
                        f'({duration_s:.1f} s) task {episode.task!r}')
+        flagged = meta.get('implausible', {})
+        if flagged:
+            self._progress(f'warning: episode {index}: {sum(flagged.values())} impossible '
+                           f'value(s) flagged invalid, not exported: {_counts(flagged)}')
+        for feature, count in flagged.items():
+            self._implausible[feature] = self._implausible.get(feature, 0) + count
+
+    def report_implausible(self) -> None:
+        """One warning line with every impossible value flagged in this export, if any."""
+        if self._implausible:
+            self._progress(f'warning: {sum(self._implausible.values())} impossible value(s) '
+                           f'flagged invalid in total: {_counts(self._implausible)} (per '
+                           'episode: meta/interop.json episodes.*.implausible)')
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ', '.join(f'{feature} {count}' for feature, count in sorted(counts.items()))
 
 
 def progress_bar(done: int, total: int, width: int = 20) -> str:

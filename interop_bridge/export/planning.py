@@ -16,9 +16,11 @@ from interop_bridge.errors import ExportError
 from interop_bridge.dataset.records import SourceRecord
 from interop_bridge.export.bag_reader import BagSource, Recording, open_bags
 from interop_bridge.export.bag_sources import discover_bags
+from interop_bridge.export.budget import check_rate
 from interop_bridge.export.episode_assembly import ExportPolicy
 from interop_bridge.export.episode_split import EpisodeSpan, mark_from_message, plan_episodes
 from interop_bridge.export.images import ImageDecoder
+from interop_bridge.export.profile_fit import check_fit, sample_state
 from interop_bridge.export.robot_discovery import RobotStreams, discover_robot
 
 Progress = Callable[[str], None]
@@ -38,6 +40,7 @@ class ExportRequest:
     vcodec: str = 'libsvtav1'
     modality: bool = False
     policy: ExportPolicy = ExportPolicy()
+    allow_upsample: bool = False  # --fps above the state stream's rate
 
 
 @dataclass
@@ -51,6 +54,7 @@ class BagPlan:
     warnings: tuple[str, ...]
     camera_sizes: dict[str, tuple[int, int]]
     sources: list[SourceRecord]
+    state_rate_hz: float = 0.0  # measured from the first state messages (0: unknown)
 
 
 def plan_bag(path: Path, request: ExportRequest, spec: CanonicalSpec) -> BagPlan:
@@ -59,6 +63,10 @@ def plan_bag(path: Path, request: ExportRequest, spec: CanonicalSpec) -> BagPlan
         robot = discover_robot(recording, spec, profile=request.profile,
                                namespace=request.namespace, cameras=request.cameras,
                                source=str(path))
+        sample = sample_state(recording, robot.state_topic)
+        check_fit(robot, sample, str(path))
+        check_rate(request.policy.fps, sample.rate_hz, robot.state_topic, str(path),
+                   request.allow_upsample)
         marks = []
         if robot.episode_topic:
             marks = [mark_from_message(recording.deserialize(record), record.log_ns)
@@ -69,7 +77,8 @@ def plan_bag(path: Path, request: ExportRequest, spec: CanonicalSpec) -> BagPlan
                  for name, (topic, typename) in robot.cameras.items()}
         sources = [source_record(source) for source in recording.sources]
         warnings = (*recording.warnings, *plan.warnings)
-    return BagPlan(path, robot, plan.kept, plan.excluded, tuple(warnings), sizes, sources)
+    return BagPlan(path, robot, plan.kept, plan.excluded, tuple(warnings), sizes, sources,
+                   sample.rate_hz)
 
 
 def source_record(source: BagSource) -> SourceRecord:

@@ -97,6 +97,7 @@ def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
         name, sha = embodiment.profile_name, embodiment.profile_sha256
         robot = RobotStreams(ns, load_profile(profile or name), 'option' if profile else
                              'embodiment', sha)
+        check_embodiment(robot.profile, embodiment, source)
     elif profile is not None:
         robot = RobotStreams(ns, load_profile(profile), 'option', sha)
     else:
@@ -110,6 +111,19 @@ def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
     episode_topic = _join(ns, names.EPISODE)
     robot.episode_topic = episode_topic if episode_topic in topics else None
     return robot
+
+
+def check_embodiment(profile: Profile, recorded: Any, source: str) -> None:
+    """Refuse a --profile of another robot (vendor and model) than the recorded embodiment."""
+    if profile.name == recorded.profile_name:
+        return
+    if (profile.vendor, profile.model) != (recorded.vendor, recorded.model):
+        robot = f'{recorded.vendor} {recorded.model}'.strip() or 'no vendor and model'
+        msg = (f'{source}: the recorded embodiment names profile {recorded.profile_name} '
+               f'({robot}), but --profile {profile.name} is {profile.vendor} '
+               f'{profile.model}: the profile does not fit the recording (drop --profile to '
+               'use the recorded one)')
+        raise ExportError(msg)
 
 
 def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mapping[str, Any],

@@ -72,7 +72,7 @@ def test_a_dataset_from_the_writer_passes_every_check(good):
     assert report.ok, report.render()
     assert [result.name for result in report.results] == [
         'info', 'tasks', 'episodes', 'row groups', 'data indices', 'timestamps',
-        'video offsets', 'video frames', 'stats']
+        'video offsets', 'video frames', 'stats', 'values']
     assert report.result('video frames').line() == \
         'PASS  video frames: 1 MP4 files decode to exactly one frame per row'
 
@@ -170,12 +170,12 @@ def test_the_command_prints_one_line_per_check_and_exits_non_zero_on_failure(cop
     assert main(['validate', str(copy)]) == 0
     good_output = capsys.readouterr().out.splitlines()
     assert good_output[-1] == 'valid'
-    assert sum(line.startswith('PASS  ') for line in good_output) == 9
+    assert sum(line.startswith('PASS  ') for line in good_output) == 10
     (copy / 'meta/stats.json').write_text('{}')
     assert main(['validate', str(copy)]) == 1
     output = capsys.readouterr().out.splitlines()
     assert "FAIL  stats: meta/stats.json: no statistics for 'observation.state'" in output
-    assert output[-1] == 'INVALID: 1 of 9 checks failed'
+    assert output[-1] == 'INVALID: 1 of 10 checks failed'
 
 
 def test_a_directory_that_is_not_a_dataset_fails_the_info_check(tmp_path, capsys):

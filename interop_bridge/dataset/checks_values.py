@@ -1,0 +1,130 @@
+"""Validation of the data values themselves: intact files, finite and physically possible.
+
+- Every data and episodes parquet file is read with page checksum verification (the writer
+  stores a CRC per page, dataset/parquet_io.py), so a flipped bit in a page is a FAIL, not a
+  silently different value.
+- Every float column is finite.
+- Episodes that `interop export` made from recordings (meta/interop.json `exports` entries
+  with `bags`; merged ones keep theirs) hold measurements: there every canonical feature
+  (matched by its names in info.json) lies inside the physical envelope of
+  dataset/plausible.py, the orientation is a unit quaternion where the IMU is valid, and
+  entries flagged invalid are 0.0 (the exporter's convention). Other datasets (the library's
+  own, LeRobot's) may hold any finite value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from interop_bridge.canonical import CanonicalSpec, load_canonical
+from interop_bridge.dataset import metadata
+from interop_bridge.dataset.episodes_table import episode_files
+from interop_bridge.dataset.features import canonical_features
+from interop_bridge.dataset.parquet_io import column_values
+from interop_bridge.dataset.plausible import ORIENTATION_KEY, Envelope, bad_quaternion, envelopes
+from interop_bridge.dataset.view import DatasetView
+from interop_bridge.errors import CheckFailed, ExportError
+
+FLOAT_TYPES = ('float32', 'float64')
+
+
+def check_values(view: DatasetView) -> str:
+    """Checksums verified; values finite, possible and 0 where flagged invalid."""
+    for path in episode_files(view.root):
+        pq.read_table(path, page_checksum_verification=True)
+    keys = [key for key, entry in view.info['features'].items()
+            if entry.get('dtype') in FLOAT_TYPES]
+    bounds = _bounds(view.info['features'], load_canonical())
+    interop = _interop(view.root)
+    valid_keys = {key: valid for key, valid in interop.get('valid_keys', {}).items() if valid}
+    recorded = _recorded_episodes(interop)
+    rows = measured = 0
+    for path in view.data_files():
+        table = pq.read_table(path, page_checksum_verification=True)
+        where = view.relative(path)
+        columns = {key: column_values(table, key) for key in keys
+                   if key in table.column_names}
+        for key, values in columns.items():
+            _fail_where(where, key, values.reshape(len(values), -1),
+                        ~np.isfinite(values.reshape(len(values), -1)), 'non-finite')
+        chosen = np.isin(column_values(table, 'episode_index'), sorted(recorded))
+        if chosen.any():
+            picked = {key: values[chosen] for key, values in columns.items()}
+            for key, values in picked.items():
+                _check_measured(where, key, values, bounds.get(key, False),
+                                picked.get(valid_keys.get(key, '')))
+        rows += table.num_rows
+        measured += int(chosen.sum())
+    return (f'{rows} rows, {len(keys)} float features: checksums verified, values finite; '
+            f'{measured} recorded rows physically possible')
+
+
+def _bounds(features: Mapping[str, Any], spec: CanonicalSpec) -> dict[str, Envelope | None]:
+    """The envelope of each feature whose names are the canonical feature's (None: unit
+    quaternion)."""
+    expected = {feature.key: feature.names for feature in canonical_features(spec, {})}
+    found: dict[str, Envelope | None] = {}
+    for key, envelope in envelopes(spec).items():
+        if tuple(features.get(key, {}).get('names') or ()) == expected[key]:
+            found[key] = envelope
+    if tuple(features.get(ORIENTATION_KEY, {}).get('names') or ()) == expected[ORIENTATION_KEY]:
+        found[ORIENTATION_KEY] = None
+    return found
+
+
+def _interop(root: Path) -> dict[str, Any]:
+    try:
+        return dict(metadata.read_interop(root))
+    except (ExportError, OSError, ValueError):
+        return {}
+
+
+def _recorded_episodes(interop: Mapping[str, Any]) -> set[int]:
+    """Episode indices that `interop export` made from recordings."""
+    found: set[int] = set()
+    for export in interop.get('exports', []):
+        first, _, end = str(export.get('episodes', '')).partition(':')
+        if export.get('bags') and first.isdigit() and end.isdigit():
+            found.update(range(int(first), int(end)))
+    return found
+
+
+def _check_measured(where: str, key: str, values: np.ndarray,
+                    envelope: Envelope | None | bool, valid: np.ndarray | None) -> None:
+    """Physically possible values, 0.0 where flagged invalid (envelope False: unbounded)."""
+    values = values.reshape(len(values), -1).astype(np.float64)
+    flags = None if valid is None else np.repeat(valid.reshape(len(valid), -1) > 0.5,
+                                                 values.shape[1] // max(valid.shape[-1], 1),
+                                                 axis=1)
+    if key == ORIENTATION_KEY and envelope is None:
+        rows = bad_quaternion(values)
+        if flags is not None:
+            rows &= flags.any(axis=1)
+        _fail_where(where, key, values, rows[:, None], 'not a unit quaternion where valid')
+    elif isinstance(envelope, Envelope):
+        _fail_where(where, key, values, envelope.outside(values),
+                    f'physically impossible ({envelope.reason})')
+    if flags is not None and flags.shape == values.shape:
+        _fail_where(where, key, values, ~flags & (values != 0.0),
+                    'nonzero where flagged invalid (invalid entries are stored as 0.0)')
+
+
+def _fail_where(where: str, key: str, values: np.ndarray, bad: np.ndarray, what: str) -> None:
+    bad = np.broadcast_to(bad, values.shape) if bad.shape[1] == 1 else bad
+    count = int(np.count_nonzero(bad))
+    if not count:
+        return
+    row, column = (int(i) for i in next(_positions(bad)))
+    msg = (f'{where}: {key} has {count} value(s) {what}, e.g. {values[row, column]:.6g} at '
+           f'row {row} entry {column}')
+    raise CheckFailed(msg)
+
+
+def _positions(bad: np.ndarray) -> Iterator[tuple[int, int]]:
+    rows, columns = np.nonzero(bad)
+    yield from zip(rows.tolist(), columns.tolist())
