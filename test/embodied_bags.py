@@ -21,12 +21,13 @@ def embodiment(profile_name: str) -> bytes:
     """A serialized Embodiment naming the profile (the fields the exporter reads)."""
     store = vm.typestore()
     types = store.types
+    profile = bf.load_profile(profile_name)
     header = types['std_msgs/msg/Header'](
         stamp=types['builtin_interfaces/msg/Time'](sec=bf.START_NS // bf.NS, nanosec=0),
         frame_id='')
     message = types[EMBODIMENT_TYPE](
-        header=header, interface_version='', vendor='', model='', profile_name=profile_name,
-        profile_sha256=bf.load_profile(profile_name).sha256, joints=[], extra_joints=[],
+        header=header, interface_version='', vendor=profile.vendor, model=profile.model,
+        profile_name=profile_name, profile_sha256=profile.sha256, joints=[], extra_joints=[],
         hand_channels=[], wrench_frames=[], imu_frames=[], state_rate_hz=0.0)
     return bytes(store.serialize_cdr(message, EMBODIMENT_TYPE))
 
