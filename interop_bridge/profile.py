@@ -21,7 +21,8 @@ from interop_bridge.ament import share_paths
 from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.errors import MISSING, Problem, ProfileError
 from interop_bridge.profile_checks import (
-    check_gains, check_mapped_range, check_sources, check_timeout_damping, check_unique)
+    check_gains, check_mapped_range, check_sources, check_state_timeout, check_timeout_damping,
+    check_unique)
 from interop_bridge.profile_model import (
     CommandProfile, ExtraJoint, GripperProfile, ImuProfile, JointProfile, Profile, TopicProfile,
     WrenchSensor)
@@ -94,6 +95,7 @@ def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '
         reader.report('topics.imu', topics['imu'], "no IMU topic with imu.present: false")
     _check_stamp_source(top, adapter, reader)
     command = read_section(top.get('command', {}), COMMAND_KEYS, reader, 'command')
+    check_state_timeout(top, command, reader)
     options = _read_adapter_section(top, adapter, reader)
     joints = _read_joints(top, spec, reader)
     check_timeout_damping(command.get('timeout_damping'), joints, reader)

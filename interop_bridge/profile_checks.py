@@ -4,7 +4,8 @@ Each key's own type and range are declared in interop_bridge.profile_schema. Her
 limits that must map inside the canonical range, default gains within their maxima (the
 defaults are sent as they are to joints a command does not drive and in the hold safe
 command), the timeout damping within every joint's damping maximum, slots and native names
-used once, slot counts a vendor message can have. Problems go to the shared `Reader`.
+used once, slot counts a vendor message can have, a state timeout of two state periods at
+least. Problems go to the shared `Reader`.
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ def check_timeout_damping(damping: Any, joints: Entries, reader: Reader) -> None
         reader.report('command.timeout_damping', damping,
                       f'at most the smallest damping_max ({joint.damping_max:g}, '
                       f'{path} {joint.canonical}): the damping safe command goes to every joint')
+
+
+def check_state_timeout(top: dict[str, Any], command: dict[str, Any], reader: Reader) -> None:
+    """A state timeout shorter than two state periods refuses commands between two states."""
+    rate, timeout = top.get('state_rate_hz'), command.get('state_timeout_s')
+    if isinstance(rate, float) and isinstance(timeout, float) and timeout < 2.0 / rate:
+        reader.report('command.state_timeout_s', timeout,
+                      f'at least two state periods ({2.0 / rate:g} s at state_rate_hz '
+                      f'{rate:g}): commands between two states would be refused')
 
 
 def check_unique(reader: Reader, field: str, entries: Iterable[tuple[str, Any]],

@@ -9,6 +9,7 @@ Checks across keys (defaults within maxima, slots, names used once) are in profi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from interop_bridge.schema import (
@@ -38,6 +39,14 @@ _native = between(-NATIVE_LIMIT, NATIVE_LIMIT)
 _stiffness = between(0.0, STIFFNESS_MAX)
 _damping = between(0.0, DAMPING_MAX)
 _timeout = between(0.0, TIMEOUT_MAX_S, above=True)
+# A ROS 2 topic name (rcl's rules): '/'-separated tokens of letters, digits and '_', none
+# starting with a digit, optionally absolute ('/') or private ('~/').
+_TOPIC = re.compile(r'(~/|/)?[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*')
+_topic = Rule(lambda value: _TOPIC.fullmatch(value) is not None,
+              "a ROS topic name ('/'-separated tokens of letters, digits and '_', none "
+              'starting with a digit)')
+_topic_or_none = Rule(lambda value: value == '' or _TOPIC.fullmatch(value) is not None,
+                      f"'' or {_topic.expected}")
 
 
 def _source(value: Any) -> str | None:
@@ -93,9 +102,10 @@ TOP_KEYS = (
 )
 
 TOPIC_KEYS = (
-    Key('state', str, 'vendor state topic (joint_states for ros2_control)', check=non_empty),
-    Key('command', str, 'vendor command topic', check=non_empty),
-    Key('imu', str, 'separate sensor_msgs/Imu topic (ros2_control)', default=''),
+    Key('state', str, 'vendor state topic (joint_states for ros2_control)', check=_topic),
+    Key('command', str, 'vendor command topic', check=_topic),
+    Key('imu', str, 'separate sensor_msgs/Imu topic (ros2_control)', default='',
+        check=_topic_or_none),
 )
 
 IMU_KEYS = (
@@ -143,7 +153,7 @@ EXTRA_KEYS = (
 WRENCH_KEYS = (
     Key('frame', str, 'canonical wrench frame (l_sole, r_sole, l_wrist, r_wrist)',
         check=non_empty),
-    Key('topic', str, 'geometry_msgs/WrenchStamped topic', check=non_empty),
+    Key('topic', str, 'geometry_msgs/WrenchStamped topic', check=_topic),
     Key('force_axes', list, 'sign of each raw force axis to reach the canonical frame',
         default=[1, 1, 1], check=list_of(int)),
     Key('torque_axes', list, 'sign of each raw torque axis', default=[1, 1, 1],

@@ -36,8 +36,8 @@ BAD_PROFILES = [
     ('section_of_another_adapter', "booster: got {'motor_count': 23}, expected no booster "
      "section with adapter 'unitree_hg'"),
     ('bad_limits', 'joints[1].position: got [2.0, -1.0], expected a list [low, high]'),
-    ('not_yaml', "<file>: got nothing (key missing), expected a readable YAML file (expected "
-     "',' or ']', but got '<stream end>' at line 2, column 1)"),
+    ('not_yaml', "<file>: got nothing (key missing), expected a readable YAML file (did not "
+     "find expected ',' or ']' at line 2, column 1)"),
 ]
 
 
@@ -158,6 +158,12 @@ def test_config_readme_holds_the_current_key_reference():
     ('unitree_g1_29dof', 'unitree.motor_mode', 10**30,
      'unitree.motor_mode: got 1000000000000000000000000000000, expected an integer from '
      '-2147483647 to 2147483647'),
+    ('unitree_g1_29dof', 'command.state_timeout_s', 0.001,
+     'command.state_timeout_s: got 0.001, expected at least two state periods (0.004 s at '
+     'state_rate_hz 500): commands between two states would be refused'),
+    ('unitree_g1_29dof', 'topics.state', 'low state',
+     "topics.state: got 'low state', expected a ROS topic name ('/'-separated tokens of "
+     "letters, digits and '_', none starting with a digit)"),
     ('unitree_g1_29dof', 'command.timeout_s', 3600.0,
      'command.timeout_s: got 3600.0, expected a number > 0 and <= 5'),
     ('unitree_g1_29dof', 'joints.3.position', [-1e9, 1e9],
