@@ -93,7 +93,8 @@ def tree_digest(path: Path) -> str:
 
 def staging_leftovers(parent: Path) -> list[str]:
     """Hidden staging folders of unfinished writes next to the datasets in `parent`."""
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith('.') and 'staging' in p.name)
+    return sorted(entry.name for entry in parent.iterdir()
+                  if entry.name.startswith('.') and 'staging' in entry.name)
 
 
 def dataset_problems(dataset: Path) -> list[str]:

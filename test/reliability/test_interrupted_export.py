@@ -124,10 +124,12 @@ def test_an_export_killed_at_any_moment_leaves_the_dataset_whole_and_the_next_ru
     rerun = run_cli('export', bag, '--profile', PROFILE, '--out', out)
     if rerun.returncode == 0:
         damage.extend(dataset_problems(out))
-    damage.extend(f'left behind after the next run: {name}' for name in staging_leftovers(tmp_path))
+    damage.extend(f'left behind after the next run: {name}'
+                  for name in staging_leftovers(tmp_path))
     target = 'appending' if appending else 'new dataset'
     outcome = record(Outcome(
-        'SIGKILL during an export', f'{target}, killed at {moment:.2f} s (exit {killed.returncode})',
+        'SIGKILL during an export',
+        f'{target}, killed at {moment:.2f} s (exit {killed.returncode})',
         rerun.result() if rerun.result() != HANDLED or not damage else HANDLED,
         damaged=len(damage), detail='; '.join(damage) or rerun.said()))
     assert not problems(outcome), problems(outcome)

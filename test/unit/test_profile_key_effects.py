@@ -20,7 +20,8 @@ import yaml
 from key_effects import (
     HIP_YAW, KNEE, SPEC, TOP_LEVEL, all_sections, core_of, effects_of, g1_core,
     knee_command, lowcmd, run_effect, uncovered_keys)
-from profile_variants import set_key, variant
+from profile_variants import set_key, set_keys, variant
+from unitree_reference import lowstate_crc
 
 from interop_bridge.commands.profiles import run_list
 from interop_bridge.errors import ProfileError
@@ -58,9 +59,9 @@ def effect_stamp_source(tmp_path):
 
 
 def effect_joint_defaults(tmp_path):
-    core = g1_core(tmp_path, set_key('joint_defaults.stiffness_max', 33.0))
-    message = lowcmd(knee_command(core, 0.5, stiffness=400.0))
-    assert message.motor_cmd[KNEE].kp == 33.0
+    core = g1_core(tmp_path, set_key('joint_defaults.damping_max', 5.0))
+    message = lowcmd(knee_command(core, 0.5, damping=9.0))
+    assert message.motor_cmd[KNEE].kd == 5.0
 
 
 # ----- topics ---------------------------------------------------------------------------------
@@ -101,6 +102,7 @@ def unitree_state_with_rpy(rpy: tuple[float, float, float]) -> bytes:
                       quaternion=np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32),
                       rpy=np.array(rpy, dtype=np.float32))
     message = vm._message(f'{package}/msg/LowState', imu_state=imu, motor_state=motors)
+    message.crc = lowstate_crc(message, 'hg')  # a state the robot sent: its CRC is right
     return bytes(vm.typestore().serialize_cdr(message, f'{package}/msg/LowState'))
 
 
@@ -193,13 +195,14 @@ def effect_joints_damping(tmp_path):
 
 
 def effect_joints_stiffness_max(tmp_path):
-    core = g1_core(tmp_path, set_key('joints.3.stiffness_max', 120.0))
+    core = g1_core(tmp_path, set_keys(('joints.3.stiffness_max', 120.0),
+                                      ('joints.3.stiffness', 100.0)))
     assert lowcmd(knee_command(core, 0.5, stiffness=250.0)).motor_cmd[KNEE].kp == 120.0
 
 
 def effect_joints_damping_max(tmp_path):
-    core = g1_core(tmp_path, set_key('joints.3.damping_max', 1.0))
-    assert lowcmd(knee_command(core, 0.5, damping=6.0)).motor_cmd[KNEE].kd == 1.0
+    core = g1_core(tmp_path, set_keys(('joints.3.damping_max', 3.0), ('joints.3.damping', 1.0)))
+    assert lowcmd(knee_command(core, 0.5, damping=6.0)).motor_cmd[KNEE].kd == 3.0
 
 
 EFFECTS = effects_of(dict(globals()))
