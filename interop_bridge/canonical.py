@@ -15,11 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from interop_bridge import topics as used_names
 from interop_bridge.ament import share_path
-from interop_bridge.errors import MISSING, Problem, SpecError, UnknownNameError
+from interop_bridge.errors import MISSING, SpecError, UnknownNameError
 from interop_bridge.schema import (
     Key, Reader, list_of, non_empty, number_pair, one_of, positive, read_section)
 from interop_bridge.yaml_input import load_document
@@ -237,12 +235,7 @@ def load_canonical(path: str | os.PathLike[str] | None = None) -> CanonicalSpec:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str) -> CanonicalSpec:
-    try:
-        raw = load_document(path, SpecError)
-    except (OSError, yaml.YAMLError) as err:
-        problem = Problem(path, '<file>', MISSING, f'a readable YAML file ({err})')
-        raise SpecError([problem]) from err
-    return parse_canonical(raw, source=path)
+    return parse_canonical(load_document(path, SpecError), source=path)
 
 
 def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:

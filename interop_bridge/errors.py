@@ -40,7 +40,10 @@ class ConfigError(InteropError):
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
         self.problems = tuple(problems)
         count = len(self.problems)
-        head = f'{count} problem{"s" if count != 1 else ""} found:'
+        if count == 1:  # one problem, one line
+            super().__init__(str(self.problems[0]))
+            return
+        head = f'{count} problems found:'
         super().__init__('\n'.join([head, *(f'  {problem}' for problem in self.problems)]))
 
 
