@@ -90,7 +90,12 @@ class BridgeCore:
         return receive_ns, 'receive'
 
     def on_state(self, raw: bytes | memoryview, now_s: float) -> CanonicalState | None:
-        """Decode and map one vendor state; None (and counted) when it is malformed."""
+        """Decode and map one vendor state; None (and counted) when it is malformed.
+
+        Malformed: undecodable, a failed checksum (Unitree LowState CRC, also counted in
+        `crc_errors`), NaN positions, or a joint far past its limits. Such a state is never
+        published and never the reference of a hold target.
+        """
         health = self.health['state']
         health.received(now_s)
         try:
@@ -99,16 +104,25 @@ class BridgeCore:
             health.malformed += 1
             health.reject(str(err))
             return None
-        problem = 'non-finite joint position in vendor state' if not self.mapper.by_name and \
-            not np.isfinite(native.position).all() else \
-            implausible_position(self.limits, state.position)
-        if problem is not None:
+        problem = self._state_problem(native, state)
+        if problem is not None or state is None:
             health.malformed += 1
-            health.reject(problem)
+            health.reject(problem or 'malformed vendor state')
             return None
         self.native, self.canonical, self.last_state_s = native, state, now_s
+        if self.state_stale:  # the safe command goes on until a command is accepted again,
+            self.timed_out = True  # the same watchdog event: not counted a second time
         self.state_stale = False
         return state
+
+    def _state_problem(self, native: NativeState, state: CanonicalState | None) -> str | None:
+        if state is None:
+            self.health['state'].crc_errors += 1
+            return (f'{self.codec.state_type} CRC does not match its contents: vendor state '
+                    'not used')
+        if not self.mapper.by_name and not np.isfinite(native.position).all():
+            return 'non-finite joint position in vendor state'
+        return implausible_position(self.limits, state.position)
 
     def state_is_stale(self, now_s: float) -> bool:
         """Whether the last good vendor state is older than the profile's state timeout."""
@@ -155,7 +169,15 @@ class BridgeCore:
         self.last_targets = outcome.targets
         self.last_command_s = now_s
         self.timed_out = False
-        return CommandResult(self._encode(outcome.command), outcome)
+        return CommandResult(self._encode(outcome.command, now_s), outcome)
+
+    def watchdog_due(self, now_s: float) -> bool:
+        """Whether the safe command is due (commands stopped, or the state went stale) after
+        a first command; no side effects (`safe_command_due` counts and builds it)."""
+        if self.last_command_s is None:
+            return False
+        return self.state_is_stale(now_s) or \
+            now_s - self.last_command_s > self.profile.command.timeout_s
 
     def safe_command_due(self, now_s: float) -> bytes | None:
         """The safe command when canonical commands stopped, or vendor state went stale.
@@ -163,11 +185,9 @@ class BridgeCore:
         Returns None while commands and state are fresh, before the first command (the robot
         is left alone), or before any state.
         """
-        if self.last_command_s is None or self.canonical is None:
+        if self.canonical is None or not self.watchdog_due(now_s):
             return None
         stale = self.state_is_stale(now_s)
-        if now_s - self.last_command_s <= self.profile.command.timeout_s and not stale:
-            return None
         if stale and not self.state_stale:
             self.state_stale = True
             self.health['state'].timeouts += 1
@@ -177,14 +197,36 @@ class BridgeCore:
         command = safe_command(self.limits, self.mapper.joint_map,
                                self.profile.command.on_timeout, self.canonical.position,
                                self.profile.command.timeout_damping)
-        return None if command is None else self._encode(command)
+        return None if command is None else self._encode(command, now_s)
 
-    def _encode(self, command: NativeCommand) -> bytes:
+    def ongoing_problem(self, key: str, now_s: float) -> str | None:
+        """What is wrong with a stream right now, for /diagnostics (None: nothing)."""
+        if key == 'state':
+            if self.last_state_s is None:
+                return 'no usable vendor state yet: nothing is sent'
+            if self.state_is_stale(now_s):
+                sent = ', safe command sent' if self.last_command_s is not None else ''
+                return (f'no vendor state for {now_s - self.last_state_s:.2f} s: commands '
+                        f'refused{sent}')
+        if key == 'command' and self.timed_out:
+            return (f'no canonical command for {self.health["command"].age(now_s):.2f} s: '
+                    f'safe command ({self.profile.command.on_timeout}) sent')
+        return None
+
+    def summary(self) -> str:
+        """One line of totals: what came in, what went out, how often the watchdog fired."""
+        state, command = self.health['state'], self.health['command']
+        return (f'{state.count} vendor states ({state.malformed} malformed, {state.crc_errors} '
+                f'CRC errors), {command.count} canonical commands ({command.rejected} '
+                f'rejected), {self.health["vendor_command"].count} vendor commands sent; '
+                f'watchdog timeouts: {command.timeouts} command, {state.timeouts} vendor state')
+
+    def _encode(self, command: NativeCommand, now_s: float) -> bytes:
         if self.native is None:
             msg = 'no vendor state seen yet: nothing is encoded'
             raise MappingError(msg)
         payload = self.codec.command_bytes(command, self.native)
-        self.health['vendor_command'].count += 1
+        self.health['vendor_command'].received(now_s)
         return payload
 
 
@@ -193,13 +235,16 @@ def command_from_arrays(count: int, commanded: Any, position: Any, velocity: Any
     """A CanonicalCommand from message arrays, filling the fields a message may leave empty.
 
     Empty velocity and effort mean 0; empty stiffness and damping mean the profile defaults
-    (NaN here, filled by the safety check). Wrong lengths are kept as they are so the check
+    (named in `defaults`, filled by the safety check); an explicit NaN gain of a commanded
+    joint is rejected like any other NaN. Wrong lengths are kept as they are so the check
     rejects them with the lengths in its message.
     """
     def optional(values: Any, empty: float) -> np.ndarray:
         array = np.asarray(values, dtype=np.float64)
         return np.full(count, empty) if array.size == 0 else array
+    gains = {'stiffness': stiffness, 'damping': damping}
     return CanonicalCommand(
         commanded=np.asarray(commanded, dtype=bool), position=np.asarray(position, np.float64),
         velocity=optional(velocity, 0.0), effort=optional(effort, 0.0),
-        stiffness=optional(stiffness, np.nan), damping=optional(damping, np.nan))
+        stiffness=optional(stiffness, np.nan), damping=optional(damping, np.nan),
+        defaults=frozenset(name for name, values in gains.items() if len(values) == 0))

@@ -24,7 +24,9 @@ class CanonicalCommand:
     """A whole-body command in canonical units, every array of the canonical joint count.
 
     Callers fill empty message fields first: velocity and effort with 0, stiffness and damping
-    with NaN where the profile default applies (`with_defaults`).
+    with NaN, and name in `defaults` the gains whose NaN entries take the profile default. The
+    bridge names only the gains its message left empty (`command_from_arrays`), so an explicit
+    NaN gain of a commanded joint is rejected like any other non-finite value.
     """
 
     commanded: np.ndarray  # bool
@@ -33,6 +35,7 @@ class CanonicalCommand:
     effort: np.ndarray
     stiffness: np.ndarray
     damping: np.ndarray
+    defaults: frozenset[str] = frozenset(('stiffness', 'damping'))  # NaN there: the default
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,9 @@ def _with_defaults(limits: CommandLimits, command: CanonicalCommand) -> dict[str
               for name in FIELDS}
     for name, default in (('stiffness', limits.stiffness_default),
                           ('damping', limits.damping_default)):
-        unset = np.isnan(values[name])
-        values[name][unset] = default[unset]
+        if name in command.defaults:
+            unset = np.isnan(values[name])
+            values[name][unset] = default[unset]
     return values
 
 

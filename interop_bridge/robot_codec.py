@@ -5,7 +5,9 @@ exporter share.
 sensor codec for its separate IMU and force/torque topics, and the mapping core. The bridge
 calls `state` per received message and `command_bytes` per checked command; the exporter calls
 `states`, `commands`, `imus` and `wrenches` on batches of recorded messages. Both therefore
-read the same bytes the same way.
+read the same bytes the same way, and treat a state that fails the vendor's own checksum
+(Unitree LowState CRC) the same way: never mapped (bridge), all values invalid (export;
+`checksum_failures` counts them).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from interop_bridge.command_mapping import command_to_canonical
 from interop_bridge.command_safety import CanonicalCommand
 from interop_bridge.errors import UnknownNameError
 from interop_bridge.profile import Profile, WrenchSensor
-from interop_bridge.state_mapping import CanonicalState, StateMapper, map_wrench
+from interop_bridge.state_mapping import CanonicalState, StateMapper, invalidate, map_wrench
 from interop_bridge.vendors.codec import FieldDefs, VendorCodec
 from interop_bridge.vendors.native import ImuSample, NativeCommand, NativeState
 from interop_bridge.vendors.registry import make_codec
@@ -48,19 +50,31 @@ class RobotCodec:
         return self.vendor.command_type
 
     def state(self, raw: bytes | memoryview,
-              imu: ImuSample | None = None) -> tuple[NativeState, CanonicalState]:
+              imu: ImuSample | None = None) -> tuple[NativeState, CanonicalState | None]:
         """One vendor state message -> its native values and canonical state.
 
+        The canonical state is None when the message fails its own checksum
+        (`native.checksum_ok` false): a corrupt state is never mapped.
         `imu`: the latest sample of a separate IMU topic, which replaces the state's own.
         """
         native = self.vendor.decode_state(raw)
+        if checksum_failures(native):
+            return native, None
         state = self.mapper.map(native)
         return native, (state if imu is None else replace(state, imu=imu))
 
     def states(self, raws: Sequence[bytes]) -> tuple[NativeState, CanonicalState]:
-        """Recorded vendor state messages -> native values and canonical states, batched."""
+        """Recorded vendor state messages -> native values and canonical states, batched.
+
+        Messages that fail their own checksum have every canonical value invalid (NaN, valid
+        false); `checksum_failures(native)` counts them.
+        """
         native = self.vendor.decode_states(raws)
-        return native, self.mapper.map(native)
+        state = self.mapper.map(native)
+        passed = native.checksum_ok
+        if passed is not None and not np.all(passed):
+            state = invalidate(state, ~np.asarray(passed, dtype=bool))
+        return native, state
 
     def command_bytes(self, command: NativeCommand, state: NativeState) -> bytes:
         """A checked command over the profile's joints -> the serialized vendor command."""
@@ -96,3 +110,10 @@ class RobotCodec:
             msg = f'profile {self.profile.name} names no IMU or force/torque topic'
             raise UnknownNameError(msg)
         return self.sensors
+
+
+def checksum_failures(native: NativeState) -> int:
+    """How many of the decoded messages failed their own checksum (0 where there is none)."""
+    if native.checksum_ok is None:
+        return 0
+    return int(np.count_nonzero(~np.asarray(native.checksum_ok, dtype=bool)))

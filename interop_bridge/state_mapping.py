@@ -7,7 +7,7 @@ conventions already). Wrenches come from their own topics and are mapped by `map
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -154,3 +154,27 @@ def map_wrench(sensor: WrenchSensor, raw_wrench: np.ndarray) -> np.ndarray:
     """A raw [fx, fy, fz, tx, ty, tz] in sensor axes -> the canonical frame (per-axis signs)."""
     signs = np.asarray([*sensor.force_axes, *sensor.torque_axes], dtype=np.float64)
     return np.asarray(raw_wrench, dtype=np.float64) * signs
+
+
+def invalidate(state: CanonicalState, rows: np.ndarray) -> CanonicalState:
+    """A batch with every value of the messages at `rows` (bool, (messages,)) made invalid:
+    NaN joints, extras, hands and IMU, valid false (a corrupt message is never data)."""
+    def blanked(values: np.ndarray) -> np.ndarray:
+        out = np.array(values, dtype=np.float64, copy=True)
+        out[rows] = np.nan
+        return out
+
+    def cleared(flags: np.ndarray) -> np.ndarray:
+        out = np.array(flags, dtype=bool, copy=True)
+        out[rows] = False
+        return out
+    imu = state.imu if state.imu is None else replace(
+        state.imu, orientation=blanked(state.imu.orientation),
+        angular_velocity=blanked(state.imu.angular_velocity),
+        linear_acceleration=blanked(state.imu.linear_acceleration))
+    return replace(
+        state, position=blanked(state.position), velocity=blanked(state.velocity),
+        effort=blanked(state.effort), valid=cleared(state.valid),
+        temperature=None if state.temperature is None else blanked(state.temperature),
+        extra_position=blanked(state.extra_position), hand_closure=blanked(state.hand_closure),
+        hand_valid=cleared(state.hand_valid), imu=imu)

@@ -1,7 +1,10 @@
 """Per-stream health counters for /diagnostics: rate, age, drops, rejected inputs.
 
-Pure Python; the bridge calls `StreamHealth.received` per message with its monotonic receive
-time and reads `snapshot` once per diagnostics period.
+Pure Python; the bridge calls `StreamHealth.received` per message (received or sent) with its
+monotonic time and reads `snapshot` once per diagnostics period. A status says what holds
+*now*: a problem turns it WARN for the period it happened in (and while it lasts: a silent
+stream, a timeout still running), and it is OK again once the stream is healthy, while the
+counters keep their totals.
 """
 
 from __future__ import annotations
@@ -22,13 +25,18 @@ class HealthSnapshot:
     clamped: int
     rejected: int
     timeouts: int
+    crc_errors: int = 0  # messages that failed the vendor's own checksum
+    new_problems: int = 0  # malformed, rejected and timeouts since the previous snapshot
+    new_timeouts: int = 0  # timeouts since the previous snapshot
+    new_reasons: tuple[tuple[str, int], ...] = ()  # rejection reasons since then, with counts
 
     def as_pairs(self) -> list[tuple[str, str]]:
         """Key/value pairs for diagnostic_msgs/KeyValue."""
         return [('messages', str(self.count)), ('rate_hz', f'{self.rate_hz:.1f}'),
                 ('age_s', f'{self.age_s:.3f}'), ('drops', str(self.drops)),
-                ('malformed', str(self.malformed)), ('clamped', str(self.clamped)),
-                ('rejected', str(self.rejected)), ('timeouts', str(self.timeouts))]
+                ('malformed', str(self.malformed)), ('crc_errors', str(self.crc_errors)),
+                ('clamped', str(self.clamped)), ('rejected', str(self.rejected)),
+                ('timeouts', str(self.timeouts))]
 
 
 @dataclass
@@ -43,13 +51,17 @@ class StreamHealth:
     clamped: int = 0
     rejected: int = 0
     timeouts: int = 0
+    crc_errors: int = 0
     _last: float | None = None
     _window_count: int = 0
     _window_start: float | None = None
+    _problems_at_snapshot: int = 0
+    _timeouts_at_snapshot: int = 0
     _reasons: dict[str, int] = field(default_factory=dict)
+    _new_reasons: dict[str, int] = field(default_factory=dict)
 
     def received(self, now: float) -> None:
-        """Count one message received at monotonic time `now` [s]."""
+        """Count one message received (or sent) at monotonic time `now` [s]."""
         if self._last is not None and self.nominal_rate_hz > 0:
             gap_periods = (now - self._last) * self.nominal_rate_hz
             if gap_periods > 1.5:
@@ -64,17 +76,48 @@ class StreamHealth:
         """Count a rejected input, keeping how often each reason occurred."""
         self.rejected += 1
         self._reasons[reason] = self._reasons.get(reason, 0) + 1
+        self._new_reasons[reason] = self._new_reasons.get(reason, 0) + 1
 
     @property
     def reasons(self) -> dict[str, int]:
-        """Rejection reasons and their counts."""
+        """Rejection reasons and their counts, in total."""
         return dict(self._reasons)
 
+    def age(self, now: float) -> float:
+        """Seconds since the last message (inf before the first)."""
+        return now - self._last if self._last is not None else float('inf')
+
     def snapshot(self, now: float) -> HealthSnapshot:
-        """Figures since the previous snapshot (rate) and in total (counters)."""
+        """Figures since the previous snapshot (rate, new problems) and in total (counters).
+
+        The rate is over the time since the previous snapshot (or the first message), so a
+        stream that went silent reports 0.
+        """
         elapsed = now - self._window_start if self._window_start is not None else 0.0
         rate = self._window_count / elapsed if elapsed > 0 else 0.0
-        self._window_start, self._window_count = now, 0
-        age = now - self._last if self._last is not None else float('inf')
-        return HealthSnapshot(self.name, self.count, rate, age, self.drops, self.malformed,
-                              self.clamped, self.rejected, self.timeouts)
+        if self._window_start is not None:
+            self._window_start, self._window_count = now, 0
+        problems = self.malformed + self.rejected + self.timeouts
+        new_problems = problems - self._problems_at_snapshot
+        new_timeouts = self.timeouts - self._timeouts_at_snapshot
+        self._problems_at_snapshot, self._timeouts_at_snapshot = problems, self.timeouts
+        new_reasons, self._new_reasons = tuple(self._new_reasons.items()), {}
+        return HealthSnapshot(self.name, self.count, rate, self.age(now), self.drops,
+                              self.malformed, self.clamped, self.rejected, self.timeouts,
+                              self.crc_errors, new_problems, new_timeouts, new_reasons)
+
+
+def stream_status(snapshot: HealthSnapshot, ongoing: str | None) -> tuple[bool, str]:
+    """Whether a stream's status is WARN, and its message, for one diagnostics period.
+
+    WARN while a condition lasts (`ongoing`: a silent stream, a timeout still running) and
+    for the period in which problems were counted; OK ('ok') once neither holds, so a stale
+    status clears when the stream resumes.
+    """
+    problems = [ongoing] if ongoing else []
+    problems += [f'{reason} ({count})' for reason, count in snapshot.new_reasons]
+    if snapshot.new_timeouts and not ongoing:
+        problems.append(f'{snapshot.new_timeouts} timeout(s) since the last report, resumed')
+    if snapshot.new_problems and not problems:
+        problems.append(f'{snapshot.new_problems} problem(s) since the last report')
+    return bool(problems), '; '.join(problems) or 'ok'

@@ -16,8 +16,36 @@ export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-$((20 + RANDOM % 10))}
 
 echo "== 1/4 two robots, two bridges, one canonical controller, two recorders =="
 interop launch launch/two_robot_demo.launch.yaml record_dir:="$out/bags" \
-  --until canonical_controller --duration 120 | tee "$out/launch.log" \
-  | grep -E "ready|episode|safe command|exit|ERROR|error" || true
+  --until canonical_controller --duration 120 > "$out/launch.log" 2>&1 &
+launcher=$!
+tail -n +1 -f --pid="$launcher" "$out/launch.log" \
+  | grep --line-buffered -E "ready|episode|safe command|older than|watchdog|exit|ERROR|error" &
+shown=$!
+# Stop the whole graph as soon as the episodes are done, while the controller still holds the
+# robots (it does for a while, then exits: --until is the backstop). Every node is stopped at
+# once, so no bridge sees its commands stop first and no watchdog fires.
+until grep -q "episodes done" "$out/launch.log" || ! kill -0 "$launcher" 2>/dev/null; do
+  sleep 0.1
+done
+kill -TERM "$launcher" 2>/dev/null || true
+status=0
+wait "$launcher" || status=$?
+wait "$shown" || true
+if [ "$status" -ne 0 ]; then
+  echo "demo: the launch failed (status $status); its output: $out/launch.log"
+  exit "$status"
+fi
+# Each bridge logs its totals when it stops; the watchdog counts must be 0.
+echo "watchdog timeouts per bridge (commands stopped, vendor state stale):"
+sed -nE 's/^\[([^]]*)\/bridge\].*watchdog timeouts: ([0-9]+) command, ([0-9]+) vendor state.*/  \1: \2, \3/p' \
+  "$out/launch.log"
+fired=$(sed -nE 's/.*watchdog timeouts: ([0-9]+) command, ([0-9]+) vendor state.*/\1 \2/p' \
+  "$out/launch.log" | awk '{total += $1 + $2} END {print total + 0}')
+echo "watchdog timeouts in total: $fired"
+if [ "$fired" -ne 0 ]; then
+  echo "demo: warning: the watchdog fired $fired times (a machine too busy to keep 50 Hz" \
+    "commands within command.timeout_s?); see $out/launch.log"
+fi
 
 echo "== 2/4 export both recordings into one dataset =="
 interop export "$out/bags/g1" "$out/bags/t1" --out "$out/dataset" --modality

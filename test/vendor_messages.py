@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import unitree_reference
 from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 
 VENDOR_DIR = Path(__file__).resolve().parent / 'vendor_interfaces'
@@ -66,8 +67,13 @@ def _default(store, desc):
 
 
 def unitree_lowstate(family: str, q: np.ndarray, *, tick: int = 1000, mode_machine: int = 5,
-                     quaternion_wxyz=(0.9, 0.1, 0.2, 0.3), rpy=(0.0, 0.0, 0.0)) -> bytes:
-    """A serialized unitree_hg or unitree_go LowState with motor q = `q` (dq = q/2, tau = -q)."""
+                     quaternion_wxyz=(0.9, 0.1, 0.2, 0.3), rpy=(0.0, 0.0, 0.0),
+                     crc: int | None = None) -> bytes:
+    """A serialized unitree_hg or unitree_go LowState with motor q = `q` (dq = q/2, tau = -q).
+
+    It carries the CRC the robot would put on it (computed by the independent bitwise
+    reference, test/unitree_reference.py), or `crc` when given (a corrupt state).
+    """
     package = f'unitree_{family}'
     slots = q.shape[0]
     motors = []
@@ -87,8 +93,9 @@ def unitree_lowstate(family: str, q: np.ndarray, *, tick: int = 1000, mode_machi
     fields = dict(imu_state=imu, motor_state=motors, tick=tick)
     if family == 'hg':
         fields['mode_machine'] = mode_machine
-    return bytes(typestore().serialize_cdr(_message(f'{package}/msg/LowState', **fields),
-                                           f'{package}/msg/LowState'))
+    message = _message(f'{package}/msg/LowState', **fields)
+    message.crc = unitree_reference.lowstate_crc(message, family) if crc is None else crc
+    return bytes(typestore().serialize_cdr(message, f'{package}/msg/LowState'))
 
 
 def booster_lowstate(q: np.ndarray, rpy=(0.1, 0.2, 0.3), error_flags=None) -> bytes:

@@ -16,6 +16,7 @@ import sys
 import time
 
 import numpy as np
+import rclpy
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import WrenchStamped
@@ -34,7 +35,7 @@ from interop_bridge.nodes.qos import canonical_qos, qos_profile
 from interop_bridge.nodes.spin import run_node
 from interop_bridge.profile import load_profile
 from interop_bridge.state_mapping import CanonicalState
-from interop_bridge.stream_health import HealthSnapshot
+from interop_bridge.stream_health import stream_status
 from interop_bridge.vendors.native import NativeState
 from interop_bridge.vendors.registry import message_types
 from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyState
@@ -42,6 +43,7 @@ from sensor_msgs.msg import Imu, JointState
 
 LISTENER_REFRESH_S = 0.5
 WATCHDOG_PERIOD_S = 0.02  # how often a silent vendor state stream is checked
+PENDING_LIMIT = 64  # messages taken from one queue before a watchdog decides
 STANDARD_COPIES = ('joint_states', 'native', 'imu')  # built only while someone listens
 # Vendor streams: best effort matches reliable and best-effort vendor publishers alike; a deep
 # queue rides out scheduler stalls of tens of milliseconds at 1 kHz without dropping.
@@ -114,12 +116,19 @@ class BridgeNode(Node):
                 continue
             callback = {'state': self._on_state, 'imu': self.core.on_imu}.get(
                 vendor.role, lambda raw, frame=vendor.role: self.core.on_wrench(frame, raw))
-            self.create_subscription(message_class(vendor.typename), vendor.topic, callback,
-                                     VENDOR_QOS, raw=True)
+            subscription = self.create_subscription(message_class(vendor.typename),
+                                                    vendor.topic, callback, VENDOR_QOS, raw=True)
+            if vendor.role == 'state':
+                self._state_subscription = subscription
         command_qos = canonical_qos(self.spec.topic(topics.COMMAND))
-        self.create_subscription(WholeBodyCommand, topics.COMMAND, self._on_command, command_qos)
+        self._command_subscription = self.create_subscription(
+            WholeBodyCommand, topics.COMMAND, self._on_command, command_qos)
 
     def _on_state(self, raw: bytes) -> None:
+        self._take_state(raw)
+        self._send_safe_command_if_due()
+
+    def _take_state(self, raw: bytes) -> None:
         receive = self.get_clock().now()
         state = self.core.on_state(raw, time.monotonic())
         if state is None:
@@ -140,7 +149,20 @@ class BridgeNode(Node):
             publishers['imu'].publish(build.imu_message(state.imu, self.profile.imu.frame, stamp))
         self._publish_hands(state, stamp)
         self._publish_wrenches(stamp)
-        self._send_safe_command_if_due()
+
+    def _take_pending(self) -> None:
+        """Handle the vendor states and commands that already arrived, before a watchdog
+        judges a stream silent: after this process was not scheduled for a while, they wait
+        in their queues behind the callback that is running, yet they did arrive in time."""
+        for subscription, handle in ((self._state_subscription, self._take_state),
+                                     (self._command_subscription, self._on_command)):
+            for _ in range(PENDING_LIMIT):
+                with subscription.handle:
+                    taken = subscription.handle.take_message(subscription.msg_type,
+                                                             subscription.raw)
+                if taken is None:
+                    break
+                handle(taken[0])
 
     def _publish_native(self, native: NativeState, stamp: Time) -> None:
         slots, _, _ = self.core.mapper.slots(native.names)
@@ -175,6 +197,8 @@ class BridgeNode(Node):
                                                    state.hand_valid[columns], stamp))
 
     def _watch_vendor_state(self) -> None:
+        if self.core.state_is_stale(time.monotonic()):
+            self._take_pending()
         if not self.core.state_is_stale(time.monotonic()):
             self._announced_stale = False
             return
@@ -187,6 +211,8 @@ class BridgeNode(Node):
         self._send_safe_command_if_due()
 
     def _send_safe_command_if_due(self) -> None:
+        if self.core.watchdog_due(time.monotonic()):
+            self._take_pending()
         payload = self.core.safe_command_due(time.monotonic())
         if payload is None:
             self._announced_timeout = False
@@ -221,13 +247,8 @@ class BridgeNode(Node):
             snapshot = health.snapshot(now)
             status = DiagnosticStatus(name=f'{self.get_namespace().rstrip("/")}/bridge: '
                                       f'{snapshot.name}', hardware_id=self.profile.name)
-            status.level = _level(key, snapshot, self.profile.command.state_timeout_s)
-            problems = [f'{reason} ({count})' for reason, count in health.reasons.items()]
-            if key == 'state' and self.core.state_is_stale(now):
-                problems.insert(0, f'no vendor state for {snapshot.age_s:.2f} s: commands '
-                                'refused, safe command sent')
-            status.message = 'ok' if status.level == LEVEL_OK else '; '.join(problems) or \
-                'stale'
+            warn, status.message = stream_status(snapshot, self.core.ongoing_problem(key, now))
+            status.level = LEVEL_WARN if warn else LEVEL_OK
             status.values = [KeyValue(key=k, value=v) for k, v in snapshot.as_pairs()]
             array.status.append(status)
         self._outputs['diagnostics'].publish(array)
@@ -238,17 +259,14 @@ def _lazy(key: str) -> bool:
     return key in STANDARD_COPIES or key.startswith(('hand_', 'wrench_'))
 
 
-def _level(key: str, snapshot: HealthSnapshot, stale_after_s: float) -> bytes:
-    if key == 'state' and (snapshot.age_s > stale_after_s or snapshot.malformed):
-        return LEVEL_WARN
-    if key == 'command' and (snapshot.rejected or snapshot.timeouts):
-        return LEVEL_WARN
-    return LEVEL_OK
-
-
 def main(args: list[str] | None = None) -> int:
     """Run the bridge until SIGINT/SIGTERM; exit 1 when the profile cannot be used."""
-    return run_node(BridgeNode, args, 'bridge')
+    return run_node(BridgeNode, args, 'bridge', on_exit=_log_summary)
+
+
+def _log_summary(node: BridgeNode) -> None:
+    # The node's own logger would also publish to /rosout, whose context may be gone.
+    rclpy.logging.get_logger('bridge.exit').info(f'bridge: {node.core.summary()}')
 
 
 if __name__ == '__main__':

@@ -6,8 +6,10 @@ the canonical state, then commands a slow, gentle arm wave around the pose it fo
 pitch and elbow of both arms, `amplitude` rad at `frequency_hz`, every other joint held where it
 was. It also marks recording episodes: `episodes` episodes of `episode_s` seconds, each opened
 with an EpisodeEvent START carrying `task`, closed with STOP and labelled SUCCESS, published on
-each robot's interop/episode topic. It exits by itself when the episodes are done (with
-`episodes` 0 it runs until stopped).
+each robot's interop/episode topic. When the episodes are done it logs "episodes done", keeps
+commanding the robots at the pose it found them in for `hold_after_s` seconds, and exits (with
+`episodes` 0 it runs until stopped). Whoever stops the graph on "episodes done" (the demo) stops
+it while commands still flow, so no bridge sees its commands stop and no watchdog fires.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class CanonicalController(Node):
             'episodes': (2, 'episodes to mark, then exit (0: run forever, no episodes)'),
             'episode_s': (4.0, 'length of one episode [s]'),
             'task': ('wave both arms', 'task text of the episodes'),
+            'hold_after_s': (2.0, 'after the episodes: seconds of holding the pose, then exit'),
         }
         for name, (default, description) in params.items():
             self.declare_parameter(name, default, ParameterDescriptor(description=description))
@@ -92,10 +95,12 @@ class CanonicalController(Node):
         self.episodes: int = value('episodes')
         self.episode_s: float = value('episode_s')
         self.task: str = value('task')
+        self.hold_after_s: float = value('hold_after_s')
         self.wave_index = np.asarray([self.spec.joint_index(name) for name in WAVE_JOINTS])
         self.started: float | None = None
         self.created = time.monotonic()
         self.episode_open: str | None = None
+        self.finished: float | None = None  # when the episodes were done (elapsed)
         self.done = False
         self.create_timer(1.0 / value('rate_hz'), self._tick)
         self.get_logger().info(f'canonical controller ready for {value("robots")}')
@@ -108,8 +113,9 @@ class CanonicalController(Node):
             self.started = now
             self.get_logger().info('all robots ready: driving them through interop/command')
         elapsed = now - self.started
+        wave = self.finished is None
         for link in self.links:
-            link.command.publish(self._command(link, elapsed))
+            link.command.publish(self._command(link, elapsed, wave=wave))
         if self.episodes:
             self._mark_episodes(elapsed)
 
@@ -120,10 +126,11 @@ class CanonicalController(Node):
         listening = all(link.episode.get_subscription_count() > 0 for link in self.links)
         return listening or time.monotonic() - self.created > RECORDER_WAIT_S
 
-    def _command(self, link: RobotLink, elapsed: float) -> WholeBodyCommand:
+    def _command(self, link: RobotLink, elapsed: float, *, wave: bool) -> WholeBodyCommand:
         assert link.home is not None and link.present is not None  # _tick: every link ready
         target = link.home.copy()
-        offset = self.amplitude * math.sin(2 * math.pi * self.frequency * elapsed)
+        offset = self.amplitude * math.sin(2 * math.pi * self.frequency * elapsed) if wave \
+            else 0.0
         target[self.wave_index] += [-offset, offset, -offset, offset]
         message = WholeBodyCommand()
         message.header.stamp = self.get_clock().now().to_msg()
@@ -135,9 +142,11 @@ class CanonicalController(Node):
         period = self.episode_s + SETTLE_S
         index, phase = divmod(elapsed, period)
         if index >= self.episodes:
-            if not self.done:
-                self.done = True
-                self.get_logger().info(f'{self.episodes} episodes done')
+            if self.finished is None:
+                self.finished = elapsed
+                self.get_logger().info(f'{self.episodes} episodes done: holding the robots for '
+                                       f'{self.hold_after_s:g} s, then exiting')
+            self.done = elapsed - self.finished >= self.hold_after_s
             return
         if self.episode_open is None and phase < self.episode_s:
             self.episode_open = f'demo-{int(index)}-{uuid.uuid4().hex[:6]}'

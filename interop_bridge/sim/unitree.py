@@ -1,7 +1,8 @@
 """The simulated robot as a Unitree robot sees the wire: LowState out, LowCmd and arm_sdk in.
 
 State goes out as pre-serialized CDR (`lowstate`, unitree_hg or unitree_go LowState): the
-message is laid out once and only the changing values are written per tick. Commands come in
+message is laid out once and only the changing values are written per tick, then its CRC (as
+the robot computes it, interop_bridge.vendors.unitree_state_crc). Commands come in
 as raw CDR and are checked like the robot checks them:
 - `lowcmd`: the CRC over the packed struct image must match, and (unitree_hg) `mode_machine`
   must equal the robot's; slots with mode 0 are ignored.
@@ -20,6 +21,7 @@ from interop_bridge.sim.robot import SimRobot
 from interop_bridge.sim.templates import message_template
 from interop_bridge.vendors.unitree_crc import (
     go_lowcmd_crc, go_lowcmd_image, hg_lowcmd_crc, hg_lowcmd_image, motor_columns)
+from interop_bridge.vendors.unitree_state_crc import LowStateCrc
 
 STATE_TOPIC = 'lowstate'
 COMMAND_TOPIC = 'lowcmd'
@@ -40,7 +42,7 @@ def _state_patterns(hg: bool) -> dict[str, str]:
     """Named LowState values the wire writes."""
     patterns = {name: f'motor_state.*.{name}' for name in _MOTOR_STATE_FIELDS}
     patterns.update({name: f'imu_state.{name}' for name in _IMU_FIELDS})
-    patterns.update(imu_temperature='imu_state.temperature', tick='tick')
+    patterns.update(imu_temperature='imu_state.temperature', tick='tick', crc='crc')
     patterns.update(_HG_STATE_EXTRA if hg else _GO_STATE_EXTRA)
     return patterns
 
@@ -73,6 +75,7 @@ class UnitreeWire:
         self._state = message_template(definitions, self.state_type, _state_patterns(hg),
                                        stamp_path=None)
         self._write_constants(hg)
+        self._state_crc = LowStateCrc(definitions, self.state_type)
         self._command_layout = layout_for_lengths(definitions, self.command_type)
         self._command = FieldGather(self._command_layout, _command_patterns(hg))
         self._arm_slots = np.zeros(robot.slot_count, dtype=bool)
@@ -114,6 +117,7 @@ class UnitreeWire:
         write('accelerometer', imu.accelerometer)
         write('rpy', imu.rpy)
         write('tick', tick_ms & 0xFFFFFFFF)
+        write('crc', self._state_crc.of_payload(self._state.buffer))
         return self._state.serialize()
 
     def take_command(self, topic: str, raw: bytes) -> str | None:

@@ -47,6 +47,9 @@ class NativeState:
     stamp_ns: np.ndarray | None = None  # vendor sample time, where the message has one
     names: tuple[str, ...] | None = None  # name order for name-addressed robots
     mode_machine: int | None = None  # Unitree: robot type id to echo in commands
+    # (...,) bool: the message's own checksum matched (Unitree LowState CRC); None where the
+    # vendor's state carries none. A state that fails it is never mapped or used.
+    checksum_ok: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 State: motor slots in SDK order with q, dq, tau_est, temperature and status, the pelvis IMU
 (its quaternion w, x, y, z reordered to x, y, z, w, or its rpy angles, as the profile's
-`imu.orientation` says), the tick counter and (hg) mode_machine.
+`imu.orientation` says), the tick counter, (hg) mode_machine, and whether the state's CRC matches
+its contents (`NativeState.checksum_ok`, interop_bridge.vendors.unitree_state_crc).
 Command: a LowCmd over all motor slots, mode_machine echoed from the last state, unused slots
 disabled (mode 0), the arm_sdk blend weight written to its slot when the profile uses one, and
 the CRC the robot checks (interop_bridge.vendors.unitree_crc). Decoding a LowCmd gives every
@@ -26,6 +27,7 @@ from interop_bridge.vendors.codec import (
 from interop_bridge.vendors.native import ImuSample, NativeCommand, NativeState
 from interop_bridge.vendors.unitree_crc import (
     MotorColumns, go_lowcmd_image, hg_lowcmd_image, image_crc, motor_columns)
+from interop_bridge.vendors.unitree_state_crc import LowStateCrc
 
 if TYPE_CHECKING:
     from interop_bridge.profile import Profile
@@ -110,18 +112,25 @@ class UnitreeCodec:
                                {**COMMAND_PATTERNS, **FAMILY_COMMAND[self.family]})
 
     @functools.cached_property
+    def _state_crc(self) -> LowStateCrc:
+        return LowStateCrc(self.fielddefs, self.state_type)
+
+    @functools.cached_property
     def _commands(self) -> CachedGather:
         return CachedGather(self.fielddefs, self.command_type, COMMAND_PATTERNS)
 
     def decode_state(self, raw: bytes | memoryview) -> NativeState:
-        """One LowState message -> NativeState over the motor slots."""
-        return self._native(self._state.one(raw), batch=False)
+        """One LowState message -> NativeState over the motor slots (`checksum_ok`: its CRC)."""
+        values = self._state.one(raw)
+        return self._native(values, np.asarray(self._state_crc.matches(raw)), batch=False)
 
     def decode_states(self, raws: Sequence[bytes]) -> NativeState:
         """Many LowState messages -> NativeState with a leading message dimension."""
-        return self._native(self._state.many(raws), batch=True)
+        values = self._state.many(raws)
+        return self._native(values, self._state_crc.matches_many(raws), batch=True)
 
-    def _native(self, values: dict[str, np.ndarray], *, batch: bool) -> NativeState:
+    def _native(self, values: dict[str, np.ndarray], checksum_ok: np.ndarray, *,
+                batch: bool) -> NativeState:
         slots = self.slot_count
         temperature = values['temperature'].astype(np.float64)
         if temperature.shape[-1] == 2 * slots:  # hg: two sensors per motor, keep the hotter
@@ -133,7 +142,8 @@ class UnitreeCodec:
             effort=values['tau'].astype(np.float64), temperature=temperature,
             status=values['status'].astype(np.uint32) if 'status' in values else None,
             imu=self._imu(values), sequence=np.asarray(tick, dtype=np.int64),
-            mode_machine=None if mode_machine is None or batch else int(mode_machine[0]))
+            mode_machine=None if mode_machine is None or batch else int(mode_machine[0]),
+            checksum_ok=checksum_ok)
 
     def _imu(self, values: dict[str, np.ndarray]) -> ImuSample | None:
         if not self.imu_present:

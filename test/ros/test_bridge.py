@@ -2,79 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 
 import numpy as np
 import pytest
 import vendor_messages as vm
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from bridge_probe import (
+    SPEC, N, Probe, diagnostic_status, g1_bridge_fed_with_state, publish_command, start_bridge,
+    vendor_state)
 from ros_process import spin_until
 from unitree_reference import crc32_bitwise, hg_lowcmd_bytes
 
-from interop_bridge.canonical import load_canonical
 from interop_bridge.profile import load_profile, shipped_profiles
-
-SPEC = load_canonical()
-N = SPEC.joint_count
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
-
-
-def start_bridge(start_process, profile: str, namespace: str, *extra: str):
-    bridge = start_process(sys.executable, '-m', 'interop_bridge.nodes.bridge', '--ros-args',
-                           '-p', f'profile:={profile}', '-r', f'__ns:={namespace}',
-                           '-p', 'diagnostics_period:=0.2', *extra, name='bridge')
-    bridge.wait_for_output('bridge ready')
-    return bridge
-
-
-def message_class(typename: str):
-    package, kind, name = typename.split('/')
-    return getattr(__import__(f'{package}.{kind}', fromlist=[name]), name)
-
-
-def vendor_state(profile):
-    """Serialized vendor state + the native value of each joint by its source."""
-    if profile.adapter.startswith('unitree_'):
-        q = vm.slot_values(profile.options['motor_slots'], 0.05)
-        return (f'{profile.adapter}/msg/LowState', profile.topics.state,
-                vm.unitree_lowstate(profile.adapter[-2:], q), lambda source: q[source])
-    if profile.adapter == 'booster':
-        q = vm.slot_values(23, 0.05)
-        return ('booster_interface/msg/LowState', profile.topics.state, vm.booster_lowstate(q),
-                lambda source: q[source])
-    names = [str(j.source) for j in profile.joints] + [str(e.source) for e in profile.extra] + \
-        [str(g.source) for g in profile.grippers]
-    q = np.round(np.linspace(-0.3, 0.3, len(names)), 6)
-    for joint in profile.joints:  # a value the joint can have (its limits, native)
-        q[names.index(str(joint.source))] = np.clip(q[names.index(str(joint.source))],
-                                                    *joint.position)
-    return ('sensor_msgs/msg/JointState', profile.topics.state, vm.joint_state(names, q),
-            lambda source: q[names.index(source)])
-
-
-class Probe:
-    """Publishes raw vendor state on a timer and keeps what the bridge publishes."""
-
-    def __init__(self, node, namespace: str, typename: str, topic: str, raw: bytes) -> None:
-        from interop_msgs.msg import Embodiment, WholeBodyState
-        from sensor_msgs.msg import JointState
-        self.node = node
-        self.received: dict[str, list] = {'state': [], 'joint_states': [], 'embodiment': []}
-        self.raw = raw
-        full = topic if topic.startswith('/') else f'{namespace}/{topic}'
-        self.state_pub = node.create_publisher(message_class(typename), full, 10)
-        node.create_subscription(WholeBodyState, f'{namespace}/interop/state',
-                                 self.received['state'].append, 10)
-        node.create_subscription(JointState, f'{namespace}/joint_states',
-                                 self.received['joint_states'].append, 10)
-        node.create_subscription(Embodiment, f'{namespace}/interop/embodiment',
-                                 self.received['embodiment'].append, LATCHED)
-        self.timer = node.create_timer(0.01, self.publish_state)
-
-    def publish_state(self) -> None:
-        self.state_pub.publish(self.raw)
 
 
 @pytest.mark.parametrize('name', shipped_profiles())
@@ -102,36 +43,6 @@ def test_every_profile_maps_known_vendor_values_to_exact_canonical_values(
     names = probe.received['joint_states'][-1].name
     assert names == [SPEC.joint_names[i] for i in range(N) if state.valid[i]]
     assert bridge.stop(signal.SIGTERM) == 0
-
-
-def lowcmd_probe(ros_node, namespace: str):
-    from unitree_hg.msg import LowCmd
-    commands = []
-    ros_node.create_subscription(LowCmd, f'{namespace}/lowcmd', commands.append, 50)
-    return commands
-
-
-def g1_bridge_fed_with_state(ros_node, start_process, namespace: str):
-    """A G1 bridge receiving LowState at 100 Hz, and the LowCmd messages it sends."""
-    bridge = start_bridge(start_process, 'unitree_g1_29dof', namespace)
-    typename, topic, raw, _ = vendor_state(load_profile('unitree_g1_29dof'))
-    probe = Probe(ros_node, namespace, typename, topic, raw)
-    assert spin_until(ros_node, lambda: probe.received['state'])
-    return bridge, probe, lowcmd_probe(ros_node, namespace)
-
-
-def publish_command(ros_node, namespace: str, position, **fields):
-    from interop_msgs.msg import WholeBodyCommand
-    publisher = ros_node.create_publisher(WholeBodyCommand, f'{namespace}/interop/command', 1)
-    message = WholeBodyCommand()
-    message.commanded = fields.get('commanded', [True] * 29 + [False] * 3)
-    message.position = [float(value) for value in position]
-    for field in ('velocity', 'effort', 'stiffness', 'damping'):
-        if field in fields:
-            setattr(message, field, [float(value) for value in fields[field]])
-    spin_until(ros_node, lambda: publisher.get_subscription_count() > 0, timeout=5)
-    publisher.publish(message)
-    return publisher, message
 
 
 def test_a_g1_command_leaves_as_a_lowcmd_with_crc_echo_and_clamped_limits(
@@ -233,15 +144,6 @@ def test_a_ros2_control_robot_gets_its_imu_and_foot_wrenches_in_the_canonical_st
     assert (sole.wrench.force.y, sole.wrench.force.z, sole.wrench.torque.x) == (-1.5, -300.0, 2.0)
 
 
-def diagnostic_status(diagnostics: list, name: str):
-    """The newest DiagnosticStatus of that name, or None."""
-    for array in reversed(diagnostics):
-        for status in array.status:
-            if status.name == name:
-                return status
-    return None
-
-
 def test_when_vendor_state_stops_commands_are_refused_and_the_safe_command_is_sent(
         ros_node, start_process):
     from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
@@ -268,16 +170,25 @@ def test_when_vendor_state_stops_commands_are_refused_and_the_safe_command_is_se
     count = len(commands)
     spin_until(ros_node, lambda: False, timeout=0.3)
     assert all(all(motor.kp == 0.0 for motor in c.motor_cmd[:29]) for c in commands[count:])
+    probe.timer = ros_node.create_timer(0.01, probe.publish_state)  # the state resumes
+    count = len(commands)
+    assert spin_until(ros_node, lambda: any(c.motor_cmd[0].kp == 60.0 for c in
+                                            commands[count:])), bridge.output()
+    assert spin_until(ros_node, lambda: diagnostic_status(diagnostics, state_status).level ==
+                      DiagnosticStatus.OK), bridge.output()  # the stale status clears
+    assert diagnostic_status(diagnostics, state_status).message == 'ok'
     assert bridge.stop(signal.SIGINT) == 0
+    assert 'watchdog timeouts: 0 command, 1 vendor state' in bridge.output()
 
 
+@pytest.mark.parametrize(('slot', 'value'), [(3, 1e9), (0, 3.5)])  # knee; hip pitch, limit 2.88
 def test_an_impossible_vendor_state_is_never_the_reference_of_a_hold_target(
-        ros_node, start_process):
-    namespace = '/glitch_g1'
+        ros_node, start_process, slot, value):
+    namespace = f'/glitch_g1_{slot}'
     bridge, probe, commands = g1_bridge_fed_with_state(ros_node, start_process, namespace)
     good = vm.slot_values(35, 0.05)
     glitched = good.copy()
-    glitched[3] = 1e9  # the knee
+    glitched[slot] = value
     raws = [vm.unitree_lowstate('hg', good), vm.unitree_lowstate('hg', glitched)]
     probe.timer.cancel()
     sent = 0
@@ -293,8 +204,14 @@ def test_an_impossible_vendor_state_is_never_the_reference_of_a_hold_target(
     publisher, message = publish_command(ros_node, namespace, np.zeros(N), commanded=commanded)
     ros_node.create_timer(0.02, lambda: publisher.publish(message))
     assert spin_until(ros_node, lambda: len(commands) >= 5), bridge.output()
-    assert all(c.motor_cmd[3].q == pytest.approx(good[3], abs=1e-6) for c in commands)
+    assert all(c.motor_cmd[slot].q == pytest.approx(good[slot], abs=1e-6) for c in commands)
+    index = next(joint.index for joint in load_profile('unitree_g1_29dof').joints
+                 if joint.source == slot)
+    assert all(state.position[index] == pytest.approx(good[slot], abs=1e-6)
+               for state in probe.received['state'])  # never published either
     assert bridge.stop(signal.SIGINT) == 0
+    counted = re.search(r'(\d+) malformed, 0 CRC errors', bridge.output())
+    assert counted and int(counted.group(1)) >= 10, bridge.output()
 
 
 def test_a_joint_measured_past_its_limit_is_held_at_the_limit(ros_node, start_process):

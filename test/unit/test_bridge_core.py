@@ -327,5 +327,7 @@ def test_when_vendor_state_goes_stale_commands_stop_and_the_safe_command_goes_ou
     core.safe_command_due(0.2)
     assert core.health['state'].timeouts == 1  # one stale period, counted once
     core.on_state(vendor_state('unitree_g1_29dof')[0], 0.3)  # the state resumes
+    assert core.safe_command_due(0.305) is not None  # until a command is accepted again,
+    assert core.health['command'].timeouts == 0  # the same event: not a command timeout
     assert core.on_command(full_command(np.zeros(N)), 0.31).payload is not None
     assert core.safe_command_due(0.32) is None

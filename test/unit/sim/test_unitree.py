@@ -9,6 +9,8 @@ from unitree_go.msg import LowCmd as GoLowCmd
 from unitree_go.msg import LowState as GoLowState
 from unitree_hg.msg import LowCmd, LowState
 
+from unitree_reference import lowstate_crc
+
 from interop_bridge.msgdefs import fielddefs_for
 from interop_bridge.sim.robot import SimRobot
 from interop_bridge.sim.unitree import UnitreeWire
@@ -120,3 +122,18 @@ def test_h1_checks_the_go_crc_over_every_field():
     assert wire.take_command('lowcmd', serialize_message(command)) is None
     command.led[5] = 10  # changed after the CRC was computed
     assert wire.take_command('lowcmd', serialize_message(command)).startswith('wrong crc')
+
+
+@pytest.mark.parametrize(('style', 'message_type'),
+                         [('unitree_g1_29dof', LowState), ('unitree_h1', GoLowState)])
+def test_every_lowstate_carries_the_crc_the_robot_computes(style, message_type):
+    robot = SimRobot(style)
+    family = robot.spec.family
+    wire = UnitreeWire(robot, fielddefs_for([f'{family}/msg/LowState']), mode_machine=5)
+    crcs = set()
+    for tick in range(3):
+        run(robot, 0.1)  # the values change between states
+        state = deserialize_message(wire.encode(0, tick)[0], message_type)
+        assert state.crc == lowstate_crc(state, family.removeprefix('unitree_'))
+        crcs.add(state.crc)
+    assert len(crcs) == 3
