@@ -137,3 +137,20 @@ def test_every_lowstate_carries_the_crc_the_robot_computes(style, message_type):
         assert state.crc == lowstate_crc(state, family.removeprefix('unitree_'))
         crcs.add(state.crc)
     assert len(crcs) == 3
+
+
+def test_recorded_sim_lowstates_decode_through_the_exporters_codec_with_no_crc_failure():
+    from interop_bridge.canonical import load_canonical
+    from interop_bridge.profile import load_profile
+    from interop_bridge.robot_codec import RobotCodec, checksum_failures
+    robot = SimRobot('unitree_g1_29dof')
+    fielddefs = fielddefs_for(['unitree_hg/msg/LowState'])
+    wire = UnitreeWire(robot, fielddefs, mode_machine=5)
+    raws = []
+    for tick in range(20):
+        run(robot, 0.01)
+        raws.append(wire.encode(0, tick)[0])
+    codec = RobotCodec(load_profile('unitree_g1_29dof'), load_canonical(), fielddefs)
+    native, state = codec.states(raws)
+    assert checksum_failures(native) == 0
+    assert state.valid[:, :29].all()
