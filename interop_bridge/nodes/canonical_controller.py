@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
+from rclpy.subscription import Subscription
 
 from interop_bridge import topics
 from interop_bridge.canonical import load_canonical
@@ -48,8 +49,11 @@ class RobotLink:
             return f'{self.namespace}/{name}'
         node.create_subscription(Embodiment, qualified(topics.EMBODIMENT), self._on_embodiment,
                                  canonical_qos(spec.topic(topics.EMBODIMENT)))
-        node.create_subscription(WholeBodyState, qualified(topics.STATE), self._on_state,
-                                 canonical_qos(spec.topic(topics.STATE)))
+        # Only the first state is needed (the pose to wave around): the subscription is
+        # dropped once it arrived, so the 500 Hz state stream costs this node nothing after.
+        self.state: Subscription | None = node.create_subscription(
+            WholeBodyState, qualified(topics.STATE), self._on_state,
+            canonical_qos(spec.topic(topics.STATE)))
         self.command = node.create_publisher(WholeBodyCommand, qualified(topics.COMMAND),
                                              canonical_qos(spec.topic(topics.COMMAND)))
         self.episode = node.create_publisher(EpisodeEvent, qualified(topics.EPISODE),
@@ -106,6 +110,10 @@ class CanonicalController(Node):
         self.get_logger().info(f'canonical controller ready for {value("robots")}')
 
     def _tick(self) -> None:
+        for link in self.links:
+            if link.home is not None and link.state is not None:
+                self.destroy_subscription(link.state)
+                link.state = None
         if not all(link.ready for link in self.links) or not self._recorders_listening():
             return
         now = time.monotonic()
