@@ -1,14 +1,16 @@
 """All-or-nothing dataset output: stage next to the target, move into place when complete.
 
-`staged_dataset(root)` yields a staging directory `.<name>.staging-XXXX` beside `root` (same
-file system, so the final move is a rename). For an existing dataset the staging directory
-starts as a copy of it: data, video and episodes files are hard links (the writer only ever
-creates new files there, never opens an existing one), the small meta files real copies (they
+`staged_dataset(root)` yields a staging directory `.<name>.staging-<owner>-<pid>-XXXX` beside
+`root` (same file system, so the final move is a rename). For an existing dataset the staging
+directory starts as a copy of it: data, video and episodes files are hard links (the writer only
+ever creates new files there, never opens an existing one), the small meta files real copies (they
 are rewritten). On success the staging directory replaces `root` with one atomic exchange
 (renameat2 RENAME_EXCHANGE; two renames where unavailable). On any exception, including
 KeyboardInterrupt, the staging directory is deleted and `root` is left exactly as it was.
 A process killed outright (SIGKILL, power loss) can leave a `.<name>.staging-*` directory
-behind, never a half-written `root`.
+behind, never a half-written `root`; the next run writing `root` removes it once its process is
+gone (dataset/orphans.py). A file-system error (read-only, disk full, a missing file) becomes an
+ExportError that names the file and says that `root` is unchanged.
 
 `write_dataset(...)` wraps a whole export or append this way.
 """
@@ -16,8 +18,8 @@ behind, never a half-written `root`.
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import ctypes.util
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -28,6 +30,7 @@ from pathlib import Path
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode
 from interop_bridge.dataset.features import Feature
+from interop_bridge.dataset.orphans import clear_orphans, prefix
 from interop_bridge.dataset.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
                                            EPISODES_DIR, INFO_PATH, VIDEO_DIR)
 from interop_bridge.dataset.records import ExportMeta, ModalityFile
@@ -57,8 +60,14 @@ def staged_dataset(root: str | Path) -> Iterator[Path]:
         message = (f'{root}: exists and is not a LeRobot dataset (no {INFO_PATH}); '
                    'refusing to write into it')
         raise ExportError(message)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f'.{root.name}.staging-', dir=root.parent))
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        clear_orphans(root)
+        staging = Path(tempfile.mkdtemp(prefix=prefix(root, 'staging'), dir=root.parent))
+    except OSError as error:
+        message = (f'{root}: cannot write beside it in {root.parent}: '
+                   f'{error.strerror or error}')
+        raise ExportError(message) from error
     try:
         if existing:
             _copy_dataset(root, staging)
@@ -67,9 +76,19 @@ def staged_dataset(root: str | Path) -> Iterator[Path]:
             os.chmod(staging, 0o777 & ~_umask())
         yield staging
         _commit(staging, root, existing)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            state = 'left unchanged' if existing else 'not created'
+            message = f'{root}: writing failed: {_reason(error)}; the dataset was {state}'
+            raise ExportError(message) from error
         raise
+
+
+def _reason(error: OSError) -> str:
+    names = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    reason = error.strerror or str(error) or type(error).__name__
+    return f'{" -> ".join(names)}: {reason}' if names else reason
 
 
 def _umask() -> int:
@@ -102,7 +121,7 @@ def _commit(staging: Path, root: Path, existing: bool) -> None:
         os.rename(staging, root)
         return
     if not _exchange(staging, root):
-        retired = Path(tempfile.mkdtemp(prefix=f'.{root.name}.old-', dir=root.parent))
+        retired = Path(tempfile.mkdtemp(prefix=prefix(root, 'old'), dir=root.parent))
         retired.rmdir()
         os.rename(root, retired)
         os.rename(staging, root)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
@@ -57,15 +58,35 @@ def _read(dataset: Path) -> tuple[DatasetInfo, InteropFile | None, Data]:
         raise ExportError(message)
     info = metadata.load_info(dataset)
     interop = metadata.read_interop(dataset) if (dataset / INTEROP_PATH).is_file() else None
-    columns: dict[str, list[np.ndarray]] = {}
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in DATA_COLUMNS}
     for path in sorted((dataset / 'data').rglob('*.parquet')):
-        table = pq.read_table(path, columns=list(DATA_COLUMNS))
+        table = _data_table(path)
         for name in table.column_names:
             column = table[name]
             values = np.stack(column.to_numpy(zero_copy_only=False)) \
                 if str(column.type).startswith('fixed_size_list') else column.to_numpy()
-            columns.setdefault(name, []).append(values)
-    return info, interop, {name: np.concatenate(parts) for name, parts in columns.items()}
+            columns[name].append(values)
+    data = {name: np.concatenate(parts) for name, parts in columns.items() if parts}
+    present = set(np.unique(data['episode_index']).tolist()) if data else set()
+    if missing := sorted(set(range(info['total_episodes'])) - present):
+        message = (f'{dataset}: episodes {_ranges(missing)} of {info["total_episodes"]} have '
+                   'no rows under data/ (a data file is missing or was replaced); '
+                   f'`interop validate {dataset}` tells which')
+        raise ExportError(message)
+    return info, interop, data
+
+
+def _data_table(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path, columns=list(DATA_COLUMNS))
+    except (OSError, ValueError, KeyError) as error:  # pyarrow: ArrowInvalid is a ValueError
+        message = f'{path}: cannot be read as a data file of this dataset: {error}'
+        raise ExportError(message) from error
+
+
+def _ranges(indices: Sequence[int]) -> str:
+    shown = ', '.join(str(index) for index in indices[:10])
+    return shown + (f' ... ({len(indices)} in all)' if len(indices) > 10 else '')
 
 
 def episode_tasks(dataset: Path) -> dict[int, str]:
@@ -88,6 +109,11 @@ def _count(report: object, key: str) -> int:
 def _episode_rows(dataset: Path, info: DatasetInfo, interop: InteropFile | None,
                   data: Data) -> list[EpisodeLine]:
     tasks = episode_tasks(dataset)
+    if missing := [index for index in range(info['total_episodes']) if index not in tasks]:
+        message = (f'{dataset}: episodes {_ranges(missing)} of {info["total_episodes"]} have no '
+                   'row in meta/episodes (a file is missing); '
+                   f'`interop validate {dataset}` tells which')
+        raise ExportError(message)
     records = interop['episodes'] if interop is not None else {}
     rows = []
     for index in range(info['total_episodes']):

@@ -6,8 +6,11 @@ versions up to 9) and builds one typestore from the definitions stored in the ba
 vendor's bag decodes on a machine without the vendor's packages or ROS. Types a bag does not
 define fall back to rosbags' ROS 2 Jazzy types and this repository's interop_msgs, with a
 warning. MCAP files cut short (recorder killed) are salvaged up to their last complete record,
-with a warning saying how much was read. `Recording.messages()` merges all bags lazily: memory
-does not grow with the length of the recording.
+and sqlite3 files cut short or damaged down to the messages still whole in their pages, each
+with one warning saying how much was read; a sqlite3 file with a `-journal` or `-wal` beside it
+(recorder killed mid-transaction) gets a warning too. Warnings are in `Recording.warnings`, for
+the caller to show once (they are logged at debug level only). `Recording.messages()` merges
+all bags lazily: memory does not grow with the length of the recording.
 """
 
 from __future__ import annotations
@@ -189,8 +192,8 @@ def open_bags(paths: Iterable[Path | str] | Path | str) -> Recording:
         for bag in bags:
             bag.close()
         raise
-    for warning in recording.warnings:
-        LOG.warning('%s', warning)
+    for warning in recording.warnings:  # the caller reports them (Recording.warnings), once
+        LOG.debug('%s', warning)
     return recording
 
 

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-import struct
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import apsw
 import yaml
 from rosbags.interfaces import Connection
 from rosbags.rosbag2 import Reader, ReaderError
 
 from interop_bridge.errors import BagError
-from interop_bridge.export.mcap_salvage import MAGIC, SalvagedMcap
+from interop_bridge.export.salvage import salvage, salvageable, unclosed
+from interop_bridge.export.sqlite_pages import cut_short
 
 METADATA_FILE = 'metadata.yaml'
 STORAGE_SUFFIXES = {'.mcap': 'mcap', '.db3': 'sqlite3'}
+# What rosbags' Reader raises for a file it cannot read (apsw: its SQLite binding).
+READ_ERRORS = (ReaderError, OSError, sqlite3.Error, apsw.Error)
 NOT_A_BAG = ('expected a rosbag2 directory (with metadata.yaml), a .mcap or .db3 file, or a '
              'directory that contains bags')
 
@@ -103,7 +107,7 @@ def _bags_under(path: Path) -> Iterator[Path]:
 
 
 def open_bag(path: Path) -> OpenBag:
-    """Open one bag found by `discover_bags`; salvage MCAP files that were cut short.
+    """Open one bag found by `discover_bags`; salvage storage files cut short (salvage.py).
 
     Raises:
         BagError: The bag cannot be read at all.
@@ -123,9 +127,12 @@ def _open_directory(path: Path) -> OpenBag:
     bag = OpenBag(path, storage, metadata.get('version'), files, [])
     reader = Reader(path)
     try:
+        if any(cut_short(file) for file in files):
+            msg = 'a storage file is shorter than its header says'
+            raise ReaderError(msg)
         reader.open()
-    except (ReaderError, OSError) as error:
-        if storage != 'mcap' or not files or not all(_starts_as_mcap(file) for file in files):
+    except READ_ERRORS as error:
+        if not files or not all(salvageable(file) for file in files):
             msg = f'{path}: cannot be read as a rosbag2 bag: {error}'
             raise BagError(msg) from error
         bag.readers.extend(_open_file(file, bag) for file in files)
@@ -133,7 +140,8 @@ def _open_directory(path: Path) -> OpenBag:
         bag.warnings.append(f'{path}: metadata.yaml lists {listed} messages; '
                             f'{_count(bag)} were readable')
         return bag
-    bag.readers.append(_ClosingReader(reader))
+    bag.readers.append(_ClosingReader(reader, path))
+    bag.warnings.extend(warning for file in files if (warning := unclosed(file)))
     return bag
 
 
@@ -159,49 +167,39 @@ def _read_metadata(path: Path) -> dict[str, Any]:
 def _open_file(path: Path, bag: OpenBag) -> StorageReader:
     reader = Reader(path)
     try:
+        if cut_short(path):
+            msg = 'shorter than its header says'
+            raise ReaderError(msg)
         reader.open()
-    except (ReaderError, OSError) as error:
-        if path.suffix != '.mcap' or not _starts_as_mcap(path):
+    except READ_ERRORS as error:
+        if not salvageable(path):
             msg = f'{path}: cannot be read as a rosbag2 storage file: {error}'
             raise BagError(msg) from error
-        return _salvage(path, bag)
-    return _ClosingReader(reader)
-
-
-def _salvage(path: Path, bag: OpenBag) -> SalvagedMcap:
-    try:
-        salvaged = SalvagedMcap(path)
-    except (ReaderError, struct.error, ValueError, UnicodeDecodeError) as error:
-        msg = f'{path}: truncated MCAP that cannot be salvaged: {error}'
-        raise BagError(msg) from error
-    share = salvaged.readable_bytes / salvaged.file_bytes if salvaged.file_bytes else 0.0
-    bag.complete = False
-    bag.warnings.append(
-        f'{path}: truncated MCAP (no summary or footer: the recorder was probably killed '
-        f'mid-write); read {salvaged.message_count} messages from the first '
-        f'{salvaged.readable_bytes} of {salvaged.file_bytes} bytes ({share:.1%}); the last '
-        f'{salvaged.file_bytes - salvaged.readable_bytes} bytes are an incomplete record')
-    return salvaged
-
-
-def _starts_as_mcap(path: Path) -> bool:
-    try:
-        with path.open('rb') as stream:
-            return stream.read(len(MAGIC)) == MAGIC
-    except OSError:
-        return False
+        return salvage(path, bag)
+    if warning := unclosed(path):
+        bag.warnings.append(warning)
+    return _ClosingReader(reader, path)
 
 
 class _ClosingReader:
     """rosbags' Reader with the storage-reader interface (connections, messages, close)."""
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, path: Path) -> None:
         self._reader = reader
+        self._path = path
         self.connections = list(reader.connections)
 
     def messages(self, connections: Sequence[Connection], start: int | None = None,
                  stop: int | None = None) -> Iterator[tuple[Connection, int, bytes]]:
-        return self._reader.messages(connections, start, stop)
+        count = 0
+        try:
+            for message in self._reader.messages(connections, start, stop):
+                count += 1
+                yield message
+        except (sqlite3.Error, apsw.Error, ReaderError) as error:
+            msg = (f'{self._path}: damaged storage: reading failed after {count} messages: '
+                   f'{error}')
+            raise BagError(msg) from error
 
     def time_range(self) -> tuple[int, int]:
         return self._reader.start_time, self._reader.end_time - 1

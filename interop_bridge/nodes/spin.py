@@ -18,8 +18,12 @@ rest of the process, and tells rclpy to install no handlers of its own:
 - after the clean-up both signals are ignored: Python gives handled signals their default
   action back while it finalizes, so a repeated signal would turn a clean exit into a death by
   that signal.
-A signal that arrives before `main()` runs (while Python imports the node's modules) has Python's
-default effect: the process ends at once, with nothing to clean up.
+A signal that arrives before `main()` runs (while Python imports the node's modules) ends the
+process at once, with nothing to clean up: SIGTERM by its default action, SIGINT as an uncaught
+KeyboardInterrupt that prints the one line `interrupted`, no traceback (the hook installed by
+interop_bridge/nodes/__init__.py); the exit status is death by SIGINT. A SIGINT that Python
+had to ignore during the imports (raised inside the import system's clean-up) counts as one
+that came during start-up (interop_bridge/interrupts.py).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from rclpy.signals import SignalHandlerOptions
 from rclpy.utilities import ok
 
 from interop_bridge.errors import InteropError
+from interop_bridge.interrupts import interrupted_meanwhile
 
 SPIN_TIMEOUT_S = 0.1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -85,6 +90,8 @@ def run_node(make_node: Callable[[], NodeT], args: list[str] | None, name: str, 
     (stopping that thread, closing a bag, logging a summary).
     """
     stop = stop_on_signals()
+    if interrupted_meanwhile():  # a Ctrl-C during the imports that Python had to ignore
+        stop.set()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     node: NodeT | None = None
     status = 0

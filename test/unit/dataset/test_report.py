@@ -79,3 +79,32 @@ def test_the_command_prints_the_table_with_the_tasks(dataset, tmp_path, capsys):
     assert HEADER in output
     assert '| 0 | unitree_g1_29dof | pick | 10 | 32 / 32 |' in output
     assert f'report: {tmp_path / "r" / "report.md"}' in output
+
+
+@pytest.mark.parametrize('missing', ['data/chunk-000/file-000.parquet',
+                                     'meta/episodes/chunk-000/file-000.parquet',
+                                     'meta/tasks.parquet'])
+def test_a_dataset_missing_a_file_gives_one_error_line(dataset, tmp_path, capsys, missing):
+    copy = tmp_path / 'ds'
+    shutil.copytree(dataset, copy)
+    (copy / missing).unlink()
+    assert main(['report', str(copy), '--out', str(tmp_path / 'report')]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith('error: '), err
+    expected = {
+        'data/chunk-000/file-000.parquet': f'{copy}: episodes 0, 1, 2 of 3 have no rows under '
+                                           'data/',
+        'meta/episodes/chunk-000/file-000.parquet': f'{copy}: episodes 0, 1, 2 of 3 have no '
+                                                    'row in meta/episodes',
+        'meta/tasks.parquet': f'{copy / "meta/tasks.parquet"}: No such file or directory'}
+    assert expected[missing] in err
+
+
+def test_a_data_file_that_is_not_parquet_gives_one_error_line(dataset, tmp_path, capsys):
+    copy = tmp_path / 'ds'
+    shutil.copytree(dataset, copy)
+    (copy / 'data/chunk-000/file-000.parquet').write_bytes(b'not parquet')
+    assert main(['report', str(copy), '--out', str(tmp_path / 'report')]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f'error: {copy / "data/chunk-000/file-000.parquet"}: cannot be read '
+                          'as a data file of this dataset: ') and len(err.splitlines()) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
+import bag_factory as bf
 import pytest
 from bag_writing import JOINT_STATE, joint_entries, store
 from rosbags.rosbag2.errors import ReaderError
@@ -12,6 +13,7 @@ from rosbags.rosbag2.storage_mcap import (
     Channel, Schema, write_channel, write_record, write_schema, write_string, write_uint16,
     write_uint32, write_uint64)
 
+from interop_bridge.cli import main
 from interop_bridge.export.bag_reader import BagError, open_bags
 from interop_bridge.export.mcap_salvage import MAGIC, SalvagedMcap
 
@@ -85,3 +87,17 @@ def test_a_cut_mcap_with_a_malformed_record_is_refused_by_the_reader(tmp_path):
     unchunked_mcap(tmp_path / 'bad.mcap', [T0, T0 + 1], metadata=b'\x00\x00\x00\x00')
     with pytest.raises(BagError, match='bad.mcap: truncated MCAP that cannot be salvaged'):
         open_bags(tmp_path / 'bad.mcap')
+
+
+def test_a_cut_mcap_exports_with_one_warning_that_never_rounds_up_to_100(tmp_path, capsys):
+    bag = bf.write_vendor_bag(tmp_path / 'g1', 'unitree_g1_29dof', duration_s=2.0,
+                              camera=False)
+    data = (bag / 'g1.mcap').read_bytes()
+    (tmp_path / 'cut.mcap').write_bytes(data[:-200])  # inside the summary: 99.99 % of it
+    status = main(['export', str(tmp_path / 'cut.mcap'), '--profile', 'unitree_g1_29dof',
+                   '--task', 'wave', '--out', str(tmp_path / 'ds'), '--vcodec', 'libx264'])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    (warning,) = [line for line in err.splitlines() if 'truncated MCAP' in line]
+    assert f'of {len(data) - 200} bytes (99.9%)' in warning
+    assert warning.endswith('bytes, an incomplete record, were not read')
