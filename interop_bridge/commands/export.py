@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = export_recordings(request, lambda line: print(line, file=sys.stderr))
     except KeyboardInterrupt:
-        print('export interrupted: nothing was written', file=sys.stderr)
+        print('error: export interrupted: nothing was written', file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)

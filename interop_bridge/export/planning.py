@@ -110,6 +110,11 @@ def check_same_schema(plans: Sequence[BagPlan]) -> dict[str, tuple[int, int]]:
     return first.camera_sizes
 
 
+def _about(path: Path, warning: str) -> str:
+    """The warning, led by the bag it is about (once: some warnings name their file already)."""
+    return warning if warning.startswith(str(path)) else f'{path.name}: {warning}'
+
+
 def plan_export(request: ExportRequest, spec: CanonicalSpec,
                 progress: Progress) -> list[BagPlan]:
     """Plan every bag of the request, reporting each bag's warnings.
@@ -122,7 +127,7 @@ def plan_export(request: ExportRequest, spec: CanonicalSpec,
     plans = [plan_bag(path, request, spec) for path in paths]
     for plan in plans:
         for warning in plan.warnings:
-            progress(f'warning: {plan.path.name}: {warning}')
+            progress(f'warning: {_about(plan.path, warning)}')
     if not any(plan.spans for plan in plans):
         excluded = sum(len(plan.excluded) for plan in plans)
         message = (f'no episode to export in {len(plans)} bag(s): {excluded} excluded, none '

@@ -96,7 +96,7 @@ def test_sigint_in_the_middle_of_an_export_writes_nothing(tmp_path):
         assert 'exported 1 episode(s)' in err and validate_dataset(out).ok
     else:
         assert err.splitlines()[-1] in ('error: interrupted',
-                                        'export interrupted: nothing was written'), err
+                                        'error: export interrupted: nothing was written'), err
 
 
 def test_a_file_system_error_in_a_command_is_one_line(tmp_path, capsys):
