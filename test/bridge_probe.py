@@ -129,3 +129,30 @@ def diagnostics_probe(ros_node) -> list:
 def status_values(status) -> dict[str, str]:
     """The key/value pairs of a DiagnosticStatus."""
     return {value.key: value.value for value in status.values}
+
+
+FLOAT32_SLACK = 1e-5  # targets travel as float32
+
+
+def unsafe_targets(command, profile) -> list[str]:
+    """What is unsafe in a Unitree LowCmd for `profile`: a wrong CRC, a motor of a joint that
+    is not enabled (mode 1) with finite values inside that joint's limits, or gains on a slot
+    that drives no joint. [] when the command is safe."""
+    from unitree_reference import crc32_bitwise, hg_lowcmd_bytes
+    found = [] if command.crc == crc32_bitwise(hg_lowcmd_bytes(command)) else ['wrong CRC']
+    for joint in profile.joints:
+        motor = command.motor_cmd[joint.source]
+        values = (motor.q, motor.dq, motor.tau, motor.kp, motor.kd)
+        low, high = joint.position
+        checks = {'mode': motor.mode == 1, 'finite': bool(np.isfinite(values).all()),
+                  'q': low - FLOAT32_SLACK <= motor.q <= high + FLOAT32_SLACK,
+                  'dq': abs(motor.dq) <= joint.velocity + FLOAT32_SLACK,
+                  'tau': abs(motor.tau) <= joint.effort + FLOAT32_SLACK,
+                  'kp': 0.0 <= motor.kp <= joint.stiffness_max + FLOAT32_SLACK,
+                  'kd': 0.0 <= motor.kd <= joint.damping_max + FLOAT32_SLACK}
+        found.extend(f'{joint.canonical} {name} {values}' for name, ok in checks.items()
+                     if not ok)
+    driven = {joint.source for joint in profile.joints}
+    found.extend(f'slot {slot} has gains' for slot, motor in enumerate(command.motor_cmd)
+                 if slot not in driven and (motor.kp or motor.kd))
+    return found

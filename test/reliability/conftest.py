@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 from reliability.outcomes import HANDLED, OUTCOMES, table
+from ros_fixtures import ros_node, start_process
+
+__all__ = ['ros_node', 'start_process']
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
