@@ -1,9 +1,9 @@
 """Running a bridge core of a mutated profile: state and commands inside its limits, and
 what in a sent vendor command is unsafe (non-finite, or outside the limits the profile gives).
 
-Shared by test/unit/test_profile_fuzz.py and test/ros/test_profile_fuzz_bridge.py. The limits
-are computed here from the profile's own numbers (sign, scale, offset, native limits), not
-taken from the bridge's safety code.
+Shared by test/reliability/test_mutated_profiles.py and test/ros/test_profile_fuzz_bridge.py.
+The limits are computed here from the profile's own numbers (sign, scale, offset, native
+limits), not taken from the bridge's safety code.
 """
 
 from __future__ import annotations

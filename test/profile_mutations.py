@@ -6,7 +6,7 @@ past the message, a default gain above the maximum the mutation itself wrote, th
 the safe command above every damping maximum, an unknown key, hostile YAML: refused. Other
 changes (a negative or zero number, a changed value, a deleted key, swapped slots, cut or
 flipped bytes) may or may not be fine: then the checker decides, and an accepted profile must
-run safely (test/unit/test_profile_fuzz.py, test/ros/test_profile_fuzz_bridge.py).
+run safely (test/reliability/test_mutated_profiles.py, test/ros/test_profile_fuzz_bridge.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Mutated profiles with the real bridge node over real DDS (the fuzz of
-test/unit/test_profile_fuzz.py, on a small seeded sample).
+test/reliability/test_mutated_profiles.py, on a small seeded sample).
 
 An accepted mutation starts a bridge that forwards a command inside the limits and then, when
 commands stop, sends the safe command, every vendor command finite and inside the limits the
