@@ -119,7 +119,7 @@ def test_random_bad_input_never_makes_the_bridge_send_an_unsafe_target(
     survived = not bridge.exited() and bridge.stop(signal.SIGINT) == 0
     output = bridge.output()
     outcome = record(Outcome(
-        'bridge: random bad states and commands, real DDS',
+        'bridge fed 10 s of random bad states and commands, real DDS',
         f'{variant}: {sum(source.kinds.values())} states {source.kinds}, '
         f'{len(commands)} LowCmd sent',
         HANDLED if survived and 'Traceback' not in output else TRACEBACK,

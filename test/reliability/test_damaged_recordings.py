@@ -116,8 +116,8 @@ def test_a_recording_with_flipped_bits_exports_cleanly_or_fails_with_one_line(
         intact, baseline, tmp_path, storage, seed):
     bag, file = damaged_copy(intact[storage, False], tmp_path)
     where = flip(file, seed)
-    outcome = replay(f'bit flips, {storage}', f'seed {seed}: {where}', bag, baseline[False],
-                     tmp_path)
+    outcome = replay(f'bit flips at random offsets, {storage}', f'seed {seed}: {where}', bag,
+                     baseline[False], tmp_path)
     assert not problems(outcome), problems(outcome)
 
 
@@ -128,5 +128,5 @@ def test_a_truncated_recording_exports_what_it_holds_or_fails_with_one_line(
         intact, baseline, tmp_path, storage, fraction):
     bag, file = damaged_copy(intact[storage, True], tmp_path)
     where = truncate(file, fraction)
-    outcome = replay(f'truncation, {storage}', where, bag, baseline[True], tmp_path)
+    outcome = replay(f'truncation at 10 points, {storage}', where, bag, baseline[True], tmp_path)
     assert not problems(outcome), problems(outcome)

@@ -78,8 +78,9 @@ def test_a_failing_file_system_is_one_error_line_and_damages_nothing(
     export = CliRun(seen['returncode'], '', seen['stderr'], '')
     damage = [] if seen['before'] == seen['after'] else [
         f'the file system changed: {seen["before"][1]} -> {seen["after"][1]}']
-    outcome = record(Outcome('file system read-only or full', case, export.result(),
-                             damaged=len(damage), detail='; '.join(damage) or export.said()))
+    outcome = record(Outcome('file system read-only or full (real tmpfs; new, appending)', case,
+                             export.result(), damaged=len(damage),
+                             detail='; '.join(damage) or export.said()))
     assert not problems(outcome), problems(outcome)
     assert export.returncode == 1, export.stderr
 
@@ -130,7 +131,8 @@ def test_missing_files_are_one_error_line_each_and_write_nothing(recording, tmp_
                 'INVALID:')
             clean = not run.escaped and 'Traceback' not in run.stderr
             result = CLEAR_ERROR if invalid and clean else TRACEBACK
-        outcome = record(Outcome('missing files', case, result, detail=run.said()))
+        outcome = record(Outcome('missing files (report, validate, merge, export)', case, result,
+                                 detail=run.said()))
         wrong += [problems(outcome)] if problems(outcome) else []
         if argv[0] == 'export' and run.returncode == 0:
             wrong.append(f'{case}: exported (exit 0)')  # the no-metadata bag may: checked below

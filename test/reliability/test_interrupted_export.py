@@ -128,7 +128,7 @@ def test_an_export_killed_at_any_moment_leaves_the_dataset_whole_and_the_next_ru
                   for name in staging_leftovers(tmp_path))
     target = 'appending' if appending else 'new dataset'
     outcome = record(Outcome(
-        'SIGKILL during an export',
+        'SIGKILL at 10 moments of an export (new, appending)',
         f'{target}, killed at {moment:.2f} s (exit {killed.returncode})',
         rerun.result() if rerun.result() != HANDLED or not damage else HANDLED,
         damaged=len(damage), detail='; '.join(damage) or rerun.said()))
@@ -158,7 +158,7 @@ def test_an_export_interrupted_at_any_moment_says_so_in_one_line_and_leaves_noth
     damage.extend(f'left behind: {name}' for name in staging_leftovers(tmp_path))
     target = 'appending' if appending else 'new dataset'
     outcome = record(Outcome(
-        'SIGINT during an export', f'{target}, interrupted at {moment:.2f} s', result,
+        'SIGINT at 10 moments of an export', f'{target}, interrupted at {moment:.2f} s', result,
         damaged=len(damage), detail='; '.join(damage) or interrupted.said()))
     assert not problems(outcome), problems(outcome)
 

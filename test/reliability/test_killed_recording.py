@@ -74,6 +74,7 @@ def test_a_recording_killed_at_any_moment_exports_what_it_holds_or_fails_with_on
         ['a failed export left a dataset behind'] if dataset.exists() else [])
     damage.extend(f'left behind: {name}' for name in staging_leftovers(tmp_path))
     outcome = record(Outcome(
-        f'SIGKILL during a recording, {storage}', f'killed {delay:.1f} s into its {phase}',
+        f'SIGKILL at 5 moments of a recording, {storage}',
+        f'killed {delay:.1f} s into its {phase}',
         exported.result(), damaged=len(damage), detail='; '.join(damage) or exported.said()))
     assert not problems(outcome), problems(outcome)

@@ -101,7 +101,7 @@ def test_mutated_profiles_are_refused_or_run_safely(tmp_path, capsys):
         problems += said_by_the_cli(path, outcome)
         outcomes[outcome] += 1
         wrong += [f'{mutation.base}: {mutation.what}: {problem}' for problem in problems]
-        record(Outcome('mutated profiles (check-profile, bridge core)',
+        record(Outcome('mutated profiles (check-profile, then a bridge core)',
                        f'{mutation.base}: {mutation.what}', RESULTS[outcome],
                        unsafe=sum('non-finite on the wire' in problem or 'outside [' in problem
                                   for problem in problems), detail='; '.join(problems)))
