@@ -44,7 +44,7 @@ def set_key(path: str, value: Any) -> Edit:
         node: Any = raw
         for part in parents:
             node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
-        node[last] = value
+        node[int(last) if last.isdigit() else last] = value
     return edit
 
 

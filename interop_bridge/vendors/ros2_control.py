@@ -41,11 +41,16 @@ OPTION_KEYS = (
 
 def check_options(options: dict[str, Any],
                   sources: set[int | str]) -> list[tuple[str, Any, str]]:
-    """Problems (key path, value, expected) of the controller joints against the profile."""
-    return [(f'ros2_control.controller_joints[{position}]', name,
-             'the native name of a mapped joint, extra or gripper')
-            for position, name in enumerate(options.get('controller_joints', []))
-            if name not in sources]
+    """Problems (key path, value, expected) of the controller joints against the profile: each
+    the native name of a mapped joint, extra or gripper, and each once."""
+    names = options.get('controller_joints', [])
+    problems = [(f'ros2_control.controller_joints[{position}]', name,
+                 'the native name of a mapped joint, extra or gripper')
+                for position, name in enumerate(names) if name not in sources]
+    problems += [(f'ros2_control.controller_joints[{position}]', name,
+                  f'a name not given before (it is controller_joints[{names.index(name)}])')
+                 for position, name in enumerate(names) if names.index(name) < position]
+    return problems
 
 
 class Ros2ControlCodec:

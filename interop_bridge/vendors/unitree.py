@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from interop_bridge.cdr import MessageEncoder
 from interop_bridge.orientation import orientation_to_xyzw
-from interop_bridge.schema import Key, non_negative, positive
+from interop_bridge.schema import Key, between, positive
 from interop_bridge.vendors.codec import (
     CachedGather, FieldDefs, check_finite_command, command_encoder, spread_to_slots)
 from interop_bridge.vendors.native import ImuSample, NativeCommand, NativeState
@@ -45,7 +45,8 @@ OPTION_KEYS = (
     Key('motor_slots', int, 'motor slots in LowState/LowCmd (35 hg, 20 go)', check=positive),
     Key('mode_pr', int, 'ankle/waist mode to command: 0 = PR (serial pitch/roll)', default=0,
         check=_zero_or_one),
-    Key('motor_mode', int, 'MotorCmd.mode for enabled motors', default=1, check=non_negative),
+    Key('motor_mode', int, 'MotorCmd.mode for enabled motors (a uint8 on the wire)', default=1,
+        check=between(0, 255)),
     Key('weight_slot', int, 'arm_sdk blend weight slot (-1: command topic is lowcmd)',
         default=-1),
     Key('weight', float, 'arm_sdk blend weight written to the weight slot (0: vendor '

@@ -126,6 +126,11 @@ def test_config_readme_holds_the_current_key_reference():
     # issue 13: each of these was accepted, and crashed or misled the bridge
     ('unitree_g1_29dof', 'command.timeout_damping', math.inf,
      'command.timeout_damping: got inf, expected a finite number'),
+    ('unitree_g1_29dof', 'unitree.motor_mode', 1000,
+     'unitree.motor_mode: got 1000, expected a number from 0 to 255'),  # a uint8 on the wire
+    ('pal_talos', 'ros2_control.controller_joints.29', 'leg_left_1_joint',
+     "ros2_control.controller_joints[29]: got 'leg_left_1_joint', expected a name not given "
+     'before (it is controller_joints[0])'),
     ('unitree_g1_29dof', 'joints.3.stiffness', math.inf,
      'joints[3].stiffness: got inf, expected a finite number'),
     ('unitree_g1_29dof', 'joints.3.scale', math.nan,
