@@ -6,10 +6,12 @@
 Waits for a subscriber, then publishes ticks 1..N (N = rate * (warmup + duration)) against
 wall-clock deadlines (sleep until the next deadline; after a stall of more than
 `RESET_PERIODS` periods the schedule restarts instead of bursting to catch up). The tick of
-every message is written into one pre-serialized LowState; the monotonic time just before each
-publish is kept and saved with numpy at the end. Prints `source: measuring` when the warm-up
-ticks are out and `source: done` after the last one (the runner reads the relay's CPU time at
-those two lines), then `source: saved`, and waits for SIGINT/SIGTERM like the other processes.
+every message is written into one pre-serialized LowState, with the CRC the robot would put on
+it (computed for every tick before publishing, ~10 us each: the bridge drops a state whose CRC
+is stale); the monotonic time just before each publish is kept and saved with numpy at the
+end. Prints `source: measuring` when the warm-up ticks are out and `source: done` after the
+last one (the runner reads the relay's CPU time at those two lines), then `source: saved`, and
+waits for SIGINT/SIGTERM like the other processes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from unitree_hg.msg import LowState
 
 from interop_bridge.cdr import HEADER_SIZE, layout_from_sample
 from interop_bridge.msgdefs import fielddefs_for
+from interop_bridge.vendors.unitree_state_crc import LowStateCrc
 
 LOWSTATE = 'unitree_hg/msg/LowState'
 RESET_PERIODS = 5
@@ -36,8 +39,8 @@ SUBSCRIBER_TIMEOUT_S = 30.0
 SETTLE_S = 0.5
 
 
-def sample_lowstate() -> tuple[bytearray, int]:
-    """A G1-like LowState (35 motors, upright IMU) serialized once, and its tick offset."""
+def sample_lowstate() -> tuple[bytearray, int, int]:
+    """A G1-like LowState (35 motors, upright IMU) serialized once; its tick and CRC offsets."""
     message = LowState()
     message.mode_machine = 5
     for slot, motor in enumerate(message.motor_state):
@@ -48,7 +51,21 @@ def sample_lowstate() -> tuple[bytearray, int]:
     message.imu_state.accelerometer = np.array([0.0, 0.0, 9.81], dtype=np.float32)
     raw = serialize_message(message)
     layout = layout_from_sample(fielddefs_for([LOWSTATE]), LOWSTATE, raw)
-    return bytearray(raw), HEADER_SIZE + layout.leaves['tick'].offset
+    return (bytearray(raw), HEADER_SIZE + layout.leaves['tick'].offset,
+            HEADER_SIZE + layout.leaves['crc'].offset)
+
+
+def tick_crcs(buffer: bytearray, tick_offset: int, total: int) -> list[int]:
+    """The CRC of the LowState in `buffer` with each tick 1..total."""
+    crc = LowStateCrc(fielddefs_for([LOWSTATE]), LOWSTATE)
+    message = bytearray(buffer)
+    payload = np.frombuffer(message, dtype=np.uint8)[HEADER_SIZE:]  # a view: sees each tick
+    pack_tick = struct.Struct('<I').pack_into
+    crcs = []
+    for tick in range(1, total + 1):
+        pack_tick(message, tick_offset, tick)
+        crcs.append(crc.of_payload(payload))
+    return crcs
 
 
 def wait_for_subscriber(node: Node, publisher: object) -> None:
@@ -68,8 +85,9 @@ def wait_for_subscriber(node: Node, publisher: object) -> None:
 def publish_paced(node: Node, publisher: object, rate: float, total: int,
                   warmup: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Publish ticks 1..total; returns send times, lateness against the schedule, resets."""
-    buffer, tick_offset = sample_lowstate()
-    pack_tick = struct.Struct('<I').pack_into
+    buffer, tick_offset, crc_offset = sample_lowstate()
+    crcs = tick_crcs(buffer, tick_offset, total)
+    pack_word = struct.Struct('<I').pack_into
     send_ns = np.zeros(total, dtype=np.int64)
     late_ns = np.zeros(total, dtype=np.int64)
     period_ns = int(round(1e9 / rate))
@@ -85,7 +103,8 @@ def publish_paced(node: Node, publisher: object, rate: float, total: int,
         elif -wait_ns > RESET_PERIODS * period_ns:
             next_ns = time.monotonic_ns()
             resets += 1
-        pack_tick(buffer, tick_offset, index + 1)
+        pack_word(buffer, tick_offset, index + 1)
+        pack_word(buffer, crc_offset, crcs[index])
         data = bytes(buffer)
         now_ns = time.monotonic_ns()
         send_ns[index], late_ns[index] = now_ns, now_ns - next_ns

@@ -3,8 +3,10 @@
 A 60-minute 500 Hz bag is 1.8 M LowState messages; building each with rosbags message objects
 costs ~0.4 ms, so every message here is a copy of ONE LowState serialized by rosbags, with the
 tick and the 35 motors' q, dq and tau_est patched in at their byte offsets (taken from
-`interop_bridge.cdr.layout_from_sample`) by numpy, a block of messages at a time. The bags carry
-their message definitions (like `ros2 bag record`), so the exporter decodes them without ROS.
+`interop_bridge.cdr.layout_from_sample`) by numpy, a block of messages at a time, then its CRC
+rewritten (`LowStateCrc.of_payload`, ~10 us a message: the exporter drops a state whose CRC is
+stale). The bags carry their message definitions (like `ros2 bag record`), so the exporter
+decodes them without ROS.
 
     state bag   /lowstate (unitree_hg/LowState, 500 Hz, log times with up to 0.3 ms of jitter)
                 and, unless events=False, /interop/episode: START / STOP / SUCCESS every 60 s
@@ -29,6 +31,7 @@ from rosbags.typesys.store import Typestore
 
 from interop_bridge.cdr import HEADER_SIZE, layout_from_sample
 from interop_bridge.export.typestore import interop_typestore, msg_files_types, register
+from interop_bridge.vendors.unitree_state_crc import LowStateCrc
 
 REPO = Path(__file__).resolve().parent.parent
 VENDOR_MSG_DIR = REPO / 'test' / 'vendor_interfaces' / 'unitree_hg' / 'msg'
@@ -99,6 +102,8 @@ class LowStateTemplate:
             offsets, dtype = layout.offsets(pattern)
             self.index[name] = ((offsets[:, None] + np.arange(dtype.itemsize)).reshape(-1)
                                 + HEADER_SIZE, dtype)
+        self.crc = LowStateCrc(store.fielddefs, STATE_TYPE)
+        self.crc_at = HEADER_SIZE + layout.leaves['crc'].offset
 
     @staticmethod
     def _message(store: Typestore) -> object:
@@ -119,7 +124,7 @@ class LowStateTemplate:
                                  reserve=np.zeros(4, np.uint32), crc=0)
 
     def block(self, first: int, count: int, hz: int) -> np.ndarray:
-        """`count` messages from message number `first`: (count, bytes) uint8."""
+        """`count` messages from message number `first`, CRC included: (count, bytes) uint8."""
         out = np.tile(self.raw, (count, 1))
         number = np.arange(first, first + count)
         t = number / hz
@@ -130,6 +135,9 @@ class LowStateTemplate:
         for name, (index, dtype) in self.index.items():
             data = np.ascontiguousarray(values[name], dtype=dtype)
             out[:, index] = data.view(np.uint8).reshape(count, -1)
+        crcs = [self.crc.of_payload(row[HEADER_SIZE:]) for row in out]
+        out[:, self.crc_at:self.crc_at + 4] = np.asarray(crcs, '<u4').view(np.uint8).reshape(
+            count, 4)
         return out
 
 

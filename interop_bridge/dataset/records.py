@@ -135,6 +135,8 @@ class EpisodeMeta(TypedDict, total=False):
     frames: int
     cut: bool
     implausible: dict[str, int]  # feature -> decoded entries flagged invalid (impossible)
+    # added by the exporter for a state with its own checksum (Unitree LowState CRC)
+    checksum_failures: int  # state messages read for the episode and dropped: bad checksum
 
 
 class MergedFrom(TypedDict):

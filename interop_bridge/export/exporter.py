@@ -4,7 +4,9 @@
 only the small topics), refuses inputs whose schemas would differ, then hands every episode of
 every bag, one at a time, to one `write_dataset` (dataset/atomic.py): one staged dataset, one
 writer whatever the robots (each episode carries its robot_type), finalized once. The dataset
-appears, or grows, only when everything succeeded.
+appears, or grows, only when everything succeeded. A vendor bag is read through
+`CheckedStates`: states that fail their own checksum are dropped, with one warning per bag and
+their count in each episode's meta (`checksum_failures`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Generator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from interop_bridge.canonical import CanonicalSpec, load_canonical
@@ -20,14 +23,18 @@ from interop_bridge.dataset.atomic import write_dataset
 from interop_bridge.dataset.episode import Episode
 from interop_bridge.dataset.features import Feature, canonical_features
 from interop_bridge.dataset.metadata import gr00t_modality
-from interop_bridge.dataset.records import ModalityFile
+from interop_bridge.dataset.records import EpisodeMeta, ModalityFile
 from interop_bridge.dataset.summary import WriteSummary
-from interop_bridge.export.bag_reader import open_bags
+from interop_bridge.errors import ExportError
+from interop_bridge.export.bag_reader import Recording, open_bags
 from interop_bridge.export.budget import check_memory
 from interop_bridge.export.episode_assembly import EpisodeBuilder, ExportPolicy
+from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.export.planning import (BagPlan, ExportRequest, Progress, check_same_schema,
                                             plan_bag, plan_export)
 from interop_bridge.export.provenance import EXPORTER_VERSION, episode_meta, export_meta
+from interop_bridge.export.robot_discovery import RobotStreams
+from interop_bridge.export.topic_decoders import CheckedStates, VendorStateDecoder
 
 LOG = logging.getLogger(__name__)
 __all__ = ['EXPORTER_VERSION', 'BagPlan', 'ExportRequest', 'export_recordings', 'iter_episodes',
@@ -43,7 +50,8 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
                  request.policy.fps)
     started = time.monotonic()
     lines = _ProgressLines(progress, sum(len(plan.spans) for plan in plans))
-    with contextlib.closing(iter_episodes(plans, features, request.policy, spec)) as episodes:
+    with contextlib.closing(iter_episodes(plans, features, request.policy, spec,
+                                          progress)) as episodes:
         summary = write_dataset(request.out, features, request.policy.fps, episodes,
                                 export_meta(request, spec, plans), vcodec=request.vcodec,
                                 modality=_modality(request, spec, features),
@@ -55,16 +63,51 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
 
 
 def iter_episodes(plans: Sequence[BagPlan], features: tuple[Feature, ...],
-                  policy: ExportPolicy,
-                  spec: CanonicalSpec | None = None) -> Generator[Episode, None, None]:
-    """Every kept episode of every bag, in order, built one at a time (one bag open)."""
+                  policy: ExportPolicy, spec: CanonicalSpec | None = None,
+                  progress: Progress = LOG.info) -> Generator[Episode, None, None]:
+    """Every kept episode of every bag, in order, built one at a time (one bag open).
+
+    After a bag's last episode, one warning if states of it failed their checksum (dropped).
+    """
     for plan in plans:
         if not plan.spans:
             continue
-        with open_bags(plan.path) as recording:
+        with open_bags(plan.path) as opened:
+            checked = _checked_states(opened, plan.robot)
+            recording = opened if checked is None else checked
             builder = EpisodeBuilder(recording, plan.robot, features, policy, spec)
             for span in plan.spans:
-                yield builder.build(span, episode_meta(plan, span))
+                meta = episode_meta(plan, span)
+                yield builder.build(span, meta) if checked is None else \
+                    _build_checked(builder, checked, span, meta)
+        if checked is not None and (warning := checked.warning()):
+            progress(f'warning: {plan.path.name}: {warning}')
+
+
+def _checked_states(recording: Recording, robot: RobotStreams) -> CheckedStates | None:
+    """The recording with failing vendor states left out (None: a canonical state topic)."""
+    decoder = robot.decoders.get(robot.state_topic)
+    if not isinstance(decoder, VendorStateDecoder):
+        return None
+    return CheckedStates(recording, robot.state_topic, decoder)
+
+
+def _build_checked(builder: EpisodeBuilder, checked: CheckedStates, span: EpisodeSpan,
+                   meta: EpisodeMeta) -> Episode:
+    """One episode read through `checked`, with the states it dropped in its meta."""
+    checked.start_episode()
+    try:
+        episode = builder.build(span, meta)
+    except ExportError as error:
+        if not checked.episode_dropped:
+            raise
+        msg = f'{error} ({checked.episode_dropped} {checked.topic} message(s) dropped: bad CRC)'
+        raise ExportError(msg) from error
+    if not checked.has_checksum:
+        return episode
+    recorded = episode.meta.copy()
+    recorded['checksum_failures'] = checked.episode_dropped
+    return replace(episode, meta=recorded)
 
 
 class _ProgressLines:

@@ -4,7 +4,8 @@ Per export (`export_meta`): the exporter and canonical interface versions, the p
 codec, and every bag with its robot, storage files (SHA-256), the episodes exported and left
 out, and its warnings. Per episode (`episode_meta`): its source bag, id, outcome, notes,
 warnings, time span, the profile used and the topics read (the episode builder adds the
-resampling report).
+resampling report and `implausible`; the exporter, for a vendor state with its own checksum,
+`checksum_failures`: the state messages read for the episode that failed it, dropped).
 """
 
 from __future__ import annotations

@@ -4,17 +4,23 @@ Every decoder takes a list of raw CDR messages of one topic and returns a `Chunk
 of shape (messages, width) plus header stamps where the message has them. Canonical topics are
 read as they are; vendor topics go through the same vendor codec and mapping core as the live
 bridge, so an exported vendor bag equals what the bridge would have published.
+
+A vendor state that fails its own checksum (Unitree LowState CRC) is never data: the exporter
+reads the recording through `CheckedStates`, which leaves such messages out before they are
+decoded, so the frames around one interpolate its good neighbours (the bridge drops them too).
+Decoded directly, a failing state has every value invalid (`RobotCodec.states`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
+from interop_bridge.export.bag_reader import Record, Recording
 from interop_bridge.profile import WrenchSensor
 from interop_bridge.robot_codec import RobotCodec
 from interop_bridge.vendors.codec import CachedGather
@@ -22,6 +28,7 @@ from interop_bridge.vendors.native import ImuSample
 from interop_bridge.vendors.ros_sensors import IMU_TYPE, WRENCH_TYPE
 
 NS = 1_000_000_000
+CHECK_BATCH = 256  # state messages checked at once by CheckedStates
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,86 @@ class VendorStateDecoder:
             out.update(_imu_columns(state.imu))
         header = None if native.stamp_ns is None else np.asarray(native.stamp_ns, np.int64)
         return Chunk(out, header)
+
+    def checksum_ok(self, raws: list[bytes]) -> np.ndarray | None:
+        """Which messages pass their own checksum; None when the vendor's state has none."""
+        passed = self.codec.vendor.decode_states(raws).checksum_ok
+        return None if passed is None else np.asarray(passed, dtype=bool)
+
+
+class CheckedStates:
+    """A recording whose state messages that fail their own checksum are left out, counted.
+
+    Reads like the recording it wraps (`messages`, `typestore`). State records are checked in
+    batches of CHECK_BATCH; every other record passes, all in their recorded order. Counts:
+    `episode_dropped` since `start_episode()`; `dropped` of `read` over the whole recording,
+    each message counted once however many episode windows read it.
+    """
+
+    def __init__(self, recording: Recording, topic: str, decoder: VendorStateDecoder) -> None:
+        self._recording = recording
+        self.typestore = recording.typestore
+        self.topic = topic
+        self._decoder = decoder
+        self.has_checksum: bool | None = None  # known once a state was checked
+        self.episode_dropped = 0
+        self.dropped = 0
+        self.read = 0
+        self._newest_ns = -1  # newest state log time counted in `read`
+
+    def start_episode(self) -> None:
+        """Restart `episode_dropped`."""
+        self.episode_dropped = 0
+
+    def messages(self, topics: Iterable[str] | None = None, start_ns: int | None = None,
+                 stop_ns: int | None = None) -> Iterator[Record]:
+        """The wrapped recording's records, without the states that fail their checksum."""
+        wanted = None if topics is None else list(topics)
+        records = self._recording.messages(wanted, start_ns, stop_ns)  # raises at the call
+        if self.has_checksum is False or (wanted is not None and self.topic not in wanted):
+            return records
+        return self._filtered(records)
+
+    def _filtered(self, records: Iterator[Record]) -> Iterator[Record]:
+        pending: list[Record] = []
+        states = 0
+        for record in records:
+            pending.append(record)
+            if record.topic == self.topic:
+                states += 1
+                if states == CHECK_BATCH:
+                    yield from self._checked(pending)
+                    pending, states = [], 0
+        yield from self._checked(pending)
+
+    def _checked(self, pending: list[Record]) -> list[Record]:
+        states = [record for record in pending if record.topic == self.topic]
+        if not states or self.has_checksum is False:
+            return pending
+        passed = self._decoder.checksum_ok([record.data for record in states])
+        self.has_checksum = passed is not None
+        if passed is None:
+            return pending
+        self._count(states, passed)
+        if passed.all():
+            return pending
+        failed = {id(record) for record, ok in zip(states, passed) if not ok}
+        return [record for record in pending if id(record) not in failed]
+
+    def _count(self, states: list[Record], passed: np.ndarray) -> None:
+        log_ns = np.fromiter((record.log_ns for record in states), np.int64, len(states))
+        new = log_ns > self._newest_ns
+        self.episode_dropped += int(np.count_nonzero(~passed))
+        self.read += int(np.count_nonzero(new))
+        self.dropped += int(np.count_nonzero(new & ~passed))
+        self._newest_ns = max(self._newest_ns, int(log_ns.max()))
+
+    def warning(self) -> str | None:
+        """'3 of 510 /lowstate messages read have a bad CRC (dropped)', or None."""
+        if not self.dropped:
+            return None
+        return (f'{self.dropped} of {self.read} {self.topic} messages read have a bad CRC '
+                '(dropped)')
 
 
 def _imu_columns(imu: ImuSample) -> dict[str, np.ndarray]:
