@@ -18,7 +18,7 @@ stdout at /dev/null so the final flush cannot fail again).
 
 from __future__ import annotations
 
-from interop_bridge.interrupts import interrupted_meanwhile, quiet_interrupts
+from interop_bridge.interrupts import interrupted_meanwhile, quiet_interrupts, was_interrupted
 
 quiet_interrupts('error: interrupted')  # before anything slow is imported
 
@@ -92,6 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         _say(f'error: {os_error_text(error)}')
         return EXIT_ERROR
+    except Exception:
+        if not was_interrupted():
+            raise  # a bug: its traceback is what to report
+        # A Ctrl-C that an extension module's start-up turned into another error.
+        _say('error: interrupted')
+        return EXIT_INTERRUPTED
 
 
 def stdout_closed() -> bool:

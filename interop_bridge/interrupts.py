@@ -10,16 +10,23 @@ the entry modules (interop_bridge/cli.py, interop_bridge/nodes/__init__.py), cha
   clean-up callbacks: Python prints "Exception ignored in ..." with a traceback and carries on
   as if nothing happened) is remembered instead (sys.unraisablehook); `interrupted_meanwhile()`
   tells the program, which then stops as it would for the signal.
+- the SIGINT itself is remembered (a handler that notes it, then raises KeyboardInterrupt as
+  Python's own does): an extension module whose start-up code is interrupted raises ImportError
+  ("initialization failed") instead of the KeyboardInterrupt, and `was_interrupted()` tells
+  that error apart from a real one; the excepthook then prints `line` for it too.
 Stdlib only, so it is in place within the first milliseconds.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
-from types import TracebackType
+import threading
+from types import FrameType, TracebackType
 from typing import Any
 
 _SWALLOWED: list[BaseException] = []
+_SIGNALLED: list[int] = []
 
 
 def quiet_interrupts(line: str) -> None:
@@ -30,13 +37,21 @@ def quiet_interrupts(line: str) -> None:
     if sys.excepthook is sys.__excepthook__:
         def hook(kind: type[BaseException], error: BaseException,
                  trace: TracebackType | None) -> None:
-            if issubclass(kind, KeyboardInterrupt):
+            if issubclass(kind, KeyboardInterrupt) or _SIGNALLED:
                 sys.stderr.write(f'{line}\n')
                 return
             sys.__excepthook__(kind, error, trace)
         sys.excepthook = hook
     if sys.unraisablehook is sys.__unraisablehook__:
         sys.unraisablehook = _unraisable
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _noted_interrupt)
+
+
+def _noted_interrupt(signum: int, frame: FrameType | None) -> None:
+    _SIGNALLED.append(signum)
+    signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
 
 
 def _unraisable(unraisable: Any) -> None:
@@ -49,3 +64,8 @@ def _unraisable(unraisable: Any) -> None:
 def interrupted_meanwhile() -> bool:
     """Whether a KeyboardInterrupt was raised where Python had to ignore it."""
     return bool(_SWALLOWED)
+
+
+def was_interrupted() -> bool:
+    """Whether a SIGINT came (since quiet_interrupts), wherever it was raised or ignored."""
+    return bool(_SIGNALLED or _SWALLOWED)

@@ -127,3 +127,33 @@ def test_an_export_into_a_read_only_place_is_one_line(tmp_path, capsys, monkeypa
     assert err.splitlines()[-1] == (f'error: {tmp_path / "ro" / "ds"}: cannot write beside it '
                                     f'in {tmp_path / "ro"}: Read-only file system')
     assert list((tmp_path / 'ro').iterdir()) == []
+
+
+# An extension module interrupted in its start-up code raises ImportError('initialization
+# failed') in place of the KeyboardInterrupt (seen with SIGINT 0.3 s into an export).
+INTERRUPTED_INIT = ('from interop_bridge import cli; import os, signal, sys, time\n'
+                    'try:\n'
+                    '    os.kill(os.getpid(), signal.SIGINT); time.sleep(5)\n'
+                    'except KeyboardInterrupt:\n'
+                    '    raise ImportError("initialization failed")\n')
+
+
+def test_an_import_error_that_a_ctrl_c_caused_is_the_interrupt_line_alone():
+    run = process_groups.run([sys.executable, '-c', INTERRUPTED_INIT], timeout=30, cwd=REPO)
+    assert (run.returncode, run.stderr) == (1, 'error: interrupted\n')
+
+
+def test_main_says_interrupted_for_an_error_after_a_ctrl_c_and_reraises_it_otherwise(
+        monkeypatch, capsys):
+    import interop_bridge.cli as cli_module
+    import interop_bridge.interrupts as interrupts
+
+    def broken_start(argv):
+        msg = 'initialization failed'
+        raise ImportError(msg)
+    monkeypatch.setattr(cli_module, '_run', broken_start)
+    with pytest.raises(ImportError):  # no SIGINT came: a real error keeps its traceback
+        main(['canonical'])
+    monkeypatch.setattr(interrupts, '_SIGNALLED', [signal.SIGINT])
+    assert main(['canonical']) == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == 'error: interrupted\n'
