@@ -34,6 +34,7 @@ from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.plausibility import Plausibility
 from interop_bridge.export.resample import Grid, ResampledStream, StreamPolicy, StreamResampler
 from interop_bridge.export.robot_discovery import RobotStreams
+from interop_bridge.export.topic_decoders import ChecksumTally
 
 NS = 1_000_000_000
 HOLD_KEYS = ('valid', 'imu_valid', 'wrench_valid', 'hand_valid', 'action', 'action_valid',
@@ -84,8 +85,10 @@ class EpisodeBuilder:
     """Reads one episode of one robot from a recording and resamples it onto the grid."""
 
     def __init__(self, recording: Any, robot: RobotStreams, features: tuple[Feature, ...],
-                 policy: ExportPolicy, spec: CanonicalSpec | None = None) -> None:
+                 policy: ExportPolicy, spec: CanonicalSpec | None = None,
+                 checksums: ChecksumTally | None = None) -> None:
         self.recording, self.robot, self.features, self.policy = recording, robot, features, policy
+        self.checksums = checksums  # counts the states left out for a failed checksum
         self.spec = spec or load_canonical()
         self.plausibility = Plausibility(robot.profile, self.spec, FEATURE_OF)
         self.camera_keys = {f'observation.images.{name}': camera
@@ -137,6 +140,12 @@ class EpisodeBuilder:
               resamplers: dict[str, StreamResampler]) -> None:
         chunk = self.robot.decoders[topic].decode([record.data for record in records])
         log_ns = np.fromiter((record.log_ns for record in records), np.int64, len(records))
+        if chunk.kept is not None:  # states that failed their own checksum were left out
+            if self.checksums is not None:
+                self.checksums.count(log_ns, chunk.kept)
+            log_ns = log_ns[chunk.kept]
+            if not len(log_ns):
+                return
         header = chunk.header_ns if chunk.header_ns is not None else log_ns
         for key, values in self.plausibility.clean(chunk.values).items():
             name = f'{topic}:{key}'

@@ -5,8 +5,8 @@ only the small topics), refuses inputs whose schemas would differ, then hands ev
 every bag, one at a time, to one `write_dataset` (dataset/atomic.py): one staged dataset, one
 writer whatever the robots (each episode carries its robot_type), finalized once. The dataset
 appears, or grows, only when everything succeeded. A vendor bag is read through
-`CheckedStates`: states that fail their own checksum are dropped, with one warning per bag and
-their count in each episode's meta (`checksum_failures`).
+a `ChecksumTally`: states that fail their own checksum are dropped, with one warning per bag
+and their count in each episode's meta (`checksum_failures`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from interop_bridge.dataset.metadata import gr00t_modality
 from interop_bridge.dataset.records import EpisodeMeta, ModalityFile
 from interop_bridge.dataset.summary import WriteSummary
 from interop_bridge.errors import ExportError
-from interop_bridge.export.bag_reader import Recording, open_bags
+from interop_bridge.export.bag_reader import open_bags
 from interop_bridge.export.budget import check_memory
 from interop_bridge.export.episode_assembly import EpisodeBuilder, ExportPolicy
 from interop_bridge.export.episode_split import EpisodeSpan
@@ -34,7 +34,7 @@ from interop_bridge.export.planning import (BagPlan, ExportRequest, Progress, ch
                                             plan_bag, plan_export)
 from interop_bridge.export.provenance import EXPORTER_VERSION, episode_meta, export_meta
 from interop_bridge.export.robot_discovery import RobotStreams
-from interop_bridge.export.topic_decoders import CheckedStates, VendorStateDecoder
+from interop_bridge.export.topic_decoders import ChecksumTally, VendorStateDecoder
 
 LOG = logging.getLogger(__name__)
 __all__ = ['EXPORTER_VERSION', 'BagPlan', 'ExportRequest', 'export_recordings', 'iter_episodes',
@@ -73,40 +73,37 @@ def iter_episodes(plans: Sequence[BagPlan], features: tuple[Feature, ...],
         if not plan.spans:
             continue
         with open_bags(plan.path) as opened:
-            checked = _checked_states(opened, plan.robot)
-            recording = opened if checked is None else checked
-            builder = EpisodeBuilder(recording, plan.robot, features, policy, spec)
+            tally = _checksum_tally(plan.robot)
+            builder = EpisodeBuilder(opened, plan.robot, features, policy, spec, tally)
             for span in plan.spans:
                 meta = episode_meta(plan, span)
-                yield builder.build(span, meta) if checked is None else \
-                    _build_checked(builder, checked, span, meta)
-        if checked is not None and (warning := checked.warning()):
+                yield builder.build(span, meta) if tally is None else \
+                    _build_counted(builder, tally, span, meta)
+        if tally is not None and (warning := tally.warning()):
             progress(f'warning: {plan.path.name}: {warning}')
 
 
-def _checked_states(recording: Recording, robot: RobotStreams) -> CheckedStates | None:
-    """The recording with failing vendor states left out (None: a canonical state topic)."""
+def _checksum_tally(robot: RobotStreams) -> ChecksumTally | None:
+    """A tally of the vendor states failing their checksum (None: a canonical state topic)."""
     decoder = robot.decoders.get(robot.state_topic)
-    if not isinstance(decoder, VendorStateDecoder):
-        return None
-    return CheckedStates(recording, robot.state_topic, decoder)
+    return ChecksumTally(robot.state_topic) if isinstance(decoder, VendorStateDecoder) else None
 
 
-def _build_checked(builder: EpisodeBuilder, checked: CheckedStates, span: EpisodeSpan,
+def _build_counted(builder: EpisodeBuilder, tally: ChecksumTally, span: EpisodeSpan,
                    meta: EpisodeMeta) -> Episode:
-    """One episode read through `checked`, with the states it dropped in its meta."""
-    checked.start_episode()
+    """One episode, with the states it left out for a failed checksum in its meta."""
+    tally.start_episode()
     try:
         episode = builder.build(span, meta)
     except ExportError as error:
-        if not checked.episode_dropped:
+        if not tally.episode_dropped:
             raise
-        msg = f'{error} ({checked.episode_dropped} {checked.topic} message(s) dropped: bad CRC)'
+        msg = f'{error} ({tally.episode_dropped} {tally.topic} message(s) dropped: bad CRC)'
         raise ExportError(msg) from error
-    if not checked.has_checksum:
+    if not tally.has_checksum:
         return episode
     recorded = episode.meta.copy()
-    recorded['checksum_failures'] = checked.episode_dropped
+    recorded['checksum_failures'] = tally.episode_dropped
     return replace(episode, meta=recorded)
 
 

@@ -5,22 +5,21 @@ of shape (messages, width) plus header stamps where the message has them. Canoni
 read as they are; vendor topics go through the same vendor codec and mapping core as the live
 bridge, so an exported vendor bag equals what the bridge would have published.
 
-A vendor state that fails its own checksum (Unitree LowState CRC) is never data: the exporter
-reads the recording through `CheckedStates`, which leaves such messages out before they are
-decoded, so the frames around one interpolate its good neighbours (the bridge drops them too).
-Decoded directly, a failing state has every value invalid (`RobotCodec.states`).
+A vendor state that fails its own checksum (Unitree LowState CRC) is never data: the vendor
+state decoder leaves such messages out of its chunk (`Chunk.kept` says which it kept), so the
+frames around one interpolate its good neighbours (the bridge drops them too); a
+`ChecksumTally` counts them for the episode's meta and the bag's warning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
-from interop_bridge.export.bag_reader import Record, Recording
 from interop_bridge.profile import WrenchSensor
 from interop_bridge.robot_codec import RobotCodec
 from interop_bridge.vendors.codec import CachedGather
@@ -28,7 +27,6 @@ from interop_bridge.vendors.native import ImuSample
 from interop_bridge.vendors.ros_sensors import IMU_TYPE, WRENCH_TYPE
 
 NS = 1_000_000_000
-CHECK_BATCH = 256  # state messages checked at once by CheckedStates
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,9 @@ class Chunk:
 
     values: Mapping[str, np.ndarray]  # name -> (messages, width) float64
     header_ns: np.ndarray | None  # (messages,) or None when the type has no header
+    # Which of the messages given are in `values` (None: all of them). Set by a decoder of a
+    # vendor state with its own checksum: the messages that fail it are left out.
+    kept: np.ndarray | None = None
 
 
 def _stamp(values: Mapping[str, np.ndarray], prefix: str = 'header.stamp') -> np.ndarray:
@@ -102,7 +103,8 @@ class VendorStateDecoder:
         self.typename = codec.state_type
 
     def decode(self, raws: list[bytes]) -> Chunk:
-        """Decode vendor state messages and map them to canonical values."""
+        """Decode vendor state messages and map them to canonical values; those that fail
+        their own checksum are left out (`Chunk.kept`)."""
         native, state = self.codec.states(raws)
         out = {'position': state.position, 'velocity': state.velocity, 'effort': state.effort,
                'valid': state.valid.astype(np.float64),
@@ -110,29 +112,22 @@ class VendorStateDecoder:
         if state.imu is not None:
             out.update(_imu_columns(state.imu))
         header = None if native.stamp_ns is None else np.asarray(native.stamp_ns, np.int64)
-        return Chunk(out, header)
+        if native.checksum_ok is None:
+            return Chunk(out, header)
+        kept = np.asarray(native.checksum_ok, dtype=bool)
+        if not kept.all():
+            out = {name: values[kept] for name, values in out.items()}
+            header = None if header is None else header[kept]
+        return Chunk(out, header, kept)
 
-    def checksum_ok(self, raws: list[bytes]) -> np.ndarray | None:
-        """Which messages pass their own checksum; None when the vendor's state has none."""
-        passed = self.codec.vendor.decode_states(raws).checksum_ok
-        return None if passed is None else np.asarray(passed, dtype=bool)
 
+class ChecksumTally:
+    """How many state messages failed their own checksum (and were left out), per episode and
+    per bag, each message counted once however many episode windows read it."""
 
-class CheckedStates:
-    """A recording whose state messages that fail their own checksum are left out, counted.
-
-    Reads like the recording it wraps (`messages`, `typestore`). State records are checked in
-    batches of CHECK_BATCH; every other record passes, all in their recorded order. Counts:
-    `episode_dropped` since `start_episode()`; `dropped` of `read` over the whole recording,
-    each message counted once however many episode windows read it.
-    """
-
-    def __init__(self, recording: Recording, topic: str, decoder: VendorStateDecoder) -> None:
-        self._recording = recording
-        self.typestore = recording.typestore
+    def __init__(self, topic: str) -> None:
         self.topic = topic
-        self._decoder = decoder
-        self.has_checksum: bool | None = None  # known once a state was checked
+        self.has_checksum = False  # true once a decoded chunk said it has one
         self.episode_dropped = 0
         self.dropped = 0
         self.read = 0
@@ -142,47 +137,15 @@ class CheckedStates:
         """Restart `episode_dropped`."""
         self.episode_dropped = 0
 
-    def messages(self, topics: Iterable[str] | None = None, start_ns: int | None = None,
-                 stop_ns: int | None = None) -> Iterator[Record]:
-        """The wrapped recording's records, without the states that fail their checksum."""
-        wanted = None if topics is None else list(topics)
-        records = self._recording.messages(wanted, start_ns, stop_ns)  # raises at the call
-        if self.has_checksum is False or (wanted is not None and self.topic not in wanted):
-            return records
-        return self._filtered(records)
-
-    def _filtered(self, records: Iterator[Record]) -> Iterator[Record]:
-        pending: list[Record] = []
-        states = 0
-        for record in records:
-            pending.append(record)
-            if record.topic == self.topic:
-                states += 1
-                if states == CHECK_BATCH:
-                    yield from self._checked(pending)
-                    pending, states = [], 0
-        yield from self._checked(pending)
-
-    def _checked(self, pending: list[Record]) -> list[Record]:
-        states = [record for record in pending if record.topic == self.topic]
-        if not states or self.has_checksum is False:
-            return pending
-        passed = self._decoder.checksum_ok([record.data for record in states])
-        self.has_checksum = passed is not None
-        if passed is None:
-            return pending
-        self._count(states, passed)
-        if passed.all():
-            return pending
-        failed = {id(record) for record, ok in zip(states, passed) if not ok}
-        return [record for record in pending if id(record) not in failed]
-
-    def _count(self, states: list[Record], passed: np.ndarray) -> None:
-        log_ns = np.fromiter((record.log_ns for record in states), np.int64, len(states))
+    def count(self, log_ns: np.ndarray, kept: np.ndarray) -> None:
+        """Count one decoded chunk: its messages' log times and which of them were kept."""
+        if not len(log_ns):
+            return
+        self.has_checksum = True
         new = log_ns > self._newest_ns
-        self.episode_dropped += int(np.count_nonzero(~passed))
+        self.episode_dropped += int(np.count_nonzero(~kept))
         self.read += int(np.count_nonzero(new))
-        self.dropped += int(np.count_nonzero(new & ~passed))
+        self.dropped += int(np.count_nonzero(new & ~kept))
         self._newest_ns = max(self._newest_ns, int(log_ns.max()))
 
     def warning(self) -> str | None:

@@ -67,6 +67,21 @@ def struct_layout(fielddefs: Mapping[str, Any], typename: str, prefix: str = '')
     return _align(offset, alignment), alignment, leaves
 
 
+def _runs(gather: NDArray[np.intp], padding: int) -> list[tuple[int, int, int]]:
+    """The gather as block copies: (image start, payload start, width), padding left out."""
+    runs: list[tuple[int, int, int]] = []
+    for position, source in enumerate(gather.tolist()):
+        if source == padding:
+            continue
+        if runs and runs[-1][0] + runs[-1][2] == position and \
+                runs[-1][1] + runs[-1][2] == source:
+            start, first, width = runs[-1]
+            runs[-1] = (start, first, width + 1)
+        else:
+            runs.append((position, source, 1))
+    return runs
+
+
 class StructImage:
     """CDR bytes of one fixed-size message type -> its C struct image (uint8)."""
 
@@ -82,6 +97,7 @@ class StructImage:
             start = struct_offsets[path]
             gather[start:start + width] = leaf.offset + np.arange(width)
         self._gather: NDArray[np.intp] = gather
+        self._runs = _runs(gather, self.layout.size)
 
     def matches(self, raw: bytes | memoryview) -> bool:
         """Whether a serialized message (with header) has this type's one layout."""
@@ -104,11 +120,15 @@ class StructImage:
         """Images of serialized messages, (messages, size); every message must match."""
         for raw in raws:
             self._require(raw)
-        rows = np.zeros((len(raws), self.layout.size + 1), dtype=np.uint8)
-        for row, raw in zip(rows, raws):
-            row[:-1] = np.frombuffer(raw, dtype=np.uint8, count=self.layout.size,
-                                     offset=HEADER_SIZE)
-        images: NDArray[np.uint8] = rows[:, self._gather]
+        if len({len(raw) for raw in raws}) == 1:  # the usual case: one copy of all payloads
+            payloads = np.frombuffer(b''.join(raws), dtype=np.uint8).reshape(len(raws), -1)
+        else:
+            payloads = np.stack([np.frombuffer(raw, dtype=np.uint8, count=self.layout.size
+                                               + HEADER_SIZE) for raw in raws])
+        images = np.zeros((len(raws), self.size), dtype=np.uint8)  # padding stays zero
+        for start, source, width in self._runs:  # a few dozen block copies, all rows at once
+            begin = HEADER_SIZE + source
+            images[:, start:start + width] = payloads[:, begin:begin + width]
         return images
 
     def _require(self, raw: bytes | memoryview) -> None:

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from interop_bridge.cdr import HEADER_SIZE
 from interop_bridge.vendors.struct_image import StructImage
-from interop_bridge.vendors.unitree_crc import image_crc
+from interop_bridge.vendors.unitree_crc import image_crc, images_crcs
 
 
 class LowStateCrc:
@@ -56,7 +56,6 @@ class LowStateCrc:
         if fits.any():
             chosen = [raw for raw, fit in zip(raws, fits) if fit]
             images = self.image.many(chosen)
-            computed = np.array([image_crc(image) for image in images], dtype=np.int64)
             stored = np.array([self.stored(raw) for raw in chosen], dtype=np.int64)
-            ok[fits] = computed == stored
+            ok[fits] = images_crcs(images) == stored
         return ok
