@@ -140,3 +140,22 @@ def test_an_export_batch_marks_bad_crc_messages_all_invalid_and_counts_them(fami
     assert np.isnan(state.imu.angular_velocity[1]).all()
     np.testing.assert_array_equal(state.position[0], state.position[2])
     assert np.isfinite(state.imu.angular_velocity[[0, 2]]).all()
+
+
+@pytest.mark.parametrize('family', ['hg', 'go'])
+def test_a_batch_of_many_messages_gets_each_message_s_own_crc(family):
+    """The batched path (one copy, block copies, one bit reversal for all rows) against the
+    bitwise reference, message by message, with states that differ in every motor."""
+    slots = 35 if family == 'hg' else 20
+    raws = [vm.unitree_lowstate(family, vm.slot_values(slots, 0.01 * k), tick=k)
+            for k in range(300)]
+    crc = LowStateCrc(vm.typestore().fielddefs, typename(family))
+    corrupt = {7, 150, 299}
+    for k in corrupt:  # other motor values under the CRC of the message they replace
+        raws[k] = vm.unitree_lowstate(family, vm.slot_values(slots, 0.01 * k) + 0.5, tick=k,
+                                      crc=crc.stored(raws[k]))
+    reference = hg_lowstate_bytes if family == 'hg' else go_lowstate_bytes
+    expected = [crc32_bitwise(reference(vm.deserialize(raw, typename(family)))) ==
+                crc.stored(raw) for raw in raws]
+    assert [k for k, ok in enumerate(expected) if not ok] == sorted(corrupt)
+    np.testing.assert_array_equal(crc.matches_many(raws), expected)
