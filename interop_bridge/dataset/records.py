@@ -132,6 +132,8 @@ class EpisodeMeta(TypedDict, total=False):
     cameras: dict[str, str]
     # added by the episode builder (export/episode_assembly.py)
     resampling: dict[str, ResamplingReport]
+    stamp_source: str  # stamps actually used: 'header', 'receive' or 'mixed' (see stamp_sources)
+    stamp_sources: dict[str, str]  # topic -> 'header' | 'receive', as resampled
     frames: int
     cut: bool
     implausible: dict[str, int]  # feature -> decoded entries flagged invalid (impossible)

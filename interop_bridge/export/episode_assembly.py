@@ -32,13 +32,16 @@ from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.dataset.features import Feature, expand_validity
 from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.plausibility import Plausibility
+from interop_bridge.profile import Profile
 from interop_bridge.export.resample import Grid, ResampledStream, StreamPolicy, StreamResampler
+from interop_bridge.export.resample_report import stamp_label
 from interop_bridge.export.robot_discovery import RobotStreams
 from interop_bridge.export.topic_decoders import ChecksumTally
 
 NS = 1_000_000_000
 HOLD_KEYS = ('valid', 'imu_valid', 'wrench_valid', 'hand_valid', 'action', 'action_valid',
              'action.hand', 'action.hand_valid')
+JOINT_VALUE_KEYS = ('position', 'velocity', 'effort', 'action')
 FEATURE_OF = {
     'position': 'observation.state', 'valid': 'observation.state_valid',
     'velocity': 'observation.velocity', 'effort': 'observation.effort',
@@ -62,8 +65,8 @@ class ExportPolicy:
     on_stale: str = 'flag'  # flag | cut
     chunk: int = 1024
 
-    def for_key(self, key: str) -> StreamPolicy:
-        """The resampling policy of one decoded value."""
+    def for_key(self, key: str, has_header: bool = True) -> StreamPolicy:
+        """The resampling policy of one decoded value (receive times when it has no header)."""
         if key in HOLD_KEYS:
             method = 'hold'
         elif key == 'orientation':
@@ -73,7 +76,7 @@ class ExportPolicy:
         stale = self.action_staleness_s if key.startswith('action') else self.max_staleness_s
         on_stale = 'flag' if key.startswith('action') else self.on_stale
         return StreamPolicy(method=method, max_staleness_s=stale, on_stale=on_stale,
-                            stamp_source=self.stamp_source)
+                            stamp_source=self.stamp_source if has_header else 'receive')
 
 
 def _lead_ns(policy: ExportPolicy) -> int:
@@ -113,8 +116,11 @@ class EpisodeBuilder:
         videos = {key: self._frame_source(key, rows, span) for key, rows in camera_rows.items()}
         reports = {key: _report_dict(result.report) for key, result in results.items()}
         reports.update(camera_reports)
+        sources = _stamp_sources(results, camera_reports, self.camera_keys)
         return Episode(task=span.task, length=length, columns=columns, videos=videos,
                        meta={**meta, 'resampling': reports, 'frames': length,
+                             'stamp_source': stamp_label(sources.values()),
+                             'stamp_sources': sources,
                              'cut': length < grid.length,
                              'implausible': dict(self.plausibility.counts)},
                        robot_type=self.robot.profile.name)
@@ -146,12 +152,13 @@ class EpisodeBuilder:
             log_ns = log_ns[chunk.kept]
             if not len(log_ns):
                 return
-        header = chunk.header_ns if chunk.header_ns is not None else log_ns
+        header = chunk.header_ns  # None: a type without header, resampled by receive time
         for key, values in self.plausibility.clean(chunk.values).items():
             name = f'{topic}:{key}'
             if name not in resamplers:
-                resamplers[name] = StreamResampler(name, grid, self.policy.for_key(key),
-                                                   values.shape[1])
+                resamplers[name] = StreamResampler(
+                    name, grid, self.policy.for_key(key, header is not None), values.shape[1],
+                    present_columns(self.robot.profile, self.spec, key, values.shape[1]))
             resamplers[name].feed(values, log_ns, header)
 
     def _columns(self, results: dict[str, ResampledStream],
@@ -188,7 +195,8 @@ class EpisodeBuilder:
             chosen = _nearest(stamps, times)
             distance_s = np.abs(stamps[chosen] - times) / NS
             rows[key] = chosen
-            reports[key] = {'method': 'nearest', 'images_in': int(len(stamps)),
+            reports[key] = {'method': 'nearest', 'stamp_source': self.policy.stamp_source,
+                            'images_in': int(len(stamps)),
                             'rows': int(length), 'max_distance_s': float(distance_s.max()),
                             'rows_beyond_tolerance': int(
                                 (distance_s > self.policy.max_staleness_s).sum())}
@@ -218,6 +226,39 @@ class EpisodeBuilder:
             msg = f'camera {topic}: images changed while the episode was encoded'
             raise ExportError(msg)
         return frames
+
+
+def present_columns(profile: Profile, spec: CanonicalSpec, key: str,
+                    width: int) -> np.ndarray | None:
+    """The columns of a decoded value the robot has (its profile maps them), None for all.
+
+    Joint values and actions: the profile's canonical joints; hand closures: its grippers'
+    columns; wrenches: its sensors' six entries. NaN elsewhere is by design, never counted.
+    """
+    if key in JOINT_VALUE_KEYS:
+        columns = [joint.index for joint in profile.joints]
+    elif key in ('hand', 'action.hand'):
+        channels = len(spec.hand_channels)
+        columns = [spec.hand_sides.index(gripper.side) * channels + channels - 1
+                   for gripper in profile.grippers]
+    elif key == 'wrench':
+        slots = [spec.wrench_frames.index(sensor.frame) for sensor in profile.wrenches]
+        columns = [6 * slot + entry for slot in slots for entry in range(6)]
+    else:
+        return None
+    present = np.zeros(width, dtype=bool)
+    present[[column for column in columns if column < width]] = True
+    return present
+
+
+def _stamp_sources(results: dict[str, ResampledStream], camera_reports: dict[str, Any],
+                   camera_keys: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Topic -> the stamps its streams were resampled by ('header' or 'receive')."""
+    sources = {name.split(':', 1)[0]: result.report.stamp_source
+               for name, result in results.items()}
+    for key, report in camera_reports.items():
+        sources[camera_keys[key][0]] = str(report['stamp_source'])
+    return sources
 
 
 def _nearest(stamps: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -4,8 +4,10 @@ Per export (`export_meta`): the exporter and canonical interface versions, the p
 codec, and every bag with its robot, storage files (SHA-256), the episodes exported and left
 out, and its warnings. Per episode (`episode_meta`): its source bag, id, outcome, notes,
 warnings, time span, the profile used and the topics read (the episode builder adds the
-resampling report and `implausible`; the exporter, for a vendor state with its own checksum,
-`checksum_failures`: the state messages read for the episode that failed it, dropped).
+resampling report, the stamps actually used (`stamp_source`: 'header', 'receive' or 'mixed',
+and `stamp_sources` per topic; the export's `policy.stamp_source` is what was asked for) and
+`implausible`; the exporter, for a vendor state with its own checksum, `checksum_failures`: the
+state messages read for the episode that failed it, dropped).
 """
 
 from __future__ import annotations

@@ -12,8 +12,10 @@ Documented handling of bad input (every case is counted in the `ResampleReport`)
   (`late_dropped`). Exact duplicate stamps keep the first sample received (`duplicates_dropped`).
 - NaN values are never interpolated over: a frame that uses a sample with NaN entries has NaN
   in those entries, and those entries are invalid in `ResampledStream.valid`
-  (`nan_samples`, `frames_with_nan`). A column that is NaN throughout (a joint the robot lacks)
-  is simply invalid everywhere.
+  (`nan_samples`, `frames_with_nan`: counted over the stream's `present` columns only). A
+  column the robot lacks is NaN by design: invalid everywhere, never counted as a NaN.
+- Stamps recorded: `ResampleReport.stamp_source` is the policy's; a caller whose stream has no
+  header stamps gives a 'receive' policy (export/episode_assembly.py does).
 - Staleness: a frame whose newest information is older than `max_staleness_s` (for `nearest`:
   whose closest sample is further than `tolerance_s`) is invalid, with NaN values. With
   `on_stale='flag'` it stays in the episode; with `on_stale='cut'` the first such frame after
@@ -102,6 +104,16 @@ class StreamPolicy:
         return self.max_staleness_s if self.tolerance_s is None else self.tolerance_s
 
 
+def _present_mask(name: str, present: np.ndarray | None, width: int) -> np.ndarray:
+    if present is None:
+        return np.ones(width, dtype=bool)
+    mask = np.asarray(present, dtype=bool).reshape(-1)
+    if mask.shape != (width,):
+        msg = f'stream {name!r}: present mask of {mask.size} columns for width {width}'
+        raise ResampleError(msg)
+    return mask
+
+
 def _positive(value: object, allow_zero: bool = False) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
@@ -127,12 +139,15 @@ class ResampledStream:
 class StreamResampler:
     """Reduces one stream to the grid chunk by chunk (see the module docstring)."""
 
-    def __init__(self, name: str, grid: Grid, policy: StreamPolicy, width: int) -> None:
+    def __init__(self, name: str, grid: Grid, policy: StreamPolicy, width: int,
+                 present: np.ndarray | None = None) -> None:
+        """`present`: (width,) bool, the columns the robot has (NaN counted there); None: all."""
         if width <= 0 or (policy.method == 'slerp' and width % 4):
             msg = (f'stream {name!r}: width {width} does not fit method '
                    f'{policy.method!r} (slerp needs 4 columns per quaternion)')
             raise ResampleError(msg)
         self.name, self.grid, self.policy, self.width = name, grid, policy, width
+        self._present = _present_mask(name, present, width)
         self._times = grid.times_ns()
         self._values = np.full((grid.length, width), np.nan)
         self._frame_valid = np.zeros(grid.length, dtype=bool)
@@ -163,7 +178,7 @@ class StreamResampler:
         self._counts['samples_in'] += len(log_ns)
         if header_ns is not None:
             self._skew.add(header_ns - log_ns)
-        self._counts['nan_samples'] += int(np.isnan(values).any(axis=1).sum())
+        self._counts['nan_samples'] += int(self._nan_rows(values).sum())
         if self._cut is not None:
             self._counts['ignored_after_cut'] += len(log_ns)
             return
@@ -275,17 +290,23 @@ class StreamResampler:
             self._values[self._cut:] = np.nan
             self._frame_valid[self._cut:] = False
 
+    def _nan_rows(self, values: np.ndarray) -> np.ndarray:
+        """(rows,) bool: a NaN in a present column (no copy of the values)."""
+        rows: np.ndarray = np.isnan(values).any(axis=1, where=self._present)
+        return rows
+
     def _report(self) -> ResampleReport:
         ok = self._frame_valid
         started = np.maximum.accumulate(ok) if ok.size else ok
         if self._cut is not None:
             started[self._cut:] = False
-        with_nan = ok & np.isnan(self._values).any(axis=1) if ok.size else ok
+        with_nan = ok & self._nan_rows(self._values) if ok.size else ok
         timeline, policy = self._timeline, self.policy
         return ResampleReport(
             stream=self.name, method=policy.method, stamp_source=policy.stamp_source,
             on_stale=policy.on_stale, max_staleness_s=policy.max_staleness_s,
             tolerance_s=policy.effective_tolerance_s, samples_used=timeline.count,
+            columns_present=int(self._present.sum()),
             **self._counts, first_stamp_ns=timeline.first, last_stamp_ns=timeline.last,
             rate_hz=timeline.rate_hz, skew=self._skew.stats(), gap_count=timeline.gap_count,
             largest_gap_s=timeline.largest_gap_ns / NS, gaps=tuple(timeline.gaps),

@@ -1,7 +1,15 @@
-"""What resampling one stream did: counts, rate, stamp skew, gaps and frames flagged."""
+"""What resampling one stream did: counts, rate, stamp skew, gaps and frames flagged.
+
+NaN counts (`nan_samples`, `frames_with_nan`) look at the stream's present columns only (the
+entries the robot has: `columns_present` of them); a joint the robot lacks is NaN by design and
+never counted. `stamp_source` is the time base the stream was actually put on the grid by:
+'header' only when its messages carry header stamps and the policy asked for them, 'receive'
+(bag log time) otherwise; `stamp_label` summarizes it over the streams of one episode.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -43,7 +51,7 @@ class ResampleReport:
 
     stream: str
     method: str
-    stamp_source: str
+    stamp_source: str  # the stamps actually used: 'header' or 'receive' (log time)
     on_stale: str
     max_staleness_s: float
     tolerance_s: float
@@ -53,7 +61,8 @@ class ResampleReport:
     out_of_order: int  # samples that arrived with an earlier stamp than their predecessor
     late_dropped: int  # out of order by more than the reorder window: too late to use
     ignored_after_cut: int
-    nan_samples: int  # input samples with at least one NaN value
+    columns_present: int  # columns the robot has: the only ones NaN is counted in
+    nan_samples: int  # input samples with a NaN in at least one present column
     first_stamp_ns: int | None
     last_stamp_ns: int | None
     rate_hz: float
@@ -65,7 +74,7 @@ class ResampleReport:
     frames_valid: int
     frames_before_start: int  # invalid because the stream had not started yet
     frames_stale: int  # flagged: invalid after the stream started (gap, ended, too far)
-    frames_with_nan: int  # valid frames with at least one NaN value
+    frames_with_nan: int  # valid frames with a NaN in at least one present column
     cut_at_frame: int | None  # with on_stale 'cut': the episode ends before this frame
     frames_cut: int  # frames from cut_at_frame to the end of the grid (0 without a cut)
 
@@ -151,3 +160,12 @@ class TimelineAccumulator:
         if self.count < 2 or self.first is None or self.last is None or self.last == self.first:
             return 0.0
         return (self.count - 1) * NS / (self.last - self.first)
+
+
+def stamp_label(sources: Iterable[str]) -> str:
+    """'header' or 'receive' when every stream used that one, 'mixed' otherwise ('none': no
+    stream)."""
+    used = set(sources)
+    if not used:
+        return 'none'
+    return used.pop() if len(used) == 1 else 'mixed'
