@@ -4,8 +4,9 @@ float32 cannot hold k / fps past ~34 min within LeRobot's 1e-4 s (its spacing at
 2.4e-4 s). Declaring timestamp float64 does not help: the loader's hf_transform_to_torch
 makes every scalar a default-dtype (float32) tensor. Until episodes are split at a maximum
 length (issue 14, item 5), the loader check is a strict xfail that records this.
-The dataset is written with the library's writer (write_dataset), one 216000-frame episode with a 2-d state, no
-video; check_long_episode.py then loads it in .venv-lerobot with the default tolerance.
+The dataset is written with the library's writer (write_dataset): one 216000-frame
+episode with a 2-d state, no video; check_long_episode.py then loads it in .venv-lerobot
+with the default tolerance.
 """
 
 from __future__ import annotations
