@@ -1,6 +1,7 @@
 """One exporter measurement in its own process (run by bench/export_throughput.py).
 
     python bench/export_measure.py plain BAG                  rosbags read + deserialize_cdr
+    python bench/export_measure.py loop BAG                   the plain loop over every topic
     python bench/export_measure.py builder BAG [--task T]     plan + EpisodeBuilder, no writer
     python bench/export_measure.py video BAG OUT --vcodec C   export_recordings with a camera
     python bench/export_measure.py cli -- export BAG ...      `interop export` itself
@@ -9,6 +10,9 @@
 
 Each prints its progress, then one line `RESULT {json}` holding its figures and the process's
 peak resident memory (VmHWM of /proc/self/status: this process alone, since the exec).
+`loop` is the plain loop of the start-up measure (bench/export_throughput.py times the whole
+process): it imports rosbags alone, as a plain script would; export_bags (numpy, rosbags and
+parts of interop_bridge) is imported by the measures that need its constants.
 """
 
 from __future__ import annotations
@@ -27,8 +31,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the source tree first
 
-from export_bags import PROFILE, STATE_TOPIC  # noqa: E402
-
 RESULT = 'RESULT '
 
 
@@ -46,9 +48,20 @@ def report(figures: dict[str, Any]) -> None:
     print(RESULT + json.dumps({**figures, 'peak_rss_mb': round(peak_rss_mb(), 1)}), flush=True)
 
 
+def deserialize_all(reader: Any, connections: Any) -> int:
+    """The plain loop itself: read and deserialize every message of `connections`."""
+    decoded = 0
+    for connection, _, raw in reader.messages(connections=connections):
+        reader.deserialize(raw, connection.msgtype)
+        decoded += 1
+    return decoded
+
+
 def plain(bag: Path) -> dict[str, Any]:
     """The plain loop: rosbags AnyReader, every LowState read, then read + deserialize_cdr."""
     from rosbags.highlevel import AnyReader
+
+    from export_bags import STATE_TOPIC
 
     figures: dict[str, Any] = {}
     with AnyReader([bag]) as reader:
@@ -57,14 +70,19 @@ def plain(bag: Path) -> dict[str, Any]:
         count = sum(1 for _ in reader.messages(connections=connections))
         figures['read_only_s'] = time.perf_counter() - started
         started = time.perf_counter()
-        decoded = 0
-        for connection, _, raw in reader.messages(connections=connections):
-            reader.deserialize(raw, connection.msgtype)
-            decoded += 1
+        decoded = deserialize_all(reader, connections)
         figures['read_deserialize_s'] = time.perf_counter() - started
     figures['messages'] = decoded
     assert count == decoded, (count, decoded)
     return figures
+
+
+def loop(bag: Path) -> dict[str, Any]:
+    """The plain loop over every topic of the bag (the start-up measure's reference)."""
+    from rosbags.highlevel import AnyReader
+
+    with AnyReader([bag]) as reader:
+        return {'messages': deserialize_all(reader, reader.connections)}
 
 
 class CountingRecording:
@@ -92,6 +110,8 @@ def builder(bag: Path, task: str | None) -> dict[str, Any]:
     from interop_bridge.export.exporter import ExportRequest, plan_bag
     from interop_bridge.dataset.features import canonical_features
 
+    from export_bags import PROFILE, STATE_TOPIC
+
     spec = load_canonical()
     request = ExportRequest(bags=(bag,), out=bag.parent / 'unused', task=task, profile=PROFILE)
     started = time.perf_counter()
@@ -115,6 +135,8 @@ def builder(bag: Path, task: str | None) -> dict[str, Any]:
 def video(bag: Path, out: Path, vcodec: str, task: str) -> dict[str, Any]:
     """A full export with one camera; the writer's encoder frames/s."""
     from interop_bridge.export.exporter import ExportRequest, export_recordings
+
+    from export_bags import PROFILE
 
     request = ExportRequest(bags=(bag,), out=out, task=task, profile=PROFILE, vcodec=vcodec)
     started = time.perf_counter()
@@ -161,7 +183,7 @@ def main() -> int:
     """Run the measurement named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('kind', choices=('plain', 'builder', 'video', 'cli', 'baseline',
+    parser.add_argument('kind', choices=('plain', 'loop', 'builder', 'video', 'cli', 'baseline',
                                          'profile'))
     parser.add_argument('rest', nargs='*')
     parser.add_argument('--task')
@@ -174,6 +196,8 @@ def main() -> int:
         figures = baseline()
     elif args.kind == 'plain':
         figures = plain(Path(args.rest[0]))
+    elif args.kind == 'loop':
+        figures = loop(Path(args.rest[0]))
     elif args.kind == 'builder':
         figures = builder(Path(args.rest[0]), args.task)
     elif args.kind == 'profile':

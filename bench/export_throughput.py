@@ -3,6 +3,13 @@
     python bench/export_throughput.py                 # 10- and 60-minute 500 Hz G1 bags
     python bench/export_throughput.py --quick         # 1- and 3-minute bags, 10 s of video
     python bench/export_throughput.py --minutes 10 --storage sqlite3 --keep
+    python bench/export_throughput.py --startup-only  # the start-up measure alone (~15 s)
+
+First the start-up measure: a 6 s Unitree G1 bag with a camera and commands
+(test/bag_factory.py write_vendor_bag) is exported by a fresh `python -m interop_bridge.cli
+export` process and read by a fresh plain-loop process (rosbags AnyReader, every message of
+every topic deserialized: export_measure.py loop), alternately, best of 5 wall times each;
+target: the export within 1.5x of the plain loop (start-up cost: imports, planning).
 
 For every length in --minutes a Unitree G1 vendor bag is generated (bench/export_bags.py:
 unitree_hg/LowState at 500 Hz, an episode every 60 s) and measured, each in its own process:
@@ -47,6 +54,9 @@ from export_report import (RATIO_TARGET, machine_description, markdown, state_ro
 from interop_bridge.errors import InteropError  # noqa: E402
 
 MEASURE = Path(__file__).resolve().parent / 'export_measure.py'
+STARTUP_TARGET = 1.5  # `interop export` of a short bag within 1.5x of the plain rosbags loop
+STARTUP_BAG_S = 6.0
+STARTUP_REPEATS = 5
 STATE_BYTES = 2200  # per LowState in a bag, record and index included (mcap ~2.13 KB)
 IMAGE_BYTES = 640 * 480 * 3 + 200
 DISK_MARGIN_BYTES = 2 * 1024**3
@@ -56,13 +66,17 @@ class ExportBenchError(InteropError):
     """The exporter benchmark could not run (no disk space, a measurement failed)."""
 
 
+def child_env() -> dict[str, str]:
+    """The environment of a measurement process: unbuffered, the source tree first."""
+    return {**os.environ, 'PYTHONUNBUFFERED': '1', 'PYTHONPATH': os.pathsep.join(
+        filter(None, [str(REPO), os.environ.get('PYTHONPATH')]))}
+
+
 def run_child(title: str, argv: list[str], log: list[str] | None = None) -> dict[str, Any]:
     """Run one measurement process, echo its output indented, return its RESULT figures."""
     print(f'-> {title}', flush=True)
     started = time.monotonic()
-    env = {**os.environ, 'PYTHONUNBUFFERED': '1', 'PYTHONPATH': os.pathsep.join(
-        filter(None, [str(REPO), os.environ.get('PYTHONPATH')]))}
-    process = subprocess.Popen([sys.executable, str(MEASURE), *argv], cwd=REPO, env=env,
+    process = subprocess.Popen([sys.executable, str(MEASURE), *argv], cwd=REPO, env=child_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     result = None
     assert process.stdout is not None
@@ -80,6 +94,39 @@ def run_child(title: str, argv: list[str], log: list[str] | None = None) -> dict
         raise ExportBenchError(msg)
     print(f'   done in {time.monotonic() - started:.1f} s', flush=True)
     return result
+
+
+def process_seconds(argv: list[str]) -> float:
+    """Wall time of one process from its start to its exit (start-up included)."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=REPO, env=child_env(), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ['no output'])[-1]
+        msg = f'{shlex.join(argv)}: exit status {done.returncode}: {last}'
+        raise ExportBenchError(msg)
+    return seconds
+
+
+def write_startup_bag(path: Path) -> Path:
+    """The start-up measure's bag: 6 s of G1 LowState, camera and commands (the tests' own)."""
+    sys.path.insert(0, str(REPO / 'test'))
+    from bag_factory import write_vendor_bag
+
+    if path.exists():
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_vendor_bag(path, PROFILE, duration_s=STARTUP_BAG_S, commands=True)
+
+
+def startup_line(row: dict[str, Any]) -> str:
+    """PASS/FAIL of the start-up target, with the figures that decide it."""
+    mark = 'PASS' if row['ratio'] <= STARTUP_TARGET else 'FAIL'
+    return (f'{mark} start-up: `interop export` of a {row["bag_s"]:g} s G1 bag with a camera '
+            f'{row["export_s"]:.2f} s, {row["ratio"]:.2f}x the plain rosbags loop over the '
+            f'same bag ({row["plain_s"]:.2f} s; whole processes, best of {row["repeats"]} '
+            f'each; target <= {STARTUP_TARGET:g}x)')
 
 
 def check_disk(out: Path, specs: list[BagSpec], storage: str) -> None:
@@ -160,6 +207,32 @@ class Bench:
         print(f'   profile written to {path}')
         self.profiled = True
 
+    def startup(self) -> dict[str, Any]:
+        """`interop export` of the 6 s bag vs the plain loop, whole processes, best of N."""
+        print(f'-> start-up: {STARTUP_BAG_S:g} s G1 bag with a camera, plain loop and '
+              f'`interop export` alternately, {STARTUP_REPEATS} times each', flush=True)
+        bag = write_startup_bag(self.bags / 'g1_startup')
+        dataset = self.datasets / 'g1_startup'
+        plain = [sys.executable, str(MEASURE), 'loop', str(bag)]
+        export = [sys.executable, '-m', 'interop_bridge.cli', 'export', str(bag),
+                  '--profile', PROFILE, '--task', 'start-up', '--out', str(dataset)]
+        plain_runs, export_runs = [], []
+        for _ in range(STARTUP_REPEATS):
+            plain_runs.append(process_seconds(plain))
+            self.dataset(dataset.name)  # a new dataset each time, not an append
+            export_runs.append(process_seconds(export))
+        row = {'bag_s': STARTUP_BAG_S, 'repeats': STARTUP_REPEATS,
+               'plain_s': min(plain_runs), 'export_s': min(export_runs),
+               'ratio': min(export_runs) / min(plain_runs),
+               'plain_runs_s': plain_runs, 'export_runs_s': export_runs}
+        print(f'   plain loop {row["plain_s"]:.2f} s, interop export {row["export_s"]:.2f} s '
+              f'({row["ratio"]:.2f}x; runs: plain '
+              + ' '.join(f'{run:.2f}' for run in plain_runs) + ', export '
+              + ' '.join(f'{run:.2f}' for run in export_runs) + ')', flush=True)
+        self.done_with(dataset)
+        self.done_with(bag)
+        return row
+
     def one_episode(self, minutes: float) -> dict[str, Any]:
         """The bag without events exported as one episode: peak memory vs episode length."""
         spec = BagSpec(f'g1_{minutes:g}min_one_episode', minutes, events=False)
@@ -198,6 +271,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--video-seconds', type=float, default=30.0,
                         help='length of the camera bag (0: no video figure)')
     parser.add_argument('--storage', choices=('mcap', 'sqlite3'), default='mcap')
+    parser.add_argument('--startup-only', action='store_true',
+                        help='only the start-up measure (6 s bag, plain loop vs export)')
     parser.add_argument('--keep', action='store_true', help='keep the generated bags')
     parser.add_argument('--profile', action='store_true',
                         help='also write a cProfile of the state path (export_profile.txt)')
@@ -220,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.video_seconds:
         specs.append(BagSpec('camera', args.video_seconds / 60, camera_hz=30))
     try:
+        startup = bench.startup()
+        if args.startup_only:
+            print(startup_line(startup))
+            return 0
         check_disk(bench.out, specs, args.storage)
         state = [bench.state(minutes) for minutes in args.minutes]
         one_episode = bench.one_episode(args.minutes[0])
@@ -231,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:  # also after an error or Ctrl-C: generated bags are large
         for path in (bench.datasets, bench.bags):
             bench.done_with(path)
-    lines = verdicts(state, one_episode, baseline_mb)
+    lines = [startup_line(startup), *verdicts(state, one_episode, baseline_mb)]
     print('\n' + text_table(state, one_episode, videos, baseline_mb) + '\n')
     print('\n'.join(lines))
     print(f'load average (1/5/15 min) at start {load_at_start} / end {os.getloadavg()}: other '
@@ -242,8 +321,8 @@ def main(argv: list[str] | None = None) -> int:
                'date': datetime.datetime.now().isoformat(timespec='seconds'),
                'baseline_mb': baseline_mb, 'total_s': time.monotonic() - started,
                'load_average': [load_at_start, os.getloadavg()]}
-    document = {**context, 'state': state, 'one_episode': one_episode, 'video': videos,
-                'verdicts': lines}
+    document = {**context, 'startup': startup, 'state': state, 'one_episode': one_episode,
+                'video': videos, 'verdicts': lines}
     text = markdown(context, state, one_episode, videos, lines)
     for path in write_outputs(bench.out, document, text):
         print(f'wrote {path}')

@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from interop_bridge.dataset.merge import merge_datasets
-
 EPILOG = """The datasets must share one schema (features, joint names, fps, cameras, video
 codec and size); they may come from different robots. robot_type becomes the robots joined
 with '+', meta/interop.json keeps each episode's robot. OUT is written atomically.
@@ -19,6 +17,8 @@ examples:
 
 def run(args: argparse.Namespace) -> int:
     """Merge the datasets, printing progress every 100 episodes and a summary."""
+    from interop_bridge.dataset.merge import merge_datasets  # pyarrow, PyAV: only for a merge
+
     def progress(episode_index: int) -> None:
         if (episode_index + 1) % 100 == 0:
             print(f'  {episode_index + 1} episodes merged', flush=True)

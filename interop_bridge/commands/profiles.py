@@ -1,26 +1,46 @@
-"""`interop check-profile`, `interop profiles`, `interop profile-keys`: robot profiles offline."""
+"""`interop check-profile`, `interop profiles`, `interop profile-keys`: robot profiles offline.
+
+The profile modules are imported by the commands, not here: they import every vendor adapter
+(and those numpy, scipy), which `interop --help` and the other commands do not need.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from interop_bridge.errors import Problem, ProfileError
-from interop_bridge.profile import load_profile, shipped_profiles
-from interop_bridge.profile_schema import (
-    COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS, TOP_KEYS, TOPIC_KEYS,
-    WRENCH_KEYS)
-from interop_bridge.schema import describe_keys
-from interop_bridge.vendors.registry import sections
+from interop_bridge.schema import Key, describe_keys
 
-SECTIONS = (('top level', TOP_KEYS), ('topics', TOPIC_KEYS), ('imu', IMU_KEYS),
+KeySections = tuple[tuple[str, Sequence[Key]], ...]
+
+
+def key_sections() -> KeySections:
+    """(title, keys) of every profile section, the vendor adapters' own sections last."""
+    from interop_bridge.profile_schema import (
+        COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS, TOP_KEYS, TOPIC_KEYS,
+        WRENCH_KEYS)
+    from interop_bridge.vendors.registry import sections
+
+    return (('top level', TOP_KEYS), ('topics', TOPIC_KEYS), ('imu', IMU_KEYS),
             ('joints[] (and joint_defaults)', JOINT_KEYS), ('extra[]', EXTRA_KEYS),
-            ('wrenches[]', WRENCH_KEYS), ('grippers[]', GRIPPER_KEYS), ('command', COMMAND_KEYS),
-            *sections().items())
+            ('wrenches[]', WRENCH_KEYS), ('grippers[]', GRIPPER_KEYS),
+            ('command', COMMAND_KEYS), *sections().items())
+
+
+def __getattr__(name: str) -> KeySections:
+    """`SECTIONS`, built on first use (see key_sections)."""
+    if name == 'SECTIONS':
+        return key_sections()
+    msg = f'module {__name__!r} has no attribute {name!r}'
+    raise AttributeError(msg)
 
 
 def run_check(args: argparse.Namespace) -> int:
     """Check profiles; print one line per good profile, every problem of the bad ones."""
+    from interop_bridge.profile import load_profile, shipped_profiles
+
     problems: list[Problem] = []
     for name in args.profiles or shipped_profiles():
         try:
@@ -39,6 +59,8 @@ def run_check(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     """List the shipped profiles."""
     del args
+    from interop_bridge.profile import load_profile, shipped_profiles
+
     for name in shipped_profiles():
         profile = load_profile(name)
         print(f'{name:<20} {profile.description}')
@@ -47,7 +69,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def profile_reference() -> str:
     """Markdown reference of every profile key (the tables of config/README.md)."""
-    return '\n\n'.join(f'### `{title}`\n\n{describe_keys(keys)}' for title, keys in SECTIONS)
+    return '\n\n'.join(f'### `{title}`\n\n{describe_keys(keys)}'
+                       for title, keys in key_sections())
 
 
 def run_keys(args: argparse.Namespace) -> int:

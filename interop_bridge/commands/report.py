@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from interop_bridge.dataset.report import write_report
-
 
 def run(args: argparse.Namespace) -> int:
     """Write the report and say where it is."""
+    from interop_bridge.dataset.report import write_report  # matplotlib: only for a report
+
     path = write_report(args.dataset, args.out)
     print(path.read_text().split('\n![')[0].rstrip())
     print(f'\nreport: {path} (plots beside it)')

@@ -9,7 +9,8 @@ estimated size (bytes per frame so far times its length) would push the file pas
 AV1 via libsvtav1 (preset 12, crf 30, g 2, yuv420p) is the default, as in LeRobot; libx264
 is the fast option. Opening an encoder never leaves a thread of the process at a real-time
 priority it did not have (interop_bridge.scheduling: SVT-AV1 raises them when run as root).
-`encoded_frames` / `encode_seconds` give the encoder's throughput.
+`encoded_frames` / `encode_seconds` give the encoder's throughput. PyAV is imported by the
+functions that open a file (a tenth of a second that an export without cameras never pays).
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
 import numpy as np
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.layout import FileSlot, video_path
 from interop_bridge.dataset.records import VideoInfo
 from interop_bridge.scheduling import SchedulingGuard
+
+if TYPE_CHECKING:
+    import av
 
 CODECS = ('libsvtav1', 'libx264')
 PIX_FMT = 'yuv420p'
@@ -150,6 +153,8 @@ class CameraEncoder:
             self._open()
 
     def _open(self) -> None:
+        import av
+
         self._slot = self._next_slot
         self._next_slot = self._slot.next()
         path = self._root / video_path(self.video_key, self._slot)
@@ -182,6 +187,8 @@ class CameraEncoder:
             raise ExportError(msg)
 
     def _encode(self, frame: np.ndarray) -> None:
+        import av  # already imported by _open: a dictionary look-up
+
         started = time.perf_counter()
         video_frame = av.VideoFrame.from_ndarray(frame, format='rgb24')
         video_frame.pts = self._frames_in_file
@@ -214,6 +221,8 @@ class CameraEncoder:
 def probe_video_info(path: Path, options: VideoOptions) -> VideoInfo:
     """A video feature's `info` entry, read from an MP4 like LeRobot's `get_video_info`,
     with the encoder settings (as LeRobot records them)."""
+    import av
+
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         return {
@@ -228,5 +237,7 @@ def probe_video_info(path: Path, options: VideoOptions) -> VideoInfo:
 
 def decoded_frame_count(path: Path) -> int:
     """The number of frames a decoder gets out of an MP4 (decodes the whole file)."""
+    import av
+
     with av.open(str(path)) as container:
         return sum(1 for _ in container.decode(video=0))

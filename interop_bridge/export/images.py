@@ -1,16 +1,21 @@
-"""Camera messages -> RGB frames (H, W, 3) uint8: sensor_msgs/Image and CompressedImage."""
+"""Camera messages -> RGB frames (H, W, 3) uint8: sensor_msgs/Image and CompressedImage.
+
+PyAV (the JPEG/PNG decoder) is imported by the first CompressedImage decoded.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import av
 import numpy as np
 
 from interop_bridge.cdr import Layout
 from interop_bridge.errors import ExportError
 from interop_bridge.vendors.codec import CachedGather
+
+if TYPE_CHECKING:
+    import av
 
 IMAGE = 'sensor_msgs/msg/Image'
 COMPRESSED = 'sensor_msgs/msg/CompressedImage'
@@ -69,6 +74,8 @@ class ImageDecoder:
         return np.ascontiguousarray(pixels[..., :3])
 
     def _compressed_frame(self, raw: bytes, layout: Layout) -> np.ndarray:
+        import av
+
         fmt = layout.string(raw, 'format').lower().split(';')[0].strip()
         codec_name = next((codec for key, codec in CODECS.items() if key in fmt), None)
         if codec_name is None:
