@@ -3,8 +3,12 @@
 A recorder killed mid-write (SIGKILL, power loss) leaves an MCAP file that ends inside a
 record: rosbags' reader refuses it because the footer is missing. This reader walks the data
 section from the start, keeps every complete schema, channel, message and chunk record, and
-stops at the first record that runs past the end of the file (or at DataEnd). It keeps only
-offsets and counts in memory; chunks are decompressed again, one at a time, while reading.
+stops at the first record that runs past the end of the file (or at DataEnd). When that cut
+record is a chunk, its complete inner records are read too: the whole records before the cut of
+an uncompressed chunk, and of a zstd or lz4 chunk (what rosbag2's mcap storage and rosbags write)
+the complete records of what a streaming decompressor makes of the bytes that are left (a cut
+chunk's CRC, over the whole chunk, cannot check them). It keeps only offsets and counts in
+memory; chunks are decompressed again, one at a time, while reading.
 """
 
 from __future__ import annotations
@@ -13,15 +17,21 @@ import heapq
 import operator
 import struct
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
+import lz4.frame  # type: ignore[import-untyped]
 from rosbags.interfaces import Connection, ConnectionExtRosbag2
 from rosbags.rosbag2.errors import ReaderError
 from rosbags.rosbag2.storage_mcap import Schema, decompress, get_msgdef, get_qos
+
+try:
+    from compression import zstd  # type: ignore[import-not-found, unused-ignore]
+except ImportError:
+    from backports import zstd  # type: ignore[no-redef, unused-ignore]
 
 MAGIC = b'\x89MCAP0\r\n'
 OP_HEADER, OP_FOOTER, OP_SCHEMA, OP_CHANNEL, OP_MESSAGE, OP_CHUNK = 1, 2, 3, 4, 5, 6
@@ -33,6 +43,7 @@ _U16 = struct.Struct('<H')
 _U32 = struct.Struct('<I')
 _U64 = struct.Struct('<Q')
 MAX_TIME = 2**63 - 1
+PIECE = 1 << 16  # compressed bytes fed to a streaming decompressor at a time
 
 Message = tuple[int, Connection, bytes]
 
@@ -45,6 +56,27 @@ class Segment:
     end: int
     start_ns: int
     chunked: bool
+    cut: bool = False
+
+
+@dataclass(frozen=True)
+class CutChunk:
+    """What was read of the chunk record that runs past the end of the file."""
+
+    compression: str  # '' for an uncompressed chunk
+    messages: int
+    decoded_bytes: int  # uncompressed bytes in its complete inner records
+    uncompressed_size: int  # what its header says the whole chunk holds
+    unread_bytes: int  # of the file, after the last complete inner record (uncompressed only)
+
+
+class _StreamDecoder(Protocol):
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...  # noqa: E704
+
+
+STREAM_DECODERS: dict[str, type[_StreamDecoder]] = {
+    'zstd': zstd.ZstdDecompressor, 'lz4': lz4.frame.LZ4FrameDecompressor}
+DECODE_ERRORS = (zstd.ZstdError, RuntimeError, EOFError, ValueError)
 
 
 @dataclass
@@ -58,6 +90,7 @@ class ScanState:
     start_ns: int = MAX_TIME
     end_ns: int = 0
     readable_bytes: int = 0
+    cut_chunk: CutChunk | None = None
 
 
 class SalvagedMcap:
@@ -80,6 +113,11 @@ class SalvagedMcap:
     def readable_bytes(self) -> int:
         """Bytes from the start of the file up to the end of the last complete record."""
         return self._state.readable_bytes
+
+    @property
+    def cut_chunk(self) -> CutChunk | None:
+        """The chunk the file ends inside, when it is one (with what of it was read)."""
+        return self._state.cut_chunk
 
     @property
     def message_count(self) -> int:
@@ -114,17 +152,48 @@ class SalvagedMcap:
             else:
                 _note_definition(state, op, body, self)
             state.readable_bytes = end
+        else:
+            _close_run(state, run)
+            self._scan_cut_chunk(state)
         _close_run(state, run)
         return state
 
+    def _scan_cut_chunk(self, state: ScanState) -> None:
+        offset = state.readable_bytes
+        opened = _open_cut_chunk(self._read_tail(offset))
+        if opened is None:
+            return
+        head, records = opened
+        inner = list(_inner_records(records))
+        decoded = sum(_RECORD_HEAD.size + len(body) for _, body in inner)
+        messages, start_ns = self._note_records(state, inner)
+        unread = 0 if head.compression else (
+            self.file_bytes - offset - head.data_offset - decoded)
+        state.cut_chunk = CutChunk(head.compression, messages, decoded, head.uncompressed_size,
+                                   unread)
+        if messages:
+            state.segments.append(Segment(offset, self.file_bytes, start_ns, True, cut=True))
+
+    def _read_tail(self, offset: int) -> bytes:
+        self._file.seek(offset)
+        return self._file.read(self.file_bytes - offset)
+
     def _scan_chunk(self, state: ScanState, offset: int, end: int, body: bytes) -> None:
         start_ns, _, _ = _chunk_times(body)
-        for op, record in _inner_records(_chunk_records(body)):
+        self._note_records(state, _inner_records(_chunk_records(body)))
+        state.segments.append(Segment(offset, end, start_ns, chunked=True))
+
+    def _note_records(self, state: ScanState,
+                      records: Iterable[tuple[int, bytes]]) -> tuple[int, int]:
+        """Note a chunk's inner records; its message count and first log time."""
+        messages, start_ns = 0, MAX_TIME
+        for op, record in records:
             if op == OP_MESSAGE:
-                self._note_message(state, record)
+                messages += 1
+                start_ns = min(start_ns, self._note_message(state, record))
             else:
                 _note_definition(state, op, record, self)
-        state.segments.append(Segment(offset, end, start_ns, chunked=True))
+        return messages, start_ns
 
     @staticmethod
     def _note_message(state: ScanState, body: bytes) -> int:
@@ -152,7 +221,10 @@ class SalvagedMcap:
         yield segment.start_ns, None, b''  # lets heapq.merge open the segment only when due
         self._file.seek(segment.offset)
         raw = self._file.read(segment.end - segment.offset)
-        if segment.chunked:
+        if segment.cut:
+            opened = _open_cut_chunk(raw)
+            records = _inner_records(opened[1] if opened else b'')
+        elif segment.chunked:
             _, body = _single_record(raw)
             records = _inner_records(_chunk_records(body))
         else:
@@ -203,6 +275,56 @@ def _chunk_records(body: bytes) -> bytes:
     position += 8
     compressed = body[position:position + compressed_size]
     return decompress(compressed, compression, uncompressed_size, crc)
+
+
+@dataclass(frozen=True)
+class _ChunkHead:
+    uncompressed_size: int
+    compression: str
+    data_offset: int  # from the start of the chunk record to its records (compressed) bytes
+
+
+def _open_cut_chunk(raw: bytes) -> tuple[_ChunkHead, bytes] | None:
+    """The head of the chunk record cut short in `raw`, and the decodable start of its records.
+
+    None when `raw` is not a chunk record or is cut inside its head.
+    """
+    if len(raw) < _RECORD_HEAD.size or raw[0] != OP_CHUNK:
+        return None
+    body = raw[_RECORD_HEAD.size:]
+    position = _CHUNK_HEAD.size + _U32.size
+    if len(body) < position:
+        return None
+    _, _, uncompressed_size, _ = _CHUNK_HEAD.unpack_from(body)
+    (name_length,) = _U32.unpack_from(body, _CHUNK_HEAD.size)
+    if len(body) < position + name_length + _U64.size:
+        return None
+    compression = body[position:position + name_length].decode(errors='replace')
+    position += name_length + _U64.size
+    head = _ChunkHead(uncompressed_size, compression, _RECORD_HEAD.size + position)
+    return head, _decoded_prefix(body[position:], compression, uncompressed_size)
+
+
+def _decoded_prefix(data: bytes, compression: str, size: int) -> bytes:
+    """As much of a chunk's records as the start `data` of its compressed bytes gives."""
+    if not compression:
+        return data[:size]
+    decoder_class = STREAM_DECODERS.get(compression)
+    if decoder_class is None:
+        return b''
+    decoder = decoder_class()
+    pieces: list[bytes] = []
+    produced = 0
+    try:
+        for start in range(0, len(data), PIECE):
+            # a bound makes lz4 give out all it decoded (unbounded, it keeps back the tail)
+            pieces.append(decoder.decompress(data[start:start + PIECE], size - produced))
+            produced += len(pieces[-1])
+            if produced >= size:
+                break
+    except DECODE_ERRORS:
+        pass  # a damaged tail: keep what came before it
+    return b''.join(pieces)
 
 
 def _message(body: bytes, wanted: dict[int, Connection], low: int,

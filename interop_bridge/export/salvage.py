@@ -43,14 +43,27 @@ def _mcap(path: Path, bag: OpenBag) -> SalvagedMcap:
         msg = f'{path}: truncated MCAP that cannot be salvaged: {error}'
         raise BagError(msg) from error
     bag.complete = False
-    lost = salvaged.file_bytes - salvaged.readable_bytes
     bag.warnings.append(
         f'{path}: truncated MCAP (no summary or footer: the recorder was probably killed '
         f'mid-write); read {salvaged.message_count} messages from the first '
         f'{salvaged.readable_bytes} of {salvaged.file_bytes} bytes '
-        f'({share(salvaged.readable_bytes, salvaged.file_bytes)}); the last {lost} bytes, an '
-        'incomplete record, were not read')
+        f'({share(salvaged.readable_bytes, salvaged.file_bytes)}){_mcap_tail(salvaged)}')
     return salvaged
+
+
+def _mcap_tail(salvaged: SalvagedMcap) -> str:
+    """What the warning says of the bytes after the last complete record."""
+    cut = salvaged.cut_chunk
+    if cut is None or not cut.messages:
+        lost = salvaged.file_bytes - salvaged.readable_bytes
+        return f'; the last {lost} bytes, an incomplete record, were not read'
+    kind = f'{cut.compression}-compressed' if cut.compression else 'uncompressed'
+    rest = ('the rest of it, an incomplete record, was' if cut.compression else
+            f'its last {cut.unread_bytes} bytes, an incomplete record, were')
+    return (f' and from the last chunk ({kind}), cut short: {cut.messages} of them from the '
+            f'complete records in the first {cut.decoded_bytes} of its '
+            f'{cut.uncompressed_size} uncompressed bytes (a cut chunk has no checksum to check '
+            f'them against); {rest} not read')
 
 
 def _db3(path: Path, bag: OpenBag) -> SalvagedSqlite:
