@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial.transform import Rotation
 
 from interop_bridge.errors import MappingError
 
@@ -29,6 +28,8 @@ def rpy_to_quaternion(rpy: np.ndarray, euler_order: str) -> np.ndarray:
         raise MappingError(msg)
     columns = [AXIS_ANGLE[axis] for axis in euler_order.lower()]
     angles = rpy[..., columns]
+    from scipy.spatial.transform import Rotation  # here: only the rpy convention needs scipy
+
     # scipy has no type information here: as_quat() is an (n, 4) float64 array.
     flat: NDArray[np.float64] = Rotation.from_euler(euler_order, angles.reshape(-1, 3)).as_quat()
     return flat.reshape(*rpy.shape[:-1], 4)
