@@ -61,4 +61,5 @@ def test_a_command_timeout_warns_and_the_warning_clears_when_commands_resume(
     assert spin_until(ros_node, lambda: level_is(DiagnosticStatus.OK, 'ok')), bridge.output()
     assert int(status_values(diagnostic_status(diagnostics, name))['timeouts']) >= 1
     assert bridge.stop(signal.SIGINT) == 0
-    assert re.search(r'watchdog timeouts: [1-9]\d* command, 0 vendor state', bridge.output())
+    # (vendor state timeouts are not asserted: a loaded machine can pause this test's state timer)
+    assert re.search(r'watchdog timeouts: [1-9]\d* command, \d+ vendor state', bridge.output())
