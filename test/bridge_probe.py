@@ -156,3 +156,16 @@ def unsafe_targets(command, profile) -> list[str]:
     found.extend(f'slot {slot} has gains' for slot, motor in enumerate(command.motor_cmd)
                  if slot not in driven and (motor.kp or motor.kd))
     return found
+
+
+def holding_g1_profile(directory) -> str:
+    """A file of the G1 profile holding (not damping) on timeout, and holding the last target."""
+    text = open(load_profile('unitree_g1_29dof').source_file).read()
+    for old, new in (('name: unitree_g1_29dof', 'name: g1_holding'),
+                     ('on_timeout: damp', 'on_timeout: hold'),
+                     ('uncommanded: hold_measured', 'uncommanded: hold_last')):
+        assert old in text
+        text = text.replace(old, new)
+    path = directory / 'g1_holding.yaml'
+    path.write_text(text)
+    return str(path)

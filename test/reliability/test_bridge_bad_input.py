@@ -19,7 +19,7 @@ import signal
 import numpy as np
 import pytest
 import vendor_messages as vm
-from bridge_probe import N, g1_bridge_fed_with_state, unsafe_targets
+from bridge_probe import N, g1_bridge_fed_with_state, holding_g1_profile, unsafe_targets
 from reliability.outcomes import HANDLED, TRACEBACK, Outcome, problems, record
 from ros_process import spin_until
 
@@ -88,7 +88,7 @@ class BadInput:
 def test_random_bad_input_never_makes_the_bridge_send_an_unsafe_target(
         ros_node, start_process, tmp_path, variant):
     from interop_msgs.msg import WholeBodyCommand
-    profile = PROFILE.source_file if variant == 'damp' else holding_profile(tmp_path)
+    profile = PROFILE.source_file if variant == 'damp' else holding_g1_profile(tmp_path)
     namespace = f'/bad_input_{variant}'
     bridge, probe, commands = g1_bridge_fed_with_state(ros_node, start_process, namespace,
                                                        str(profile))
@@ -128,16 +128,3 @@ def test_random_bad_input_never_makes_the_bridge_send_an_unsafe_target(
     assert len(commands) > 50, output  # it kept commanding (forwarded, held, or safe)
     crc_errors = re.search(r'(\d+) CRC errors', output)
     assert crc_errors and int(crc_errors.group(1)) > 0, output
-
-
-def holding_profile(directory):
-    """The G1 profile holding (not damping) on timeout, and holding the last target."""
-    text = open(PROFILE.source_file).read()
-    for old, new in (('name: unitree_g1_29dof', 'name: g1_holding'),
-                     ('on_timeout: damp', 'on_timeout: hold'),
-                     ('uncommanded: hold_measured', 'uncommanded: hold_last')):
-        assert old in text
-        text = text.replace(old, new)
-    path = directory / 'g1_holding.yaml'
-    path.write_text(text)
-    return path

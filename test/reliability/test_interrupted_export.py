@@ -97,6 +97,14 @@ def killed_at(argv: list[str], moment_s: float, sig: int) -> CliRun:
     return CliRun(popen.returncode, stdout, stderr, '')
 
 
+def output_of_case(dataset: Path, directory: Path, appending: bool) -> tuple[Path, str]:
+    """The case's output (a copy of `dataset` when appending, else nothing yet), its digest."""
+    out = directory / 'out'
+    if appending:
+        shutil.copytree(dataset, out)
+    return out, tree_digest(out)
+
+
 def after_a_kill(out: Path, before: str, appending: bool) -> list[str]:
     """What is wrong with `out` after the kill: it must be as it was, or complete."""
     if tree_digest(out) == before:
@@ -114,10 +122,7 @@ def test_an_export_killed_at_any_moment_leaves_the_dataset_whole_and_the_next_ru
         recordings, timeline, tmp_path, k):
     bag, dataset = recordings
     appending = bool(k % 2)
-    out = tmp_path / 'out'
-    if appending:
-        shutil.copytree(dataset, out)
-    before = tree_digest(out)
+    out, before = output_of_case(dataset, tmp_path, appending)
     moment = timeline.moment(k)
     killed = killed_at(export_argv(bag, out), moment, signal.SIGKILL)
     damage = after_a_kill(out, before, appending)
@@ -142,10 +147,7 @@ def test_an_export_interrupted_at_any_moment_says_so_in_one_line_and_leaves_noth
         recordings, timeline, tmp_path, k):
     bag, dataset = recordings
     appending = bool(k % 2)
-    out = tmp_path / 'out'
-    if appending:
-        shutil.copytree(dataset, out)
-    before = tree_digest(out)
+    out, before = output_of_case(dataset, tmp_path, appending)
     moment = timeline.moment(k)
     interrupted = killed_at(export_argv(bag, out), moment, signal.SIGINT)
     if tree_digest(out) == before:

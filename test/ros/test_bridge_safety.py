@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import vendor_messages as vm
 from bridge_probe import (
-    N, diagnostic_status, diagnostics_probe, g1_bridge_fed_with_state, publish_command,
-    status_values, unsafe_targets)
+    N, diagnostic_status, diagnostics_probe, g1_bridge_fed_with_state, holding_g1_profile,
+    publish_command, status_values, unsafe_targets)
 from ros_process import spin_until
 from unitree_reference import lowstate_crc
 
@@ -30,24 +30,11 @@ def assert_inside_limits(command) -> None:
     assert unsafe_targets(command, PROFILE) == []
 
 
-def holding_variant(directory) -> str:
-    """The G1 profile holding (not damping) on timeout, and holding the last target."""
-    text = open(PROFILE.source_file).read()
-    for old, new in (('name: unitree_g1_29dof', 'name: g1_holding'),
-                     ('on_timeout: damp', 'on_timeout: hold'),
-                     ('uncommanded: hold_measured', 'uncommanded: hold_last')):
-        assert old in text
-        text = text.replace(old, new)
-    path = directory / 'g1_holding.yaml'
-    path.write_text(text)
-    return str(path)
-
-
 @pytest.mark.parametrize('variant', ['damp', 'hold'])
 def test_every_target_from_any_source_is_finite_and_inside_the_limits(
         ros_node, start_process, tmp_path, variant):
     namespace = f'/limits_g1_{variant}'
-    profile = 'unitree_g1_29dof' if variant == 'damp' else holding_variant(tmp_path)
+    profile = 'unitree_g1_29dof' if variant == 'damp' else holding_g1_profile(tmp_path)
     bridge, probe, commands = g1_bridge_fed_with_state(ros_node, start_process, namespace,
                                                        profile)
     good = vm.slot_values(35, 0.05)
