@@ -120,6 +120,10 @@ class StructImage:
         """Images of serialized messages, (messages, size); every message must match."""
         for raw in raws:
             self._require(raw)
+        return self.many_matching(raws)
+
+    def many_matching(self, raws: Sequence[bytes]) -> NDArray[np.uint8]:
+        """`many` for messages the caller has already checked with `matches`."""
         if len({len(raw) for raw in raws}) == 1:  # the usual case: one copy of all payloads
             payloads = np.frombuffer(b''.join(raws), dtype=np.uint8).reshape(len(raws), -1)
         else:

@@ -55,7 +55,7 @@ class LowStateCrc:
         ok = np.zeros(len(raws), dtype=bool)
         if fits.any():
             chosen = [raw for raw, fit in zip(raws, fits) if fit]
-            images = self.image.many(chosen)
+            images = self.image.many_matching(chosen)  # `fits` checked each layout
             stored = np.array([self.stored(raw) for raw in chosen], dtype=np.int64)
             ok[fits] = images_crcs(images) == stored
         return ok
