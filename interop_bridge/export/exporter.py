@@ -4,9 +4,9 @@
 only the small topics), refuses inputs whose schemas would differ, then hands every episode of
 every bag, one at a time, to one `write_dataset` (dataset/atomic.py): one staged dataset, one
 writer whatever the robots (each episode carries its robot_type), finalized once. The dataset
-appears, or grows, only when everything succeeded. A vendor bag is read through
-a `ChecksumTally`: states that fail their own checksum are dropped, with one warning per bag
-and their count in each episode's meta (`checksum_failures`).
+appears, or grows, only when everything succeeded. Vendor states that fail their own checksum
+are left out by the state decoder and counted by a `ChecksumTally`: one warning per bag, the
+count in each episode's meta (`checksum_failures`).
 """
 
 from __future__ import annotations
