@@ -23,6 +23,13 @@ VIDEO_PATH = 'videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.m
 CHUNKS_SIZE = 1000  # files per chunk-XXX directory
 DEFAULT_DATA_FILE_MB = 100
 DEFAULT_VIDEO_FILE_MB = 200
+# LeRobot reads `timestamp` as float32 and matches video frames in float32 within 1e-4 s.
+# Below 512 s (2**9) float32 is within 1.53e-5 s of k / fps and a video query time (an MP4's
+# from_timestamp + row timestamp) within 3.05e-5 s (one spacing) of its frame's; at 1024 s
+# these double (6.1e-5 s, too near 1e-4). Longer episodes are split into parts of at most
+# this length, and an MP4 file holds at most this duration (docs/export.md, long episodes).
+MAX_EPISODE_S = 512
+MAX_VIDEO_FILE_S = 512
 MEGABYTE = 1024 * 1024
 
 

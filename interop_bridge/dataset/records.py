@@ -148,11 +148,23 @@ class MergedFrom(TypedDict):
     episode_index: int
 
 
+class SplitRecord(TypedDict):
+    """One part of an episode longer than the maximum length (dataset/episode_parts.py)."""
+
+    episode_id: str | None  # the original episode's id (its EpisodeMeta), None without one
+    first_index: int  # dataset episode index of part 0; the parts are consecutive
+    part: int  # 0 .. parts - 1
+    parts: int
+    frame_offset: int  # this part's frame 0 is frame `frame_offset` of the original
+    frames: int  # the original episode's length
+
+
 class EpisodeRecord(EpisodeMeta, total=False):
     """One entry of interop.json `episodes`."""
 
     robot_type: Required[str | None]
     merged_from: MergedFrom
+    split: SplitRecord  # only for the parts of a split episode
 
 
 class InteropFile(TypedDict):

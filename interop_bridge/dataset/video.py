@@ -4,8 +4,11 @@ Each camera has one `CameraEncoder`. Frames are pulled one at a time from the ep
 FrameSource and encoded straight into the open MP4 (never all frames in memory). The video is
 constant-rate at exactly `fps`: frame k of a file has pts = k in time_base 1/fps, one frame
 per dataset row, so an episode's `from_timestamp` is the number of frames before it in the
-file divided by fps. Episodes are never split; a new file is started before an episode whose
-estimated size (bytes per frame so far times its length) would push the file past the limit.
+file divided by fps. Episodes are never split across files; a new file is started before an
+episode whose estimated size (bytes per frame so far times its length) would push the file
+past the size limit, or whose frames would take it past `max_frames` (default
+layout.MAX_VIDEO_FILE_S of video: LeRobot's float32 query times, from_timestamp + row
+timestamp, stay within 3.05e-5 s of the frame times below 512 s).
 AV1 via libsvtav1 (preset 12, crf 30, g 2, yuv420p) is the default, as in LeRobot; libx264
 is the fast option. Opening an encoder never leaves a thread of the process at a real-time
 priority it did not have (interop_bridge.scheduling: SVT-AV1 raises them when run as root).
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from interop_bridge.errors import ExportError
-from interop_bridge.dataset.layout import FileSlot, video_path
+from interop_bridge.dataset.layout import MAX_VIDEO_FILE_S, FileSlot, video_path
 from interop_bridge.dataset.records import VideoInfo
 from interop_bridge.scheduling import SchedulingGuard
 
@@ -77,16 +80,26 @@ FrameHook = Callable[[int, np.ndarray], None]
 
 
 class CameraEncoder:
-    """Encodes one camera's episodes into videos/<key>/chunk-XXX/file-YYY.mp4 files."""
+    """Encodes one camera's episodes into videos/<key>/chunk-XXX/file-YYY.mp4 files.
+
+    A file holds at most `limit_bytes` (estimated) and `max_frames` frames (None: the frames
+    of layout.MAX_VIDEO_FILE_S).
+    """
 
     def __init__(self, root: Path, video_key: str, fps: int, shape: tuple[int, ...],
-                 options: VideoOptions, limit_bytes: int, first_slot: FileSlot) -> None:
+                 options: VideoOptions, limit_bytes: int, first_slot: FileSlot,
+                 max_frames: int | None = None) -> None:
         self.video_key = video_key
         self._root = root
         self._fps = fps
         self._height, self._width = int(shape[0]), int(shape[1])
         self._options = options
         self._limit = limit_bytes
+        self._max_frames = MAX_VIDEO_FILE_S * fps if max_frames is None else max_frames
+        if isinstance(self._max_frames, bool) or not isinstance(self._max_frames, int) \
+                or self._max_frames < 1:
+            msg = f'{video_key}: max_frames {max_frames!r} per MP4 file, expected a positive int'
+            raise ExportError(msg)
         self._next_slot = first_slot
         self._slot = first_slot
         self._container: Any = None  # PyAV's containers and streams are typed loosely
@@ -109,7 +122,16 @@ class CameraEncoder:
             length: the number of dataset rows; the source must yield exactly this many.
             episode_index: for error messages.
             on_frame: called with (frame_index, frame) for each frame (statistics).
+
+        Raises:
+            ExportError: the source yields another number of frames, a frame is not
+                (H, W, 3) uint8, or `length` is more than one file holds (max_frames).
         """
+        if length > self._max_frames:
+            msg = (f'{self.video_key}: episode {episode_index} has {length} frames, more than '
+                   f'one MP4 file holds ({self._max_frames}); split it first '
+                   '(dataset/episode_parts.py)')
+            raise ExportError(msg)
         self._roll_over_if_needed(length)
         start = self._frames_in_file
         count = 0
@@ -137,13 +159,15 @@ class CameraEncoder:
         self._stream = None
 
     def _roll_over_if_needed(self, length: int) -> None:
-        """Close the file if it would overflow with `length` more frames.
+        """Close the file if `length` more frames would take it past max_frames or the size.
 
-        The projection counts the bytes muxed so far, plus the frames still inside the
+        The size projection counts the bytes muxed so far, plus the frames still inside the
         encoder (it buffers a few dozen) and the episode's frames at the average packet size
         seen so far. Before the encoder has emitted any packet there is nothing to go on,
         and the episode goes into the open file.
         """
+        if self._container is not None and self._frames_in_file + length > self._max_frames:
+            self.close()
         if self._container is not None and self._frames_in_file and self._total_packets:
             per_frame = self._total_bytes / self._total_packets
             pending = self._frames_in_file - self._packets_in_file

@@ -5,8 +5,12 @@
         writer.write_episode(episode)
     summary = writer.finalize(export_meta={'exporter': ...})
 
-One writer takes every episode of an export, whichever robot recorded it: data and video
-files roll over by size only. Each episode's statistics are computed once, when it is
+One writer takes every episode of an export, whichever robot recorded it: data files roll
+over by size, MP4 files by size and by duration (`video_file_s`, at most 512 s). An episode
+longer than `max_episode_s` (at most 512 s) is written as consecutive parts of that length
+(dataset/episode_parts.py), each with a `split` record in interop.json: LeRobot's float32
+timestamps stay within 1.53e-5 s of k / fps, and its video query times within 3.05e-5 s of
+the frame times (its tolerance is 1e-4 s). Each episode's statistics are computed once, when it is
 written (into its meta/episodes row); `finalize` aggregates the statistics of every episode
 once (episodes_table.aggregate_episode_stats). info.json's robot_type joins the episodes'
 robots ('a+b'); interop.json keeps each episode's.
@@ -33,12 +37,14 @@ from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.compat import require_codec, require_same_schema
 from interop_bridge.dataset.episode import Episode, checked_robot_type
+from interop_bridge.dataset.episode_parts import EpisodePart, frames_in, split_episode
 from interop_bridge.dataset.episodes_table import (EpisodesWriter, aggregate_episode_stats,
                                                    episode_row, episodes_schema)
 from interop_bridge.dataset.features import Feature
-from interop_bridge.dataset.frame_columns import episode_columns, episode_stats
+from interop_bridge.dataset.frame_columns import Columns, episode_columns, episode_stats
 from interop_bridge.dataset.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
-                                           EPISODES_DIR, INFO_PATH, INTEROP_PATH, VIDEO_DIR,
+                                           EPISODES_DIR, INFO_PATH, INTEROP_PATH,
+                                           MAX_EPISODE_S, MAX_VIDEO_FILE_S, VIDEO_DIR,
                                            FileSlot, data_path, last_slot, megabytes_to_bytes,
                                            video_path)
 from interop_bridge.dataset.parquet_io import (RollingParquetWriter, arrow_column, data_schema,
@@ -48,6 +54,30 @@ from interop_bridge.dataset.records import (DatasetInfo, EpisodeRecord, ExportMe
 from interop_bridge.dataset.stats import FeatureStats, ImageStats
 from interop_bridge.dataset.summary import WriteSummary
 from interop_bridge.dataset.video import CameraEncoder, VideoOptions, VideoSpan, probe_video_info
+
+
+@dataclass(frozen=True)
+class DurationLimits:
+    """The longest episode and MP4 file, in frames (checked by `DurationLimits.of`)."""
+
+    episode_frames: int
+    video_file_frames: int
+
+    @classmethod
+    def of(cls, fps: int, max_episode_s: float, video_file_s: float) -> DurationLimits:
+        """The limits at `fps`; each in (0, 512] s, and no episode longer than a file.
+
+        Raises:
+            ExportError: a limit is not a number in range, or is shorter than a frame, or
+                video_file_s is below max_episode_s (episodes never span two files).
+        """
+        episode = frames_in(max_episode_s, fps, 'max_episode_s', MAX_EPISODE_S)
+        video = frames_in(video_file_s, fps, 'video_file_s', MAX_VIDEO_FILE_S)
+        if video < episode:
+            message = (f'video_file_s {video_file_s!r} is below max_episode_s '
+                       f'{max_episode_s!r}: an episode is never split across MP4 files')
+            raise ExportError(message)
+        return cls(episode, video)
 
 
 @dataclass
@@ -63,7 +93,9 @@ class DatasetWriter:
 
     def __init__(self, root: str | Path, features: Sequence[Feature], fps: int,
                  vcodec: str = 'libsvtav1', data_file_mb: float = DEFAULT_DATA_FILE_MB,
-                 video_file_mb: float = DEFAULT_VIDEO_FILE_MB) -> None:
+                 video_file_mb: float = DEFAULT_VIDEO_FILE_MB, *,
+                 max_episode_s: float = MAX_EPISODE_S,
+                 video_file_s: float = MAX_VIDEO_FILE_S) -> None:
         """Start a new dataset; `root` must not exist or be an empty directory.
 
         Args:
@@ -73,6 +105,8 @@ class DatasetWriter:
             vcodec: 'libsvtav1' (AV1, default) or 'libx264' (H.264).
             data_file_mb: size limit of a data (and episodes) parquet file.
             video_file_mb: size limit of an MP4 file.
+            max_episode_s: longer episodes are split into parts of this length (at most 512).
+            video_file_s: duration limit of an MP4 file (at most 512, at least max_episode_s).
         """
         self._root = Path(root)
         if self._root.exists() and any(self._root.iterdir()):
@@ -84,7 +118,8 @@ class DatasetWriter:
             message = f'fps {fps!r}: LeRobot needs a positive integer frame rate'
             raise ExportError(message)
         self._setup(features, int(fps), VideoOptions.for_codec(vcodec),
-                    (data_file_mb, video_file_mb))
+                    (data_file_mb, video_file_mb),
+                    DurationLimits.of(int(fps), max_episode_s, video_file_s))
         self._entries = metadata.feature_entries(self._features)
         self._interop = metadata.empty_interop(self._valid_keys())
         self._tasks: list[str] = []
@@ -92,11 +127,13 @@ class DatasetWriter:
 
     @classmethod
     def append_to(cls, root: str | Path, features: Sequence[Feature], fps: int,
-                  vcodec: str = 'libsvtav1', *, label: str | None = None) -> DatasetWriter:
+                  vcodec: str = 'libsvtav1', *, label: str | None = None,
+                  max_episode_s: float = MAX_EPISODE_S,
+                  video_file_s: float = MAX_VIDEO_FILE_S) -> DatasetWriter:
         """Continue the dataset at `root`; the schema, fps and codec must match it.
 
-        File-size limits are the dataset's own (info.json). `label` names the dataset in
-        error messages (default: root).
+        File-size limits are the dataset's own (info.json); the duration limits are as for
+        a new dataset. `label` names the dataset in error messages (default: root).
         """
         writer = cls.__new__(cls)
         writer._root = Path(root)
@@ -107,7 +144,8 @@ class DatasetWriter:
         require_same_schema(info, fresh, what)
         require_codec(info, vcodec, what)
         sizes = (info['data_files_size_in_mb'], info['video_files_size_in_mb'])
-        writer._setup(features, int(fps), VideoOptions.for_codec(vcodec), sizes)
+        writer._setup(features, int(fps), VideoOptions.for_codec(vcodec), sizes,
+                      DurationLimits.of(int(fps), max_episode_s, video_file_s))
         writer._entries = info['features']
         writer._interop = metadata.read_interop(writer._root)
         writer._tasks = read_tasks(writer._root)
@@ -122,9 +160,10 @@ class DatasetWriter:
         return writer
 
     def _setup(self, features: Sequence[Feature], fps: int, options: VideoOptions,
-               sizes_mb: tuple[float, float]) -> None:
+               sizes_mb: tuple[float, float], limits: DurationLimits) -> None:
         self._features = tuple(features)
         self._fps = fps
+        self._limits = limits
         self._robot_types: list[str | None] = []
         self._prior_robot_type: str | None = None
         self._options = options
@@ -152,7 +191,8 @@ class DatasetWriter:
         shapes = {feature.key: feature.shape for feature in self._features if feature.is_video}
         self._cameras = {key: CameraEncoder(self._root, key, self._fps, shapes[key],
                                             self._options, megabytes_to_bytes(self._sizes_mb[1]),
-                                            video_slots[key]) for key in self._video_keys}
+                                            video_slots[key], self._limits.video_file_frames)
+                         for key in self._video_keys}
         stat_features = {key: key in shapes for key in self._valid_keys()}
         self._episodes = EpisodesWriter(
             self._root, episodes_schema(stat_features, self._video_keys), data_limit,
@@ -161,17 +201,37 @@ class DatasetWriter:
     def write_episode(self, episode: Episode) -> int:
         """Write one episode (videos, data row group, episodes row); returns its index.
 
-        An episode that does not fit the schema is refused before anything is written (the
-        writer stays usable); after any later failure the writer is unusable and its output
-        must be discarded (write_dataset does).
+        An episode longer than max_episode_s is written as consecutive parts (episode_parts),
+        and the index returned is its first part's. An episode that does not fit the schema
+        is refused before anything is written (the writer stays usable); after any later
+        failure the writer is unusable and its output must be discarded (write_dataset does).
         """
         self._require_usable()
-        index = self._progress.episodes
+        first = self._progress.episodes
+        parts = split_episode(episode, self._limits.episode_frames)
+        if len(parts) > 1:
+            self._episode_columns(episode, first)  # the whole episode fits the schema
+        for part in parts:
+            self._write_part(part, first)
+        self._broken = False
+        return first
+
+    def _episode_columns(self, episode: Episode, index: int) -> Columns:
+        """The checked columns of an episode written as `index` (raises ExportError)."""
         task_index = self._task_index(episode.task)
+        checked_robot_type(episode, index)
+        return episode_columns(episode, self._features, self._fps, index,
+                               self._progress.frames, task_index)
+
+    def _write_part(self, part: EpisodePart, first: int) -> None:
+        """Write one part (a whole episode, or one part of a split one); leaves the writer
+        marked broken (write_episode clears that once every part is written)."""
+        episode = part.episode
+        index = self._progress.episodes
+        columns = self._episode_columns(episode, index)
         robot_type = checked_robot_type(episode, index)
-        columns = episode_columns(episode, self._features, self._fps, index,
-                                  self._progress.frames, task_index)
         self._broken = True  # until the episode is completely written
+        task_index = self._task_index(episode.task)
         if task_index == len(self._tasks):
             self._tasks.append(episode.task)
         stats = episode_stats(columns, self._features)
@@ -182,13 +242,13 @@ class DatasetWriter:
         self._episodes.write(episode_row(index, episode.task, episode.length, data_slot,
                                          self._progress.frames, spans, stats))
         # An EpisodeRecord is the EpisodeMeta plus its robot (merged_from is merge's alone).
-        self._interop['episodes'][str(index)] = cast(
-            EpisodeRecord, {'robot_type': robot_type, **episode.meta})
+        record = cast(EpisodeRecord, {'robot_type': robot_type, **episode.meta})
+        if part.is_split:
+            record['split'] = part.record(first, episode.meta.get('episode_id'))
+        self._interop['episodes'][str(index)] = record
         self._robot_types.append(robot_type)
         self._progress.episodes += 1
         self._progress.frames += episode.length
-        self._broken = False
-        return index
 
     def _encode_videos(self, episode: Episode, index: int,
                        stats: dict[str, FeatureStats]) -> dict[str, VideoSpan]:
