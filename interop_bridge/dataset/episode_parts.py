@@ -39,11 +39,14 @@ class EpisodePart:
     def is_split(self) -> bool:
         return self.count > 1
 
-    def record(self, first_index: int, episode_id: str | None) -> SplitRecord:
-        """The part's interop.json `split` entry; `first_index` is part 0's episode index."""
-        return {'episode_id': episode_id, 'first_index': first_index, 'part': self.number,
-                'parts': self.count, 'frame_offset': self.frame_offset,
-                'frames': self.original_frames}
+    def record(self, episode_id: str | None) -> SplitRecord:
+        """The part's interop.json `split` entry (`episode_id`: the original's, or None).
+
+        It names no dataset index (merge renumbers episodes): the parts are consecutive
+        episodes, part 0 at this part's index minus `part`.
+        """
+        return {'episode_id': episode_id, 'part': self.number, 'parts': self.count,
+                'frame_offset': self.frame_offset, 'frames': self.original_frames}
 
 
 def frames_in(seconds: object, fps: int, what: str, upper_s: float) -> int:

@@ -152,8 +152,7 @@ class SplitRecord(TypedDict):
     """One part of an episode longer than the maximum length (dataset/episode_parts.py)."""
 
     episode_id: str | None  # the original episode's id (its EpisodeMeta), None without one
-    first_index: int  # dataset episode index of part 0; the parts are consecutive
-    part: int  # 0 .. parts - 1
+    part: int  # 0 .. parts - 1; the parts are consecutive episodes (part 0: index - part)
     parts: int
     frame_offset: int  # this part's frame 0 is frame `frame_offset` of the original
     frames: int  # the original episode's length

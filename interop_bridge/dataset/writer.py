@@ -212,7 +212,7 @@ class DatasetWriter:
         if len(parts) > 1:
             self._episode_columns(episode, first)  # the whole episode fits the schema
         for part in parts:
-            self._write_part(part, first)
+            self._write_part(part)
         self._broken = False
         return first
 
@@ -223,7 +223,7 @@ class DatasetWriter:
         return episode_columns(episode, self._features, self._fps, index,
                                self._progress.frames, task_index)
 
-    def _write_part(self, part: EpisodePart, first: int) -> None:
+    def _write_part(self, part: EpisodePart) -> None:
         """Write one part (a whole episode, or one part of a split one); leaves the writer
         marked broken (write_episode clears that once every part is written)."""
         episode = part.episode
@@ -244,7 +244,7 @@ class DatasetWriter:
         # An EpisodeRecord is the EpisodeMeta plus its robot (merged_from is merge's alone).
         record = cast(EpisodeRecord, {'robot_type': robot_type, **episode.meta})
         if part.is_split:
-            record['split'] = part.record(first, episode.meta.get('episode_id'))
+            record['split'] = part.record(episode.meta.get('episode_id'))
         self._interop['episodes'][str(index)] = record
         self._robot_types.append(robot_type)
         self._progress.episodes += 1

@@ -87,7 +87,7 @@ def expected_split(fps: int) -> list[dict]:
     """The split records of a 2-hour episode at `fps`, from the documented maximum."""
     part_frames, total = MAX_EPISODE_S * fps, HOURS_2_S * fps
     parts = -(-total // part_frames)
-    return [{'episode_id': 'two-hours', 'first_index': 0, 'part': part, 'parts': parts,
+    return [{'episode_id': 'two-hours', 'part': part, 'parts': parts,
              'frame_offset': part * part_frames, 'frames': total} for part in range(parts)]
 
 

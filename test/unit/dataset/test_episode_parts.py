@@ -13,6 +13,7 @@ from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode
 from interop_bridge.dataset.episode_parts import frames_in, split_episode
 from interop_bridge.dataset.layout import MAX_EPISODE_S, FileSlot
+from interop_bridge.dataset.merge import merge_datasets
 from interop_bridge.dataset.parquet_io import column_values
 from interop_bridge.dataset.validate import validate_dataset
 from interop_bridge.dataset.video import CameraEncoder, VideoOptions
@@ -38,8 +39,8 @@ def test_parts_have_the_maximum_length_and_consecutive_offsets():
         offset, length = part.frame_offset, part.episode.length
         np.testing.assert_array_equal(part.episode.columns['s'][:, 0],
                                       np.arange(offset, offset + length, dtype=np.float32))
-    assert parts[1].record(7, 'ep-a') == {'episode_id': 'ep-a', 'first_index': 7, 'part': 1,
-                                          'parts': 3, 'frame_offset': 10, 'frames': 25}
+    assert parts[1].record('ep-a') == {'episode_id': 'ep-a', 'part': 1, 'parts': 3,
+                                       'frame_offset': 10, 'frames': 25}
 
 
 @pytest.mark.parametrize('length', [1, 9, 10])
@@ -148,8 +149,8 @@ def test_each_part_records_the_original_episode_in_interop_json(split_dataset):
     entries = json.loads((root / 'meta/interop.json').read_text())['episodes']
     for part in range(3):
         entry = entries[str(part)]
-        assert entry['split'] == {'episode_id': 'a', 'first_index': 0, 'part': part,
-                                  'parts': 3, 'frame_offset': 10 * part, 'frames': 25}
+        assert entry['split'] == {'episode_id': 'a', 'part': part, 'parts': 3,
+                                  'frame_offset': 10 * part, 'frames': 25}
         assert (entry['robot_type'], entry['source_bag'], entry['episode_id']) == \
             ('booster_t1', 'long.mcap', 'a')
     assert 'split' not in entries['3']
@@ -263,3 +264,14 @@ def test_the_writer_rolls_mp4_files_by_duration(tmp_path, kit):
              row[f'videos/{CAMERA}/to_timestamp']) for row in rows] == \
         [(0, 0.0, 1.0), (0, 1.0, 2.0), (1, 0.0, 1.0), (1, 1.0, 2.0), (2, 0.0, 1.0)]
     assert validate_dataset(root).ok
+
+
+def test_a_merge_keeps_the_parts_consecutive_with_their_split_records(split_dataset, tmp_path):
+    root, _, _ = split_dataset
+    merged = tmp_path / 'merged'
+    merge_datasets(merged, [root, root])
+    entries = json.loads((merged / 'meta/interop.json').read_text())['episodes']
+    parts = [(int(index), entry['split']['part'], entry['split']['frame_offset'])
+             for index, entry in entries.items() if 'split' in entry]
+    assert parts == [(0, 0, 0), (1, 1, 10), (2, 2, 20), (4, 0, 0), (5, 1, 10), (6, 2, 20)]
+    assert validate_dataset(merged).ok
