@@ -136,10 +136,12 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
                      duration_s: float = 2.0, events: tuple[EventSpec, ...] = (),
                      camera: bool = True, namespace: str = '', version: int = 9,
                      commands: bool = False,
-                     extra: tuple[tuple[str, str, float, bytes], ...] = ()) -> Path:
+                     extra: tuple[tuple[str, str, float, bytes], ...] = (),
+                     state_gap: tuple[float, float] | None = None) -> Path:
     """A bag of a robot's vendor topics (what `ros2 bag record` of the vendor gives).
 
     `extra`: more messages (topic, type, time [s], serialized bytes) to record.
+    `state_gap`: (start, end) [s] during which no state message was recorded (a dropout).
     """
     profile = load_profile(profile_name)
     names = name_order(profile_name)
@@ -159,6 +161,8 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
         messages = []
         for tick in range(int(duration_s * STATE_HZ) + 1):
             t = tick / STATE_HZ
+            if state_gap is not None and state_gap[0] <= t < state_gap[1]:
+                continue
             messages.append((START_NS + tick * NS // STATE_HZ, state,
                              vendor_state_at(profile_name, t, names)))
         if image is not None:

@@ -5,6 +5,7 @@ Examples:
   interop export recordings/ --out datasets/pick --task "pick up the red cup"
   interop export vendor_bag/ --profile unitree_g1_29dof --task "wave" --out datasets/g1
   interop export bag/ --out ds --camera head=/g1/head_camera/image_raw --vcodec libx264
+  interop export teleop_without_commands/ --out ds --action next-state
 
 Exporting into an existing dataset appends episodes; the dataset changes only when the whole
 export succeeded (Ctrl-C or an error leaves it as it was).
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     policy = ExportPolicy(fps=args.fps, stamp_source=args.stamps,
                           max_staleness_s=args.max_staleness, on_stale=args.on_stale,
-                          action_staleness_s=args.action_staleness)
+                          action_staleness_s=args.action_staleness, action=args.action)
     request = ExportRequest(
         bags=tuple(Path(bag) for bag in args.bags), out=Path(args.out), task=args.task,
         profile=args.profile, namespace=args.namespace, cameras=dict(args.camera or []),
@@ -82,6 +83,10 @@ def register(commands: Any) -> None:
                         help='seconds after which a state value is flagged invalid')
     parser.add_argument('--action-staleness', type=float, default=0.5,
                         help='seconds a command stays valid without a new one')
+    parser.add_argument('--action', choices=('commands', 'next-state', 'none'),
+                        default='commands',
+                        help="the dataset's action: the recorded joint commands (none "
+                        'recorded: no action feature), the next frame\'s state, or none')
     parser.add_argument('--on-stale', choices=('flag', 'cut'), default='flag',
                         help='flag stale frames invalid, or cut the episode at the first gap')
     parser.add_argument('--include-failed', action='store_true',

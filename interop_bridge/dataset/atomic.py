@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from interop_bridge.errors import ExportError
+from interop_bridge.dataset.card import write_card
 from interop_bridge.dataset.episode import Episode
 from interop_bridge.dataset.features import Feature
 from interop_bridge.dataset.orphans import clear_orphans, prefix
@@ -178,6 +179,7 @@ def write_dataset(root: str | Path, features: Sequence[Feature], fps: int,
                 if on_episode is not None:
                     on_episode(index, episode)
             summary = writer.finalize(export_meta, modality)
+            write_card(staging)
         except BaseException:
             writer.abort()
             raise

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.episodes_table import episode_files
-from interop_bridge.dataset.features import canonical_features
+from interop_bridge.dataset.features import canonical_features, hold_invalid
 from interop_bridge.dataset.parquet_io import column_values
 from interop_bridge.dataset.plausible import ORIENTATION_KEY, Envelope, bad_quaternion, envelopes
 from interop_bridge.dataset.view import DatasetView
@@ -34,7 +34,7 @@ FLOAT_TYPES = ('float32', 'float64')
 
 
 def check_values(view: DatasetView) -> str:
-    """Checksums verified; values finite, possible and 0 where flagged invalid."""
+    """Checksums verified; values finite, possible, and held where flagged invalid."""
     for path in episode_files(view.root):
         pq.read_table(path, page_checksum_verification=True)
     keys = [key for key, entry in view.info['features'].items()
@@ -55,9 +55,10 @@ def check_values(view: DatasetView) -> str:
         chosen = np.isin(column_values(table, 'episode_index'), sorted(recorded))
         if chosen.any():
             picked = {key: values[chosen] for key, values in columns.items()}
+            episodes = column_values(table, 'episode_index')[chosen]
             for key, values in picked.items():
                 _check_measured(where, key, values, bounds.get(key, False),
-                                picked.get(valid_keys.get(key, '')))
+                                picked.get(valid_keys.get(key, '')), episodes)
         rows += table.num_rows
         measured += int(chosen.sum())
     return (f'{rows} rows, {len(keys)} float features: checksums verified, values finite; '
@@ -94,9 +95,9 @@ def _recorded_episodes(interop: Mapping[str, Any]) -> set[int]:
     return found
 
 
-def _check_measured(where: str, key: str, values: np.ndarray,
-                    envelope: Envelope | None | bool, valid: np.ndarray | None) -> None:
-    """Physically possible values, 0.0 where flagged invalid (envelope False: unbounded)."""
+def _check_measured(where: str, key: str, values: np.ndarray, envelope: Envelope | None | bool,
+                    valid: np.ndarray | None, episodes: np.ndarray) -> None:
+    """Physically possible values, held where flagged invalid (envelope False: unbounded)."""
     values = values.reshape(len(values), -1).astype(np.float64)
     flags = None if valid is None else np.repeat(valid.reshape(len(valid), -1) > 0.5,
                                                  values.shape[1] // max(valid.shape[-1], 1),
@@ -110,8 +111,20 @@ def _check_measured(where: str, key: str, values: np.ndarray,
         _fail_where(where, key, values, envelope.outside(values),
                     f'physically impossible ({envelope.reason})')
     if flags is not None and flags.shape == values.shape:
-        _fail_where(where, key, values, ~flags & (values != 0.0),
-                    'nonzero where flagged invalid (invalid entries are stored as 0.0)')
+        _fail_where(where, key, values, _not_held(values, flags, episodes),
+                    'not held where flagged invalid (an invalid entry holds its last valid '
+                    "value, before the first its first; 0.0 if the episode has none)")
+
+
+def _not_held(values: np.ndarray, flags: np.ndarray, episodes: np.ndarray) -> np.ndarray:
+    """Invalid entries whose value is not what the hold rule gives, episode by episode."""
+    bad = np.zeros(values.shape, dtype=bool)
+    starts = np.flatnonzero(np.r_[True, episodes[1:] != episodes[:-1], True])
+    for start, stop in zip(starts[:-1], starts[1:], strict=True):
+        part, ok = values[start:stop], flags[start:stop]
+        expected = hold_invalid(part, ok).astype(values.dtype)
+        bad[start:stop] = ~ok & (part != expected)
+    return bad
 
 
 def _fail_where(where: str, key: str, values: np.ndarray, bad: np.ndarray, what: str) -> None:

@@ -1,9 +1,25 @@
 """The canonical dataset schema: the features every exported dataset has, whatever the robot.
 
-Two robots' datasets share these features exactly (only the camera set is chosen per export),
-so they can be merged. Joints a robot lacks, hand channels and force sensors it does not have
-are present as columns, filled with 0.0 and flagged 0.0 in the matching `*_valid` feature
-(1.0 = valid); statistics skip invalid entries.
+Two robots' datasets share these features exactly (only the camera set is chosen per export,
+and whether there is an action), so they can be merged.
+
+Masks are bookkeeping, not policy features. LeRobot's `dataset_to_policy_features` makes every
+key starting with `observation` a STATE input and every key starting with `action` an ACTION
+output, and skips every other key; so each validity mask lives under `valid.<feature>`
+(`valid.observation.state`, `valid.action` ...): LeRobot loads it with every item, a default
+policy config neither consumes nor predicts it, and its normalization never touches it.
+1.0 = valid, 0.0 = not.
+
+What an invalid entry holds (see export/episode_assembly.py, docs/export.md): during a dropout
+the last valid value of that entry (zero-order hold; before its first valid frame, that first
+value), so a consumer that ignores the masks sees the robot's last reading, never a made-up 0;
+an entry valid nowhere in the episode (a joint, hand or force sensor the robot lacks) is 0.0,
+and where it is valid nowhere in the dataset its statistics are neutral (stats.py), so every
+LeRobot normalization mode maps it to exactly 0. Statistics skip invalid entries.
+
+Actions: `action` (+ `action.hand`) exist only when the export has an action source: the
+recorded commands, or the next frame's state when asked for (`--action next-state`). A
+recording without commands gets no action features, never an all-invalid zero action.
 """
 
 from __future__ import annotations
@@ -15,11 +31,14 @@ import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.dataset.records import FeatureEntry
+from interop_bridge.errors import ExportError
 
 AXES = ('x', 'y', 'z')
 QUATERNION = ('x', 'y', 'z', 'w')
 WRENCH_COMPONENTS = tuple(f'{kind}.{axis}' for kind in ('force', 'torque') for axis in AXES)
 DEFAULT_FEATURE_KEYS = ('timestamp', 'frame_index', 'episode_index', 'index', 'task_index')
+MASK_PREFIX = 'valid.'
+ACTION_SOURCES = ('commands', 'next-state', 'none')
 
 
 @dataclass(frozen=True)
@@ -60,38 +79,55 @@ def wrench_names(spec: CanonicalSpec) -> tuple[str, ...]:
                  for component in WRENCH_COMPONENTS)
 
 
-def canonical_features(spec: CanonicalSpec,
-                       cameras: Mapping[str, tuple[int, int]]) -> tuple[Feature, ...]:
+def mask_key(feature_key: str) -> str:
+    """The key of the validity mask of a feature group: 'valid.observation.state'."""
+    return MASK_PREFIX + feature_key
+
+
+def is_mask(key: str) -> bool:
+    """Whether a feature key is a validity mask (bookkeeping, not a policy feature)."""
+    return key.startswith(MASK_PREFIX)
+
+
+def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int]],
+                       action: str = 'commands') -> tuple[Feature, ...]:
     """Every feature of a canonical dataset, in column order.
 
     Args:
         spec: the canonical interface.
         cameras: camera name -> (height, width); each becomes observation.images.<name>.
+        action: where `action` comes from ('commands', 'next-state'), or 'none': no action
+            features at all.
 
     Returns:
         The features, without LeRobot's default columns (timestamp, indices), which the
         writer adds.
     """
+    if action not in ACTION_SOURCES:
+        msg = f'action source {action!r}, expected one of {list(ACTION_SOURCES)}'
+        raise ExportError(msg)
     joints = spec.joint_names
     hands = hand_names(spec)
+    state, imu = mask_key('observation.state'), mask_key('observation.imu')
+    hand, wrench = mask_key('observation.hand'), mask_key('observation.wrench')
     features = [
-        _vector('observation.state', joints, 'observation.state_valid'),
-        _vector('observation.state_valid', joints),
-        _vector('observation.velocity', joints, 'observation.state_valid'),
-        _vector('observation.effort', joints, 'observation.state_valid'),
-        _vector('observation.imu.orientation', QUATERNION, 'observation.imu_valid'),
-        _vector('observation.imu.angular_velocity', AXES, 'observation.imu_valid'),
-        _vector('observation.imu.linear_acceleration', AXES, 'observation.imu_valid'),
-        _vector('observation.imu_valid', ('imu',)),
-        _vector('observation.hand', hands, 'observation.hand_valid'),
-        _vector('observation.hand_valid', hands),
-        _vector('observation.wrench', wrench_names(spec), 'observation.wrench_valid'),
-        _vector('observation.wrench_valid', spec.wrench_frames),
-        _vector('action', joints, 'action_valid'),
-        _vector('action_valid', joints),
-        _vector('action.hand', hands, 'action.hand_valid'),
-        _vector('action.hand_valid', hands),
+        _vector('observation.state', joints, state),
+        _vector('observation.velocity', joints, state),
+        _vector('observation.effort', joints, state),
+        _vector('observation.imu.orientation', QUATERNION, imu),
+        _vector('observation.imu.angular_velocity', AXES, imu),
+        _vector('observation.imu.linear_acceleration', AXES, imu),
+        _vector('observation.hand', hands, hand),
+        _vector('observation.wrench', wrench_names(spec), wrench),
     ]
+    if action != 'none':
+        features += [_vector('action', joints, mask_key('action')),
+                     _vector('action.hand', hands, mask_key('action.hand'))]
+    features += [_vector(state, joints), _vector(imu, ('imu',)), _vector(hand, hands),
+                 _vector(wrench, spec.wrench_frames)]
+    if action != 'none':
+        features += [_vector(mask_key('action'), joints),
+                     _vector(mask_key('action.hand'), hands)]
     for name, (height, width) in sorted(cameras.items()):
         features.append(Feature(key=f'observation.images.{name}', dtype='video',
                                 shape=(height, width, 3),
@@ -106,3 +142,19 @@ def expand_validity(feature: Feature, valid: np.ndarray) -> np.ndarray:
     """
     valid = np.asarray(valid)
     return np.repeat(valid, feature.shape[0] // valid.shape[1], axis=1)
+
+
+def hold_invalid(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """(frames, n) values where every entry not `ok` takes its column's last ok value.
+
+    Before a column's first ok frame it takes that first ok value; a column with no ok frame
+    is 0.0. Returns float32.
+    """
+    frames = len(values)
+    last_ok = np.where(ok, np.arange(frames)[:, None], -1)
+    np.maximum.accumulate(last_ok, axis=0, out=last_ok)
+    first_ok = np.argmax(ok, axis=0)
+    rows = np.where(last_ok < 0, first_ok[None, :], last_ok)
+    held = np.take_along_axis(np.asarray(values), rows, axis=0)
+    seen = np.asarray(ok).any(axis=0, keepdims=True)
+    return np.where(seen, held, 0.0).astype(np.float32)

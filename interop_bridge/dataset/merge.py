@@ -5,10 +5,11 @@ renumbered; tasks are unified (first appearance order); data rows are rewritten 
 episode_index / index / task_index and repacked into files by size; MP4 files are copied
 unchanged (their internal offsets stay valid); per-episode statistics are kept, except
 those of the three renumbered columns, which are recomputed; dataset statistics are
-re-aggregated. robot_type becomes the robots joined with '+', and meta/interop.json keeps
-each episode's robot and where it came from. Datasets whose schemas differ (features,
-shapes, names, fps, cameras, video codec or size) are refused with one line naming every
-difference. The output is written atomically (see atomic.py).
+re-aggregated and the dataset card rewritten. robot_type becomes the robots joined with '+',
+and meta/interop.json keeps each episode's robot and where it came from. Datasets whose
+schemas differ (features, shapes, names, fps, cameras, video codec or size) or whose actions
+come from different sources are refused with one line naming every difference. The output
+is written atomically (see atomic.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.atomic import is_dataset, staged_dataset
+from interop_bridge.dataset.card import write_card
 from interop_bridge.dataset.compat import require_same_schema
 from interop_bridge.dataset.episodes_table import (EpisodesWriter, Row, aggregate_episode_stats,
                                                    episode_row, episodes_schema,
@@ -68,6 +70,7 @@ def merge_datasets(out: str | Path, sources: Sequence[str | Path],
         require_same_schema(infos[0], info, f'cannot merge {root} with {roots[0]}')
         if interop['valid_keys'] != interops[0]['valid_keys']:
             raise ExportError(_validity_difference(root, interop, roots[0], interops[0]))
+    _require_one_action_source(roots)
     with staged_dataset(out) as staging:
         merger = _Merger(staging, infos[0], interops[0]['valid_keys'])
         try:
@@ -76,6 +79,7 @@ def merge_datasets(out: str | Path, sources: Sequence[str | Path],
         finally:
             merger.close()
         merger.finish(roots, infos)
+        write_card(staging)
     return WriteSummary(out, merger.episodes, merger.frames, merger.episodes, merger.frames, 0,
                         0.0)
 
@@ -203,6 +207,15 @@ class _Merger:
         metadata.write_json(self._staging, INTEROP_PATH, interop)
         if (roots[0] / MODALITY_PATH).is_file():
             shutil.copyfile(roots[0] / MODALITY_PATH, self._staging / MODALITY_PATH)
+
+
+def _require_one_action_source(roots: Sequence[Path]) -> None:
+    """Refuse datasets whose actions come from different sources (commands, next state)."""
+    sources = {root: metadata.dataset_action_source(root) for root in roots}
+    if len(set(sources.values())) > 1:
+        listed = ', '.join(f'{root}: {source}' for root, source in sources.items())
+        message = f'cannot merge datasets with different action sources ({listed})'
+        raise ExportError(message)
 
 
 def _episode_record(root: Path, interop: InteropFile, old_index: int) -> EpisodeRecord:

@@ -27,7 +27,7 @@ import numpy as np
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import ROBOT_SEPARATOR
-from interop_bridge.dataset.features import Feature
+from interop_bridge.dataset.features import ACTION_SOURCES, Feature
 from interop_bridge.dataset.layout import (CHUNKS_SIZE, CODEBASE_VERSION, DATA_PATH, INFO_PATH,
                                            INTEROP_PATH, MODALITY_PATH, STATS_PATH, VIDEO_PATH)
 from interop_bridge.dataset.records import (DatasetInfo, FeatureEntry, InteropFile,
@@ -176,8 +176,26 @@ def read_interop(root: Path) -> InteropFile:
     return interop
 
 
-def gr00t_modality(spec: CanonicalSpec, video_keys: Sequence[str]) -> ModalityFile:
-    """meta/modality.json for Isaac GR00T: body-part slices of the canonical vectors."""
+def dataset_action_source(root: Path) -> str:
+    """Where an existing dataset's action comes from: 'commands', 'next-state' or 'none'.
+
+    The newest export that recorded it decides; older datasets: 'commands' if they have an
+    `action` feature, else 'none'.
+    """
+    info = read_info(root)
+    for export in reversed(read_interop(root)['exports']):
+        source = export.get('action', {}).get('source')
+        if source in ACTION_SOURCES:
+            return str(source)
+    return 'commands' if 'action' in info['features'] else 'none'
+
+
+def gr00t_modality(spec: CanonicalSpec, video_keys: Sequence[str],
+                   with_action: bool = True) -> ModalityFile:
+    """meta/modality.json for Isaac GR00T: body-part slices of the canonical vectors.
+
+    Without an action feature the `action` block is empty.
+    """
     state: dict[str, ModalitySlice] = {}
     action: dict[str, ModalitySlice] = {}
     for group in spec.groups:
@@ -196,7 +214,7 @@ def gr00t_modality(spec: CanonicalSpec, video_keys: Sequence[str]) -> ModalityFi
         offset = end
     video: dict[str, ModalityKey] = {key.removeprefix('observation.images.'): {
         'original_key': key} for key in video_keys}
-    return {'state': state, 'action': action, 'video': video,
+    return {'state': state, 'action': action if with_action else {}, 'video': video,
             'annotation': {'human.task_description': {'original_key': 'task_index'}}}
 
 

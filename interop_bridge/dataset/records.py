@@ -99,6 +99,7 @@ class ExportMeta(TypedDict, total=False):
     canonical_sha256: str
     policy: dict[str, JsonValue]
     vcodec: str
+    action: dict[str, str]  # source ('commands', 'next-state', 'none') and reason
     bags: list[BagRecord]
 
 

@@ -26,6 +26,7 @@ from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.episodes_table import episode_files
 from interop_bridge.dataset.layout import INFO_PATH, INTEROP_PATH
+from interop_bridge.dataset.features import mask_key
 from interop_bridge.dataset.parquet_io import read_tasks
 from interop_bridge.dataset.records import DatasetInfo, EpisodeRecord, InteropFile
 
@@ -33,7 +34,8 @@ matplotlib.use('Agg')  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 PLOTTED_JOINTS = ('left_shoulder_pitch', 'left_elbow', 'right_shoulder_pitch', 'right_elbow')
-DATA_COLUMNS = ('episode_index', 'timestamp', 'observation.state', 'observation.state_valid')
+STATE_MASK = mask_key('observation.state')
+DATA_COLUMNS = ('episode_index', 'timestamp', 'observation.state', STATE_MASK)
 UNKNOWN_TASK = ' (not in meta/tasks.parquet)'
 Data = dict[str, np.ndarray]
 
@@ -120,7 +122,7 @@ def _episode_rows(dataset: Path, info: DatasetInfo, interop: InteropFile | None,
         mask = data['episode_index'] == index
         meta: EpisodeRecord = records.get(str(index), {'robot_type': info.get('robot_type')})
         resampling = meta.get('resampling', {}).values()
-        valid = data['observation.state_valid'][mask]
+        valid = data[STATE_MASK][mask]
         rows.append(EpisodeLine(
             episode=index, robot=str(meta.get('robot_type', info.get('robot_type'))),
             task=tasks.get(index, ''), frames=int(mask.sum()),
@@ -142,7 +144,7 @@ def _plot_trajectories(path: Path, names: Sequence[str], data: Data,
         column = names.index(joint)
         for row in rows:
             mask = data['episode_index'] == row.episode
-            valid = data['observation.state_valid'][mask][:, column] > 0
+            valid = data[STATE_MASK][mask][:, column] > 0
             values = np.where(valid, data['observation.state'][mask][:, column], np.nan)
             axis.plot(data['timestamp'][mask], values, color=colours[row.robot],
                       label=row.robot, linewidth=1)
@@ -165,7 +167,7 @@ def _plot_validity(path: Path, names: Sequence[str], data: Data,
     for index, robot in enumerate(robots):
         episodes = [row.episode for row in rows if row.robot == robot]
         mask = np.isin(data['episode_index'], episodes)
-        share[index] = data['observation.state_valid'][mask].mean(axis=0)
+        share[index] = data[STATE_MASK][mask].mean(axis=0)
     figure, axis = plt.subplots(figsize=(11, 1.2 + 0.5 * len(robots)))
     image = axis.imshow(share, aspect='auto', vmin=0, vmax=1, cmap='viridis')
     axis.set_yticks(range(len(robots)), robots, fontsize=8)

@@ -5,8 +5,10 @@ channel (3, 1, 1) in [0, 1] for camera frames; `count` is (1,), the number of fr
 frames for cameras), as LeRobot requires.
 
 Validity: a value feature with a `valid_key` is reduced per dimension over its valid entries
-only. A dimension with no valid entry in an episode gets min = max = mean = every quantile = 0
-and std = 1 (a neutral normalisation), so statistics are always finite. When episodes are
+only. A dimension with no valid entry in an episode gets neutral statistics: mean = q50 = 0,
+std = 1, min = q01 = q10 = -1, max = q90 = q99 = 1, so statistics are always finite and every
+LeRobot normalization mode (mean/std, min/max, q01-q99, q10-q90) maps that dimension's stored
+0.0 to exactly 0 (as cross-embodiment policies pad absent dimensions). When episodes are
 aggregated, each dimension is weighted by its number of valid entries, which is recovered
 exactly from the validity feature's own statistics (mean * count); dimensions without valid
 entries do not take part, and a dimension valid nowhere keeps the neutral values above.
@@ -27,14 +29,22 @@ STAT_KEYS = ('min', 'max', 'mean', 'std', 'count', *QUANTILES)
 PIXEL_LEVELS = 256
 IMAGE_STAT_SHAPE = (3, 1, 1)
 
+# The neutral value of each statistic for a dimension without any valid entry.
+NEUTRAL = {'min': -1.0, 'q01': -1.0, 'q10': -1.0, 'q50': 0.0, 'mean': 0.0, 'std': 1.0,
+           'q90': 1.0, 'q99': 1.0, 'max': 1.0}
+
 FeatureStats = dict[str, np.ndarray]  # statistic -> array (one episode, or a dataset)
 StackedStats = dict[str, np.ndarray]  # statistic -> (episodes, *shape) array
 
 
 def _neutral(width: int) -> FeatureStats:
-    zeros = np.zeros(width)
-    stats = {key: zeros.copy() for key in ('min', 'max', 'mean', *QUANTILES)}
-    stats['std'] = np.ones(width)
+    return {key: np.full(width, value) for key, value in NEUTRAL.items()}
+
+
+def _neutral_pixels() -> FeatureStats:
+    """A camera without sampled frames: 0 in [0, 1] pixel units, std 1."""
+    stats = {key: np.zeros(IMAGE_STAT_SHAPE) for key in NEUTRAL}
+    stats['std'] = np.ones(IMAGE_STAT_SHAPE)
     return stats
 
 
@@ -118,7 +128,7 @@ class ImageStats:
     def result(self) -> FeatureStats:
         """The ten statistics, (3, 1, 1) in [0, 1] per channel; count = sampled frames."""
         if not self._samples:
-            stats = {key: value.reshape(IMAGE_STAT_SHAPE) for key, value in _neutral(3).items()}
+            stats = _neutral_pixels()
         else:
             stats = _histogram_stats(self._histograms)
         stats['count'] = np.array([self._samples], dtype=np.int64)
@@ -188,20 +198,21 @@ def aggregate_stacked(stacked: StackedStats, weights: np.ndarray | None = None) 
     mean = (means * weights).sum(axis=0) / safe_total
     variance = (weights * (stacked['std'] ** 2 + (means - mean) ** 2)).sum(axis=0) / safe_total
     result = {'mean': mean, 'std': np.where(total > 0, np.sqrt(variance), 1.0),
-              'min': _masked_reduce(stacked['min'], used, np.min),
-              'max': _masked_reduce(stacked['max'], used, np.max)}
+              'min': _masked_reduce(stacked['min'], used, np.min, NEUTRAL['min']),
+              'max': _masked_reduce(stacked['max'], used, np.max, NEUTRAL['max'])}
     for key, q in QUANTILES.items():
-        result[key] = _masked_reduce(stacked[key], used, np.min if q <= 0.5 else np.max)
+        result[key] = _masked_reduce(stacked[key], used, np.min if q <= 0.5 else np.max,
+                                     NEUTRAL[key])
     result['count'] = np.array([int(stacked['count'][:, 0].sum())], dtype=np.int64)
     return result
 
 
 def _masked_reduce(values: np.ndarray, used: np.ndarray,
-                   reduce: Callable[..., np.ndarray]) -> np.ndarray:
-    """min or max over the episodes that have valid entries; 0.0 where none has."""
+                   reduce: Callable[..., np.ndarray], neutral: float) -> np.ndarray:
+    """min or max over the episodes that have valid entries; `neutral` where none has."""
     fill = np.inf if reduce is np.min else -np.inf
     reduced = reduce(np.where(used, values, fill), axis=0)
-    return np.where(used.any(axis=0), reduced, 0.0)
+    return np.where(used.any(axis=0), reduced, neutral)
 
 
 def count_weights(stacked: StackedStats) -> np.ndarray:

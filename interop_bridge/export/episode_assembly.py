@@ -12,6 +12,12 @@ one chunk, whatever the message rate. Per-value policy (documented in docs/expor
 | actions (commands) | hold | a command stays in force until the next one |
 | camera frames | nearest | one recorded image per row, never blended |
 
+An invalid entry (its stream's flag off, stale, impossible or not finite) holds that entry's
+last valid value (before its first valid frame: that first value), never a made-up 0.0; an
+entry valid nowhere in the episode is 0.0 (dataset/features.py says why that is safe). With
+`--action next-state`, `action` is the next frame's `observation.state` (and `action.hand` the
+next `observation.hand`), with their validity; the last frame's action is invalid.
+
 Camera frames are not kept: the rows' chosen image indices are, and the FrameSource reads the
 episode's images again when the writer encodes that camera.
 """
@@ -29,7 +35,9 @@ from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode
 from interop_bridge.dataset.records import EpisodeMeta
 from interop_bridge.export.episode_split import EpisodeSpan
-from interop_bridge.dataset.features import Feature, expand_validity
+from interop_bridge.export.frame_validity import (apply_validity, is_next_state_feature,
+                                                  with_next_state_actions)
+from interop_bridge.dataset.features import ACTION_SOURCES, Feature, mask_key
 from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.plausibility import Plausibility
 from interop_bridge.profile import Profile
@@ -42,16 +50,17 @@ NS = 1_000_000_000
 HOLD_KEYS = ('valid', 'imu_valid', 'wrench_valid', 'hand_valid', 'action', 'action_valid',
              'action.hand', 'action.hand_valid')
 JOINT_VALUE_KEYS = ('position', 'velocity', 'effort', 'action')
-FEATURE_OF = {
-    'position': 'observation.state', 'valid': 'observation.state_valid',
+FEATURE_OF = {  # decoded value -> dataset feature
+    'position': 'observation.state', 'valid': mask_key('observation.state'),
     'velocity': 'observation.velocity', 'effort': 'observation.effort',
     'orientation': 'observation.imu.orientation',
     'angular_velocity': 'observation.imu.angular_velocity',
     'linear_acceleration': 'observation.imu.linear_acceleration',
-    'imu_valid': 'observation.imu_valid', 'wrench': 'observation.wrench',
-    'wrench_valid': 'observation.wrench_valid', 'hand': 'observation.hand',
-    'hand_valid': 'observation.hand_valid', 'action': 'action', 'action_valid': 'action_valid',
-    'action.hand': 'action.hand', 'action.hand_valid': 'action.hand_valid'}
+    'imu_valid': mask_key('observation.imu'), 'wrench': 'observation.wrench',
+    'wrench_valid': mask_key('observation.wrench'), 'hand': 'observation.hand',
+    'hand_valid': mask_key('observation.hand'), 'action': 'action',
+    'action_valid': mask_key('action'), 'action.hand': 'action.hand',
+    'action.hand_valid': mask_key('action.hand')}
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,12 @@ class ExportPolicy:
     action_staleness_s: float = 0.5
     on_stale: str = 'flag'  # flag | cut
     chunk: int = 1024
+    action: str = 'commands'  # commands | next-state | none (dataset/features.py)
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTION_SOURCES:
+            msg = f'action source {self.action!r}, expected one of {list(ACTION_SOURCES)}'
+            raise ExportError(msg)
 
     def for_key(self, key: str, has_header: bool = True) -> StreamPolicy:
         """The resampling policy of one decoded value (receive times when it has no header)."""
@@ -167,16 +182,19 @@ class EpisodeBuilder:
         for name, result in results.items():
             by_key.setdefault(name.split(':', 1)[1], []).append(result)
         values = {key: _combine(parts, length) for key, parts in by_key.items()}
+        next_state = self.policy.action == 'next-state'
         columns = {}
         for feature in self.features:
-            if feature.is_video:
+            if feature.is_video or (next_state and is_next_state_feature(feature.key)):
                 continue
             key = next((k for k, f in FEATURE_OF.items() if f == feature.key), None)
             data = None if key is None else values.get(key)
             if data is None:  # the robot or recording has none: all invalid, no allocation
                 data = np.broadcast_to(np.float64(np.nan), (length, feature.shape[0]))
             columns[feature.key] = data
-        return _apply_validity(self.features, columns)
+        kept = tuple(feature for feature in self.features if feature.key in columns)
+        observed = apply_validity(kept, columns)
+        return with_next_state_actions(observed) if next_state else observed
 
     def _camera_rows(self, grid: Grid, span: EpisodeSpan,
                      length: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -284,29 +302,6 @@ def _combine(parts: list[ResampledStream], length: int) -> np.ndarray:
         fill = np.isnan(values)
         values[fill] = part.values[:length][fill]
     return values
-
-
-def _apply_validity(features: tuple[Feature, ...],
-                    columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Validity = recorded flag AND a finite value; invalid values become 0.0 (float32).
-
-    The first feature of a validity group (observation.state for observation.state_valid, the
-    orientation for the IMU flag ...) defines the group's validity; the others (velocity,
-    effort ...) only get their non-finite entries zeroed.
-    """
-    out: dict[str, np.ndarray] = {}
-    for feature in features:
-        if feature.is_video or feature.valid_key is None:
-            continue
-        values = columns[feature.key]
-        if feature.valid_key not in out:
-            flag = np.nan_to_num(columns[feature.valid_key], nan=0.0) > 0.5
-            ok = expand_validity(feature, flag) & np.isfinite(values)
-            group = feature.shape[0] // flag.shape[1]
-            out[feature.valid_key] = ok.reshape(len(ok), flag.shape[1], group).all(axis=2)
-        valid = expand_validity(feature, out[feature.valid_key])
-        out[feature.key] = np.where(valid & np.isfinite(values), values, 0.0).astype(np.float32)
-    return {key: value.astype(np.float32, copy=False) for key, value in out.items()}
 
 
 def _report_dict(report: Any) -> dict[str, Any]:

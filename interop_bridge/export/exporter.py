@@ -26,6 +26,7 @@ from interop_bridge.dataset.metadata import gr00t_modality
 from interop_bridge.dataset.records import EpisodeMeta, ModalityFile
 from interop_bridge.dataset.summary import WriteSummary
 from interop_bridge.errors import ExportError
+from interop_bridge.export.action_source import resolve_action
 from interop_bridge.export.bag_reader import open_bags
 from interop_bridge.export.budget import check_memory
 from interop_bridge.export.episode_assembly import EpisodeBuilder, ExportPolicy
@@ -45,15 +46,19 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
     """Export every episode of every bag into one dataset (created or appended), atomically."""
     spec = load_canonical()
     plans = plan_export(request, spec, progress)
-    features = canonical_features(spec, check_same_schema(plans))
+    action = resolve_action(request.policy.action, plans, request.out)
+    if action.source == 'none' and request.policy.action == 'commands':
+        progress(f'warning: {action.reason}')
+    features = canonical_features(spec, check_same_schema(plans), action.source)
     check_memory([(str(plan.path), span) for plan in plans for span in plan.spans], features,
                  request.policy.fps)
     started = time.monotonic()
     lines = _ProgressLines(progress, sum(len(plan.spans) for plan in plans))
-    with contextlib.closing(iter_episodes(plans, features, request.policy, spec,
-                                          progress)) as episodes:
+    policy = replace(request.policy, action=action.source)
+    with contextlib.closing(iter_episodes(plans, features, policy, spec, progress)) as episodes:
         summary = write_dataset(request.out, features, request.policy.fps, episodes,
-                                export_meta(request, spec, plans), vcodec=request.vcodec,
+                                export_meta(request, spec, plans, action.record()),
+                                vcodec=request.vcodec,
                                 modality=_modality(request, spec, features),
                                 on_episode=lines.episode_written)
     progress(f'exported {summary.new_episodes} episode(s) in '
@@ -154,4 +159,6 @@ def _modality(request: ExportRequest, spec: CanonicalSpec,
               features: tuple[Feature, ...]) -> ModalityFile | None:
     if not request.modality:
         return None
-    return gr00t_modality(spec, [feature.key for feature in features if feature.is_video])
+    keys = {feature.key for feature in features}
+    return gr00t_modality(spec, [feature.key for feature in features if feature.is_video],
+                          with_action='action' in keys)

@@ -22,6 +22,9 @@ from interop_bridge.export.episode_split import EpisodeSpan, mark_from_message, 
 from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.profile_fit import check_fit, sample_state
 from interop_bridge.export.robot_discovery import RobotStreams, discover_robot
+from interop_bridge.export.topic_decoders import CanonicalCommandDecoder, VendorCommandDecoder
+
+COMMAND_DECODERS = (CanonicalCommandDecoder, VendorCommandDecoder)
 
 Progress = Callable[[str], None]
 
@@ -55,6 +58,7 @@ class BagPlan:
     camera_sizes: dict[str, tuple[int, int]]
     sources: list[SourceRecord]
     state_rate_hz: float = 0.0  # measured from the first state messages (0: unknown)
+    command_topics: tuple[str, ...] = ()  # the robot's command topics holding messages
 
 
 def plan_bag(path: Path, request: ExportRequest, spec: CanonicalSpec) -> BagPlan:
@@ -78,7 +82,14 @@ def plan_bag(path: Path, request: ExportRequest, spec: CanonicalSpec) -> BagPlan
         sources = [source_record(source) for source in recording.sources]
         warnings = (*recording.warnings, *plan.warnings)
     return BagPlan(path, robot, plan.kept, plan.excluded, tuple(warnings), sizes, sources,
-                   sample.rate_hz)
+                   sample.rate_hz, recorded_commands(recording, robot))
+
+
+def recorded_commands(recording: Recording, robot: RobotStreams) -> tuple[str, ...]:
+    """The robot's joint command topics (canonical or vendor) with at least one message."""
+    return tuple(sorted(topic for topic, decoder in robot.decoders.items()
+                        if isinstance(decoder, COMMAND_DECODERS)
+                        and recording.topics[topic].count > 0))
 
 
 def source_record(source: BagSource) -> SourceRecord:

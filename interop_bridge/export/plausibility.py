@@ -6,8 +6,8 @@ above LIMIT_FACTOR times the profile's limit, a quaternion that is not unit, an 
 value. An impossible value becomes NaN, and so do the values that share its validity: the
 joint's position, velocity and effort in that sample; the whole IMU sample; the sensor's six
 wrench entries. NaN is never interpolated over (export/resample.py), so every frame that would
-use the sample is invalid and stored as 0.0 with its `*_valid` flag 0, never as data. Every
-flagged entry is counted per feature (`Plausibility.counts`).
+use the sample is invalid (its `valid.*` mask 0, the value held from the last valid one), never
+data. Every flagged entry is counted per feature (`Plausibility.counts`).
 """
 
 from __future__ import annotations

@@ -50,11 +50,12 @@ def bag_record(plan: BagPlan) -> BagRecord:
             'warnings': list(plan.warnings)}
 
 
-def export_meta(request: ExportRequest, spec: CanonicalSpec,
-                plans: Sequence[BagPlan]) -> ExportMeta:
-    """The provenance of one export (every bag of it)."""
+def export_meta(request: ExportRequest, spec: CanonicalSpec, plans: Sequence[BagPlan],
+                action: dict[str, str]) -> ExportMeta:
+    """The provenance of one export (every bag of it) and where its action came from."""
     return {'exporter': f'{package_name} {EXPORTER_VERSION}',
             'interface_version': spec.interface_version,
             'canonical_sha256': hashlib.sha256(Path(spec.source).read_bytes()).hexdigest(),
             'policy': cast(dict[str, JsonValue], asdict(request.policy)),
-            'vcodec': request.vcodec, 'bags': [bag_record(plan) for plan in plans]}
+            'vcodec': request.vcodec, 'action': action,
+            'bags': [bag_record(plan) for plan in plans]}

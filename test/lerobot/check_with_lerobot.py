@@ -6,10 +6,19 @@ Run with .venv-lerobot/bin/python (lerobot-dataset, module `ledataset`, torch, t
 
 expected.json: {"datasets": [{"name", "root", "fps", "cameras": {key: first_code},
 "rows": [{"index", "episode_index", "frame_index", "task", "observation.state", "action",
-"observation.state_valid", optional "codes": {camera: code}}], "delta_action": [seconds...],
+"valid.observation.state", optional "codes": {camera: code}}], "delta_action": [seconds...],
 "stats": {feature: {stat: list}}, optional "atol"}]}.
 Frames spell a code in 8 black/white bars: the row's "codes" entry, else the camera key's
 first_code + the row's index. Values are compared exactly, or within "atol" when given.
+Optional "policy": {"inputs": [keys], "outputs": [keys], "masks": {feature: its mask},
+"absent": {feature: [entries]}, "dropouts": n}: the real `dataset_to_policy_features` and
+make_policy's selection (outputs = ACTION features, inputs = the rest) must give exactly these
+keys; then every item,
+batched, is normalized the way LeRobot's normalizer does (MEAN_STD, MIN_MAX, QUANTILES,
+QUANTILE10) with the dataset's stats: an absent entry must normalize to exactly 0 in every
+mode, and each dropout entry (its mask 0 after a valid frame of the entry; "dropouts" of
+them) must equal the normalized last valid value of that entry, never the
+normalized 0.0 of a made-up reading.
 Prints one summary line per dataset; exits 1 on the first dataset with mismatches.
 """
 
@@ -19,10 +28,13 @@ import json
 import sys
 
 import numpy as np
+import torch
+from ledataset.configs.types import FeatureType, NormalizationMode
 from ledataset.datasets.lerobot_dataset import LeRobotDataset
+from ledataset.datasets.utils import dataset_to_policy_features
 
 BITS = 8
-VALUE_KEYS = ('observation.state', 'action', 'observation.state_valid')
+VALUE_KEYS = ('observation.state', 'action', 'valid.observation.state')
 MAX_REPORTED = 10
 
 
@@ -99,22 +111,100 @@ def check_stats(dataset, expected, problems) -> None:
                 problems.append(f'stats {key}/{stat} differ')
 
 
+def normalized(values, stats, mode):
+    """LeRobot's normalization of (batch, d) values (lerobot.processor.normalize_processor)."""
+    eps = 1e-8
+    stat = {key: torch.as_tensor(np.asarray(value), dtype=torch.float32)
+            for key, value in stats.items()}
+    if mode is NormalizationMode.MEAN_STD:
+        return (values - stat['mean']) / (stat['std'] + eps)
+    low, high = {NormalizationMode.MIN_MAX: ('min', 'max'),
+                 NormalizationMode.QUANTILES: ('q01', 'q99'),
+                 NormalizationMode.QUANTILE10: ('q10', 'q90')}[mode]
+    span = stat[high] - stat[low]
+    span = torch.where(span == 0, torch.tensor(eps), span)
+    return 2 * (values - stat[low]) / span - 1
+
+
+def check_policy(dataset, wanted, problems) -> int:
+    """Policy features as make_policy selects them; normalized batch free of fake values.
+
+    Returns the number of dropout entries checked."""
+    features = dataset_to_policy_features(dataset.meta.features)
+    outputs = sorted(key for key, ft in features.items() if ft.type is FeatureType.ACTION)
+    inputs = sorted(key for key in features if key not in outputs)
+    if outputs != sorted(wanted['outputs']):
+        problems.append(f'policy outputs {outputs}, expected {sorted(wanted["outputs"])}')
+    if inputs != sorted(wanted['inputs']):
+        problems.append(f'policy inputs {inputs}, expected {sorted(wanted["inputs"])}')
+    batch = next(iter(torch.utils.data.DataLoader(dataset, batch_size=len(dataset))))
+    dropouts = 0
+    for key in (*inputs, *outputs):
+        if features[key].type is FeatureType.VISUAL:
+            continue
+        mask_key = wanted['masks'].get(key)
+        values, valid = batch[key], batch[mask_key] if mask_key else None
+        for mode in (NormalizationMode.MEAN_STD, NormalizationMode.MIN_MAX,
+                     NormalizationMode.QUANTILES, NormalizationMode.QUANTILE10):
+            out = normalized(values, dataset.meta.stats[key], mode)
+            absent = wanted['absent'].get(key, [])
+            if absent and not bool((out[:, absent] == 0).all()):
+                problems.append(f'{key} {mode.value}: absent entries normalize to '
+                                f'{out[:, absent].unique().tolist()[:5]}, not 0')
+            if valid is not None:
+                dropouts += check_dropouts(key, mode, out, values, valid,
+                                           batch['episode_index'], dataset.meta.stats[key],
+                                           problems)
+    dropouts //= 4  # each entry was checked once per normalization mode
+    if dropouts != wanted['dropouts']:
+        problems.append(f'{dropouts} dropout entries, expected {wanted["dropouts"]}')
+    return dropouts
+
+
+def check_dropouts(key, mode, out, values, valid, episodes, stats, problems) -> int:
+    """Each dropout entry normalizes like the entry's last valid value; returns how many."""
+    valid = valid.reshape(len(valid), -1)
+    flags = valid.repeat_interleave(values.shape[1] // valid.shape[1], dim=1) > 0.5
+    zero = normalized(torch.zeros_like(values[:1]), stats, mode)[0]
+    checked = 0
+    for column in range(values.shape[1]):
+        last = None
+        for row in range(values.shape[0]):
+            if row and episodes[row] != episodes[row - 1]:
+                last = None
+            if flags[row, column]:
+                last = row
+            elif last is not None:
+                checked += 1
+                if out[row, column] != out[last, column]:
+                    problems.append(f'{key} {mode.value} row {row} entry {column}: '
+                                    f'{float(out[row, column])}, not the held '
+                                    f'{float(out[last, column])}')
+                elif values[last, column] != 0 and out[row, column] == zero[column]:
+                    problems.append(f'{key} row {row} entry {column}: a made-up 0.0')
+    return checked
+
+
 def check_dataset(expected) -> list[str]:
     """All checks of one dataset; prints its summary line."""
     problems: list[str] = []
     repo_id = f'local/{expected["name"]}'
     plain = LeRobotDataset(repo_id, root=expected['root'], video_backend='torchcodec')
-    if len(plain) != len(expected['rows']):
-        return [f'{len(plain)} items, expected {len(expected["rows"])}']
-    decoded = check_plain(plain, expected, problems)
-    check_stats(plain, expected, problems)
-    delta = LeRobotDataset(repo_id, root=expected['root'], video_backend='torchcodec',
-                           delta_timestamps={'action': expected['delta_action']})
-    check_delta(delta, expected, problems)
-    print(f'{expected["name"]}: {len(plain)} items, {plain.num_episodes} episodes, '
-          f'{decoded} frames decoded, robot {plain.meta.robot_type!r}, tasks '
-          f'{sorted(set(row["task"] for row in expected["rows"]))}: '
-          f'{"OK" if not problems else f"{len(problems)} MISMATCHES"}', flush=True)
+    summary = f'{expected["name"]}: {len(plain)} items, {plain.num_episodes} episodes'
+    if 'rows' in expected:
+        if len(plain) != len(expected['rows']):
+            return [f'{len(plain)} items, expected {len(expected["rows"])}']
+        decoded = check_plain(plain, expected, problems)
+        check_stats(plain, expected, problems)
+        delta = LeRobotDataset(repo_id, root=expected['root'], video_backend='torchcodec',
+                               delta_timestamps={'action': expected['delta_action']})
+        check_delta(delta, expected, problems)
+        summary += (f', {decoded} frames decoded, robot {plain.meta.robot_type!r}, tasks '
+                    f'{sorted(set(row["task"] for row in expected["rows"]))}')
+    if 'policy' in expected:
+        dropouts = check_policy(plain, expected['policy'], problems)
+        summary += f', policy features and {dropouts} dropout entries checked'
+    print(f'{summary}: {"OK" if not problems else f"{len(problems)} MISMATCHES"}', flush=True)
     return problems
 
 

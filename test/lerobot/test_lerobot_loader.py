@@ -48,7 +48,7 @@ def make_episode(features: Sequence[Feature], length: int, task: str, seed: int,
         else:
             values = rng.normal(size=(length, *feature.shape)).astype(np.float32)
         columns[feature.key] = values
-    columns['observation.state_valid'][:, list(invalid_joints)] = 0.0
+    columns['valid.observation.state'][:, list(invalid_joints)] = 0.0
     columns['observation.state'][:, list(invalid_joints)] = 1e6
 
     def source(key: str, size: tuple[int, int]):
@@ -69,7 +69,7 @@ def expected_rows(episodes: Sequence[Episode]) -> list[dict]:
             rows.append({'index': index, 'episode_index': episode_index, 'frame_index': t,
                          'task': episode.task,
                          **{key: episode.columns[key][t].tolist() for key in
-                            ('observation.state', 'action', 'observation.state_valid')}})
+                            ('observation.state', 'action', 'valid.observation.state')}})
             index += 1
     return rows
 

@@ -82,14 +82,14 @@ def build_episode(features: Sequence[Feature], length: int, task: str, seed: int
     frames = np.arange(length, dtype=np.float32)[:, None]
     for number, feature in enumerate(f for f in features if not f.is_video):
         width = feature.shape[0]
-        if feature.key.endswith('_valid'):
+        if feature.key.startswith('valid.'):
             values = np.ones((length, width), dtype=np.float32)
         else:
             values = (seed * 100 + number + frames / 10
                       + np.arange(width, dtype=np.float32)[None, :] / 1000).astype(np.float32)
-        if feature.key == 'observation.state_valid':
+        if feature.key == 'valid.observation.state':
             values[:, list(invalid_joints)] = 0.0
-        if feature.valid_key == 'observation.state_valid':
+        if feature.valid_key == 'valid.observation.state':
             values[:, list(invalid_joints)] = 1e6
         columns[feature.key] = values
     videos = {feature.key: _frame_source(length, first_frame, fail_at)

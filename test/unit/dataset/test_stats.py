@@ -22,12 +22,32 @@ def test_invalid_entries_are_ignored_per_dimension():
     assert stats['count'].tolist() == [3]
 
 
-def test_a_dimension_with_no_valid_entry_gets_zeros_and_unit_std():
+def lerobot_normalized(value: float, stats: dict, column: int) -> dict[str, float]:
+    """LeRobot's normalization modes of one stored value (lerobot NormalizerProcessorStep:
+    MEAN_STD (x - mean) / (std + eps); MIN_MAX and both QUANTILE modes
+    2 (x - lo) / (hi - lo) - 1)."""
+    eps = 1e-8
+    out = {'mean_std': (value - stats['mean'][column]) / (stats['std'][column] + eps)}
+    for mode, (low, high) in {'min_max': ('min', 'max'), 'quantiles': ('q01', 'q99'),
+                              'quantile10': ('q10', 'q90')}.items():
+        span = stats[high][column] - stats[low][column]
+        out[mode] = 2 * (value - stats[low][column]) / (span if span else eps) - 1
+    return out
+
+
+def test_a_dimension_with_no_valid_entry_gets_neutral_statistics():
     values = np.array([[1.0, np.nan], [2.0, np.inf]])
     stats = value_stats(values, np.array([[True, False], [True, False]]))
-    assert [stats[key][1] for key in ('min', 'max', 'mean', 'q01', 'q50', 'q99')] == [0.0] * 6
-    assert stats['std'][1] == 1.0
+    assert [stats[key][1] for key in ('min', 'q01', 'q10', 'q50', 'mean', 'q90', 'q99', 'max',
+                                      'std')] == [-1, -1, -1, 0, 0, 1, 1, 1, 1]
     assert all(np.isfinite(value).all() for value in stats.values())
+
+
+def test_every_lerobot_normalization_maps_a_stored_zero_without_valid_entry_to_zero():
+    stats = value_stats(np.array([[1.0, 0.0], [2.0, 0.0]]),
+                        np.array([[True, False], [True, False]]))
+    assert lerobot_normalized(0.0, stats, 1) == {
+        'mean_std': 0.0, 'min_max': 0.0, 'quantiles': 0.0, 'quantile10': 0.0}
 
 
 def test_scalar_features_get_one_element_statistics():
@@ -79,7 +99,8 @@ def test_a_dimension_valid_nowhere_keeps_neutral_dataset_statistics():
     stacked = {'hand': stack([value_stats(np.full((3, 1), 5.0), np.zeros((3, 1), bool))] * 2),
                'hand_valid': stack([value_stats(np.zeros((3, 1)))] * 2)}
     hand = dataset_stats(stacked, {'hand': 'hand_valid', 'hand_valid': None})['hand']
-    assert (hand['mean'][0], hand['std'][0], hand['min'][0], hand['q99'][0]) == (0, 1, 0, 0)
+    assert (hand['mean'][0], hand['std'][0], hand['min'][0], hand['q99'][0]) == (0, 1, -1, 1)
+    assert set(lerobot_normalized(0.0, hand, 0).values()) == {0.0}
 
 
 def test_camera_statistics_are_per_channel_in_unit_range_from_sampled_frames():

@@ -59,7 +59,7 @@ def test_vectors_are_fixed_size_lists_and_one_wide_features_plain_columns(datase
     state = schema.field('observation.state').type
     assert pa.types.is_fixed_size_list(state) and state.list_size == 32
     assert state.value_type == pa.float32()
-    assert str(schema.field('observation.imu_valid').type) == 'float'
+    assert str(schema.field('valid.observation.imu').type) == 'float'
     assert str(schema.field('timestamp').type) == 'float'
     assert str(schema.field('index').type) == 'int64'
     assert CAMERA not in schema.names
@@ -136,7 +136,8 @@ def test_invalid_joint_is_left_out_of_the_statistics(dataset):
     root, _, _ = dataset
     row = pq.read_table(root / 'meta/episodes/chunk-000/file-000.parquet').to_pylist()[1]
     # Joint 3 of episode 1 holds 1e6 junk flagged invalid: neutral statistics there.
-    assert row['stats/observation.state/max'][3] == 0.0
+    assert row['stats/observation.state/max'][3] == 1.0
+    assert row['stats/observation.state/min'][3] == -1.0
     assert row['stats/observation.state/std'][3] == 1.0
     assert row['stats/observation.state/max'][2] == pytest.approx(100 + 0.6 + 0.002, abs=1e-4)
     stats = json.loads((root / 'meta/stats.json').read_text())['observation.state']
@@ -153,7 +154,7 @@ def test_interop_json_keeps_our_metadata_per_episode(dataset):
     assert interop['exports'] == [{'episodes': '0:3', 'profile': 'g1', 'profile_sha256': 'abc'}]
     assert interop['episodes']['1'] == {'source_bag': 'bag1.mcap',
                                         'robot_type': 'unitree_g1_29dof'}
-    assert interop['valid_keys']['observation.velocity'] == 'observation.state_valid'
+    assert interop['valid_keys']['observation.velocity'] == 'valid.observation.state'
 
 
 def test_modality_json_slices_the_canonical_groups(dataset):

@@ -76,7 +76,7 @@ def test_bad_crc_states_are_dropped_and_their_neighbours_exported(tmp_path, monk
     out = export(bag, tmp_path / 'ds', lines)
     rows = read_rows(out)
     assert len(rows['frame_index']) == 31
-    np.testing.assert_array_equal(rows['observation.state_valid'],
+    np.testing.assert_array_equal(rows['valid.observation.state'],
                                   np.tile(joint_validity(), (31, 1)))
     assert np.abs(rows['observation.state']).max() < 10.0
     # message 110 dropped: frame 5 lies halfway between 109 and 111

@@ -93,11 +93,13 @@ def data_columns(root: Path) -> dict[str, np.ndarray]:
 
 
 def independent_stats(values: np.ndarray, valid: np.ndarray) -> dict[str, np.ndarray]:
-    """min, max, mean, std per dimension over the valid entries (0, 0, 0, 1 where none)."""
+    """min, max, mean, std per dimension over the valid entries (-1, 1, 0, 1 where none:
+    every LeRobot normalization then maps the stored 0.0 to 0)."""
     values, valid = values.reshape(len(values), -1), valid.reshape(len(valid), -1)
     valid = np.repeat(valid, values.shape[1] // valid.shape[1], axis=1)  # IMU: 1 flag for 4
-    result = {name: np.zeros(values.shape[1]) for name in ('min', 'max', 'mean')}
-    result['std'] = np.ones(values.shape[1])
+    width = values.shape[1]
+    result = {'min': np.full(width, -1.0), 'max': np.ones(width), 'mean': np.zeros(width),
+              'std': np.ones(width)}
     for column in range(values.shape[1]):
         entries = values[valid[:, column], column]
         if entries.size:
@@ -111,7 +113,7 @@ def assert_stats_match_the_data(root: Path) -> None:
     data = data_columns(root)
     frames = len(data['index'])
     for key in ('observation.state', 'observation.velocity', 'observation.imu.orientation',
-                'action', 'observation.hand', 'index', 'timestamp'):
+                'observation.hand', 'index', 'timestamp'):
         valid_key = interop['valid_keys'][key]
         valid = data[valid_key] > 0.5 if valid_key else np.ones((frames, 1), dtype=bool)
         expected = independent_stats(data[key], valid)
@@ -164,7 +166,8 @@ def test_each_episode_is_reduced_once_and_the_dataset_aggregated_once(exported):
     stats = read_json(root, 'stats.json')
     assert counters['episode_stats'].calls == 5
     assert counters['aggregate_episode_stats'].calls == 1
-    assert counters['feature_stats'].calls == len(stats) == 22
+    assert counters['feature_stats'].calls == len(stats) == 18
+    assert 'action' not in stats  # the bags hold no commands: no action features
 
 
 def test_progress_has_one_line_per_episode_with_its_bag_and_task(exported):

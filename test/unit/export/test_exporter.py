@@ -65,7 +65,7 @@ def test_a_vendor_bag_of_every_robot_exports_its_mapped_ground_truth(
     for frame in (0, 7, 30):
         state, valid = expected_state(profile, 0.2 + frame / 30)
         np.testing.assert_allclose(rows['observation.state'][frame], state, atol=2e-6)
-        np.testing.assert_array_equal(rows['observation.state_valid'][frame], valid)
+        np.testing.assert_array_equal(rows['valid.observation.state'][frame], valid)
     np.testing.assert_allclose(rows['timestamp'], np.arange(31, dtype=np.float32) / 30)
     info = json.loads((tmp_path / 'ds' / 'meta' / 'info.json').read_text())
     assert info['robot_type'] == profile
@@ -97,7 +97,7 @@ def test_vendor_commands_become_the_action_in_canonical_order(tmp_path):
     # Commands at 50 Hz are held: frame 3 (t = 0.3 s) uses the command sent at 0.3 s.
     expected = [np.float32(bf.native_value(slot, 0.3) + bf.COMMAND_OFFSET) for slot in range(29)]
     np.testing.assert_allclose(rows['action'][3][:29], expected, atol=2e-6)
-    assert rows['action_valid'][3].tolist() == [1.0] * 29 + [0.0] * 3
+    assert rows['valid.action'][3].tolist() == [1.0] * 29 + [0.0] * 3
 
 
 def test_failed_episodes_are_left_out_unless_asked_for(tmp_path):
@@ -186,10 +186,14 @@ def test_nan_states_become_invalid_frames_not_numbers(tmp_path, monkeypatch):
     export([bag], tmp_path / 'ds', profile='unitree_g1_29dof',
            policy=ExportPolicy(max_staleness_s=0.1))
     rows = read_rows(tmp_path / 'ds')
-    assert rows['observation.state_valid'][12][3] == 0.0  # t = 0.6 s: knee NaN
-    assert rows['observation.state'][12][3] == 0.0
-    assert rows['observation.state_valid'][12][0] == 1.0
+    invalid = np.flatnonzero(rows['valid.observation.state'][:, 3] == 0.0)
+    assert 12 in invalid  # t = 0.6 s: knee NaN
+    assert rows['valid.observation.state'][12][0] == 1.0
     assert np.isfinite(rows['observation.state']).all()
+    # The gap holds the last valid reading (the ground truth at the frame before it), not 0.
+    held, _ = expected_state('unitree_g1_29dof', 0.2 + (invalid[0] - 1) / 30)
+    assert abs(held[3]) > 1e-3
+    np.testing.assert_allclose(rows['observation.state'][invalid, 3], held[3], atol=2e-6)
 
 
 def teardown_module() -> None:
@@ -228,6 +232,6 @@ def test_commands_the_bridge_sent_export_as_the_actions_it_was_asked_for(tmp_pat
     bag = bf.write_vendor_bag(tmp_path / 'bag', 'booster_t1', events=WAVE, extra=tuple(commands))
     export([bag], tmp_path / 'ds', profile='booster_t1')
     rows = read_rows(tmp_path / 'ds')
-    assert (rows['action_valid'] == core.limits.present.astype(np.float32)).all()
+    assert (rows['valid.action'] == core.limits.present.astype(np.float32)).all()
     present = core.limits.present
     np.testing.assert_allclose(rows['action'][:, present], 0.1, atol=1e-6)

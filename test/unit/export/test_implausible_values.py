@@ -80,10 +80,10 @@ def test_an_effort_of_minus_1_7e38_is_flagged_invalid_and_counted(clean, tmp_pat
     rows, before = read_rows(out), read_rows(clean_ds)
     joint = canonical_index(3)
     assert np.abs(rows['observation.effort']).max() < 1e3
-    assert rows['observation.state_valid'][FRAME][joint] == 0.0
-    assert rows['observation.effort'][FRAME][joint] == 0.0
-    assert rows['observation.state'][FRAME][joint] == 0.0
-    for key in ('observation.state', 'observation.effort', 'observation.state_valid'):
+    assert rows['valid.observation.state'][FRAME][joint] == 0.0
+    for key in ('observation.effort', 'observation.state'):  # the last valid reading, held
+        assert rows[key][FRAME][joint] == before[key][FRAME - 1][joint], key
+    for key in ('observation.state', 'observation.effort', 'valid.observation.state'):
         changed = np.argwhere(rows[key] != before[key]).tolist()
         assert changed in ([[FRAME, joint]], []), key
     assert ('warning: episode 0: 1 impossible value(s) flagged invalid, not exported: '
@@ -104,9 +104,9 @@ def test_64_flipped_bytes_export_nothing_impossible_and_only_the_hit_joints_chan
     rows, before = read_rows(out), read_rows(clean_ds)
     hit = sorted((canonical_index(2), canonical_index(3)))  # 64 bytes from motor 2's q
     assert MOTOR_BYTES + 28 == 64  # ... reach into motor 3's q, dq, ddq, tau_est
-    assert [int(v) for v in rows['observation.state_valid'][FRAME][hit]] == [0, 0]
+    assert [int(v) for v in rows['valid.observation.state'][FRAME][hit]] == [0, 0]
     changed = {(int(f), int(j)) for f, j in np.argwhere(
-        rows['observation.state_valid'] != before['observation.state_valid'])}
+        rows['valid.observation.state'] != before['valid.observation.state'])}
     assert changed == {(FRAME, joint) for joint in hit}
     assert any(line.startswith('warning: episode 0: ') for line in lines)
     assert validate_dataset(out).ok

@@ -130,7 +130,7 @@ def test_nan_samples_and_frames_count_the_nan_messages_of_a_present_joint(
         report = episode['resampling'].get(f'{state_topic(profile_name)}:{key}')
         assert report is None or report['nan_samples'] == 0, key
     table = read_table(read_parquet_dir(out / 'data'))
-    valid = column_values(table, 'observation.state_valid')[:, nan_joint(profile_name).index]
+    valid = column_values(table, 'valid.observation.state')[:, nan_joint(profile_name).index]
     assert list(np.flatnonzero(valid == 0)) == list(NAN_FRAMES)
 
 
