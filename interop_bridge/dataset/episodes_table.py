@@ -23,13 +23,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
+from interop_bridge.dataset.arrow_values import (list_values, numeric_array, numpy_values,
+                                                 table_from_rows)
 from interop_bridge.dataset.layout import EPISODES_DIR, FileSlot, episodes_path
-from interop_bridge.dataset.parquet_io import RollingParquetWriter, read_parquet_dir
+from interop_bridge.dataset.parquet_io import RollingParquetWriter, read_file, read_parquet_dir
 from interop_bridge.dataset.stats import STAT_KEYS, FeatureStats, StackedStats, feature_stats
 from interop_bridge.dataset.video import VideoSpan
 
 Row = dict[str, Any]
 STATS_PREFIX = 'stats/'
+SLOT_COLUMNS = ('meta/episodes/chunk_index', 'meta/episodes/file_index')
 
 
 def episodes_schema(stat_features: Mapping[str, bool], video_keys: Sequence[str]) -> pa.Schema:
@@ -86,12 +89,21 @@ class EpisodesWriter:
         self._files = RollingParquetWriter(root, episodes_path, schema, limit_bytes, first_slot)
 
     def write(self, row: Row) -> None:
-        """Append one episode row as its own row group."""
-        estimate = pa.Table.from_pylist([row]).nbytes
+        """Append one episode row as its own row group.
+
+        The row's size, which decides a roll-over, is that of its own columns (without the
+        meta/episodes slot it is given here). Built with arrow_values, not
+        `pa.Table.from_pylist`, which imports pandas.
+        """
+        table = table_from_rows([row], self._schema)
+        estimate = sum(table.column(name).nbytes for name in table.column_names
+                       if name not in SLOT_COLUMNS and name in row)
         slot = self._files.prepare(estimate)
-        full = {**row, 'meta/episodes/chunk_index': slot.chunk_index,
-                'meta/episodes/file_index': slot.file_index}
-        self._files.append(pa.Table.from_pylist([full], schema=self._schema))
+        for name, value in zip(SLOT_COLUMNS, (slot.chunk_index, slot.file_index), strict=True):
+            position = table.schema.get_field_index(name)
+            table = table.set_column(position, table.schema.field(position),
+                                     numeric_array(np.array([value], dtype=np.int64)))
+        self._files.append(table)
 
     def close(self) -> None:
         """Finish the open file."""
@@ -106,7 +118,7 @@ def episode_files(root: Path) -> list[Path]:
 def iter_episode_rows(root: Path) -> Iterator[Row]:
     """Every episode row of a dataset, statistics included, one file in memory at a time."""
     for path in episode_files(root):
-        yield from pq.read_table(path).to_pylist()
+        yield from read_file(path).to_pylist()
 
 
 def row_stats(row: Mapping[str, Any]) -> dict[str, FeatureStats]:
@@ -161,9 +173,8 @@ def _stacked_column(column: pa.ChunkedArray, is_count: bool) -> np.ndarray:
     values = column.combine_chunks()
     shape = np.shape(values[0].as_py())
     while pa.types.is_list(values.type) or pa.types.is_fixed_size_list(values.type):
-        values = values.flatten()
-    flat = np.asarray(values.to_numpy(zero_copy_only=False),
-                      dtype=np.int64 if is_count else np.float64)
+        values = list_values(values)
+    flat = np.asarray(numpy_values(values), dtype=np.int64 if is_count else np.float64)
     return flat.reshape((len(column), *shape))
 
 

@@ -16,13 +16,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
+from interop_bridge.dataset.arrow_values import (list_values, numeric_array, numpy_values,
+                                                 string_array)
 from interop_bridge.dataset.layout import TASKS_PATH, FileSlot
 from interop_bridge.dataset.records import FeatureEntry
 
@@ -49,20 +51,6 @@ def arrow_column(values: np.ndarray, shape: Sequence[int], dtype: str) -> pa.Arr
     return pa.FixedSizeListArray.from_arrays(numeric_array(flat.reshape(-1)), int(shape[0]))
 
 
-def numeric_array(values: np.ndarray) -> pa.Array:
-    """A 1-D numeric or bool numpy array as an arrow array, sharing its memory where it can.
-
-    `pa.array(values)` gives the same array but imports pandas on its first call (pyarrow
-    checks for a pandas Series): a third of a second of every export's start-up.
-    """
-    values = np.ascontiguousarray(values)
-    if values.dtype == np.bool_:
-        bits = np.packbits(values, bitorder='little')
-        return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
-    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values),
-                                 [None, pa.py_buffer(values)])
-
-
 def arrow_type(shape: Sequence[int], dtype: str) -> pa.DataType:
     """The arrow type `arrow_column` produces for a feature."""
     scalar = pa.from_numpy_dtype(np.dtype(dtype))
@@ -73,6 +61,16 @@ def data_schema(entries: Mapping[str, FeatureEntry]) -> pa.Schema:
     """The data-parquet schema for info.json `features` entries (cameras are not columns)."""
     return pa.schema([(key, arrow_type(entry['shape'], entry['dtype']))
                       for key, entry in entries.items() if entry['dtype'] != 'video'])
+
+
+def conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` cast to `schema`; as it is when it already has it.
+
+    `Table.cast` imports pyarrow.compute (50 ms of start-up) even when nothing changes.
+    """
+    if table.schema.equals(schema, check_metadata=True):
+        return table
+    return table.cast(schema)
 
 
 class RollingParquetWriter:
@@ -114,7 +112,7 @@ class RollingParquetWriter:
         """Write `table` as one row group into the file `prepare` chose."""
         if self._writer is None:
             self._open()
-        self._writer.write_table(table.cast(self._schema),  # type: ignore[union-attr]
+        self._writer.write_table(conformed(table, self._schema),  # type: ignore[union-attr]
                                  row_group_size=max(table.num_rows, 1))
         self._tables_in_file += 1
 
@@ -144,7 +142,8 @@ def _pandas_column(name: str, pandas_type: str, numpy_type: str) -> dict[str, An
             'numpy_type': numpy_type, 'metadata': None}
 
 
-# What DataFrame({'task_index': int64}, index=Index(strings, name='task')).to_parquet() records.
+# What DataFrame({'task_index': int64}, index=Index(strings, name='task')).to_parquet() records,
+# but 'pandas_version' (no pandas wrote the file; neither pyarrow nor pandas reads it).
 TASKS_PANDAS_METADATA = {
     'index_columns': ['task'],
     'column_indexes': [{'name': None, 'field_name': None, 'pandas_type': 'unicode',
@@ -157,8 +156,8 @@ TASKS_PANDAS_METADATA = {
 
 def write_tasks(root: Path, tasks: Sequence[str]) -> None:
     """Write meta/tasks.parquet the way LeRobot reads it: pandas index 'task', task_index."""
-    table = pa.table({'task_index': pa.array(np.arange(len(tasks), dtype=np.int64)),
-                      'task': pa.array([str(task) for task in tasks], pa.string())})
+    table = pa.table({'task_index': numeric_array(np.arange(len(tasks), dtype=np.int64)),
+                      'task': string_array([str(task) for task in tasks])})
     table = table.replace_schema_metadata({'pandas': json.dumps(TASKS_PANDAS_METADATA)})
     path = root / TASKS_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,7 +173,7 @@ def _index_names(schema: pa.Schema) -> list[str | None]:
 def read_tasks(root: Path) -> list[str]:
     """The task strings of meta/tasks.parquet, in task_index order."""
     with (root / TASKS_PATH).open('rb') as source:  # a missing file: OSError with its name
-        table = pq.read_table(source)
+        table = read_file(source)
     index = _index_names(table.schema)
     if index != ['task'] or 'task_index' not in table.column_names:
         msg = (f'{root / TASKS_PATH}: expected a pandas index named "task" and a '
@@ -193,9 +192,18 @@ def read_parquet_dir(directory: Path) -> list[Path]:
 
 def read_table(paths: Sequence[Path], columns: Sequence[str] | None = None) -> pa.Table:
     """Concatenate the given parquet files (optionally only some columns)."""
-    tables = [pq.read_table(path, columns=list(columns) if columns else None)
-              for path in paths]
+    tables = [read_file(path, columns) for path in paths]
     return pa.concat_tables(tables) if tables else pa.table({})
+
+
+def read_file(source: Path | BinaryIO, columns: Sequence[str] | None = None) -> pa.Table:
+    """One parquet file as a table (optionally only some columns).
+
+    What `pq.read_table` gives for one file, read through `pq.ParquetFile`: `read_table` goes
+    through pyarrow.dataset, which imports pandas.
+    """
+    with pq.ParquetFile(source) as parquet:
+        return parquet.read(columns=list(columns) if columns else None)
 
 
 def column_values(table: pa.Table, key: str) -> np.ndarray:
@@ -203,6 +211,6 @@ def column_values(table: pa.Table, key: str) -> np.ndarray:
     column = table.column(key).combine_chunks()
     if pa.types.is_fixed_size_list(column.type) or pa.types.is_list(column.type):
         width = len(column[0]) if len(column) else 0
-        flat = np.asarray(column.flatten().to_numpy(zero_copy_only=False))
+        flat = np.asarray(numpy_values(list_values(column)))
         return flat.reshape(len(column), width)
-    return np.asarray(column.to_numpy(zero_copy_only=False))
+    return np.asarray(numpy_values(column))

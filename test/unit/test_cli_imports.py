@@ -42,6 +42,26 @@ assert main(['export', str(bag), '--profile', 'unitree_g1_29dof', '--task', 't',
 sys.argv = sys.argv[:-2]
 """ + REPORT
 
+# Module names in full (pyarrow.compute, not pyarrow).
+REPORT_MODULES = """
+import json
+print(json.dumps(sorted(set(sys.modules) & set(sys.argv[1:]))))
+"""
+
+STATE_ONLY_EXPORT_MODULES = STATE_ONLY_EXPORT.replace(REPORT, REPORT_MODULES)
+
+APPENDING_EXPORT = """import sys
+from pathlib import Path
+sys.path.insert(0, 'test')
+from bag_factory import write_vendor_bag
+from interop_bridge.cli import main
+bag = write_vendor_bag(Path(sys.argv[-2]), 'unitree_g1_29dof', duration_s=1.0, camera=False)
+for task in ('t', 'u'):
+    assert main(['export', str(bag), '--profile', 'unitree_g1_29dof', '--task', task,
+                 '--out', sys.argv[-1]]) == 0
+sys.argv = sys.argv[:-2]
+""" + REPORT_MODULES
+
 
 def imported(snippet: str, names: tuple[str, ...], *extra: str) -> list[str]:
     """The packages among `names` that `snippet` leaves imported in a new interpreter."""
@@ -60,6 +80,22 @@ def test_importing_the_exporter_imports_neither_pyav_pandas_matplotlib_nor_ros()
     assert imported(EXPORTER, ('pandas', 'av', 'matplotlib', 'rclpy', 'torch')) == []
 
 
-def test_an_export_without_cameras_never_imports_pyav_or_matplotlib(tmp_path: Path):
-    names = ('av', 'matplotlib', 'rclpy', 'torch')
+def test_an_export_without_cameras_never_imports_pyav_pandas_or_matplotlib(tmp_path: Path):
+    """pandas comes with any pyarrow call that asks whether a value is a pandas object
+    (`pa.array`, `Table.from_pylist`, `pq.read_table`, `to_numpy`): dataset/arrow_values.py
+    builds and reads the arrays from buffers instead."""
+    names = ('av', 'pandas', 'matplotlib', 'scipy', 'rclpy', 'torch')
     assert imported(STATE_ONLY_EXPORT, names, str(tmp_path / 'bag'), str(tmp_path / 'ds')) == []
+
+
+def test_an_export_without_cameras_never_imports_pyarrow_compute_or_dataset(tmp_path: Path):
+    """`Table.cast` and `flatten` import pyarrow.compute, `pq.read_table` pyarrow.dataset."""
+    names = ('pyarrow.compute', 'pyarrow.dataset', 'pyarrow.pandas_compat')
+    assert imported(STATE_ONLY_EXPORT_MODULES, names, str(tmp_path / 'bag'),
+                    str(tmp_path / 'ds')) == []
+
+
+def test_appending_to_a_dataset_imports_no_pandas(tmp_path: Path):
+    """A second export into the same dataset reads its tasks, episodes and data back."""
+    names = ('av', 'pandas', 'pyarrow.compute', 'pyarrow.dataset')
+    assert imported(APPENDING_EXPORT, names, str(tmp_path / 'bag'), str(tmp_path / 'ds')) == []
