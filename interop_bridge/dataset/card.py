@@ -37,6 +37,11 @@ MASK_RULE = (
     'valid nowhere in an episode is 0.0, and where it is valid nowhere in the dataset its '
     'statistics are neutral (mean 0, std 1, min/q01/q10 -1, max/q90/q99 1), so every LeRobot '
     'normalization maps it to exactly 0. Statistics count valid entries only.')
+MIXED_ROBOTS = (
+    'This dataset holds several robots: an entry one robot lacks and another has is 0.0 in the '
+    "first robot's episodes but normalized with the other's statistics, so it does not "
+    'normalize to 0. Train with the masks, or per robot (LeRobotDataset(episodes=...); each '
+    "episode's robot is in meta/interop.json).")
 
 
 def write_card(root: Path) -> None:
@@ -58,8 +63,10 @@ def render_card(name: str, info: DatasetInfo, interop: InteropFile) -> str:
     for key, entry in info['features'].items():
         lines.append(f'| `{key}` | {entry["dtype"]} | {list(entry["shape"])} | '
                      f'{feature_role(key, entry)} |')
-    lines += ['', '## Masks and invalid values', '', MASK_RULE, '',
-              '## Action', '', *action_lines(info['features'], interop), '',
+    lines += ['', '## Masks and invalid values', '', MASK_RULE, '']
+    if len(interop['robots']) > 1:
+        lines += [MIXED_ROBOTS, '']
+    lines += ['## Action', '', *action_lines(info['features'], interop), '',
               '## Episode length', '',
               f'An episode is at most {MAX_EPISODE_S} s long: a longer recording is split into '
               'consecutive episodes (recorded in meta/interop.json), so every timestamp stays '
