@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from interop_bridge.startup import importing_work
+
 
 def _camera(value: str) -> tuple[str, str]:
     name, separator, topic = value.partition('=')
@@ -36,8 +38,9 @@ def _interrupt(*_: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run one export and print progress to stderr."""
     # Imported here: `interop --help` and the other commands need none of the exporter.
-    from interop_bridge.export.episode_assembly import ExportPolicy
-    from interop_bridge.export.exporter import ExportRequest, export_recordings
+    with importing_work():  # no garbage collections over the imported modules (startup.py)
+        from interop_bridge.export.episode_assembly import ExportPolicy
+        from interop_bridge.export.exporter import ExportRequest, export_recordings
 
     policy = ExportPolicy(fps=args.fps, stamp_source=args.stamps,
                           max_staleness_s=args.max_staleness, on_stale=args.on_stale,

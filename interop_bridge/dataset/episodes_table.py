@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -146,17 +146,30 @@ def stats_features(root: Path) -> list[str]:
     return keys
 
 
-def stacked_stats(files: Sequence[tuple[Path, pq.ParquetFile]], key: str) -> StackedStats:
+class EpisodesFile(NamedTuple):
+    """An opened episodes file: footer and column names read once, for every feature."""
+
+    path: Path
+    parquet: pq.ParquetFile
+    names: frozenset[str]
+
+    @classmethod
+    def open(cls, path: Path) -> EpisodesFile:
+        """Open `path` (the caller closes `parquet`)."""
+        parquet = pq.ParquetFile(path)
+        return cls(path, parquet, frozenset(parquet.schema_arrow.names))
+
+
+def stacked_stats(files: Sequence[EpisodesFile], key: str) -> StackedStats:
     """One feature's statistics over every episode: each (episodes, *shape), in file order.
 
     Args:
-        files: each episodes file's path and opened file (footers parsed once, by the caller).
+        files: the opened episodes files.
         key: the feature.
     """
     columns = [f'{STATS_PREFIX}{key}/{stat}' for stat in STAT_KEYS]
     parts: dict[str, list[np.ndarray]] = {stat: [] for stat in STAT_KEYS}
-    for path, parquet in files:
-        names = set(parquet.schema_arrow.names)
+    for path, parquet, names in files:
         missing = [column for column in columns if column not in names]
         if missing:
             message = f'{path}: statistics columns {missing!r} are missing'
@@ -189,10 +202,12 @@ def aggregate_episode_stats(root: Path,
     Returns:
         feature key -> statistics, in column order; {} when there is no episode.
     """
-    files = [(path, pq.ParquetFile(path)) for path in episode_files(root)]
+    files: list[EpisodesFile] = []
     validity: dict[str, StackedStats] = {}
     result: dict[str, FeatureStats] = {}
     try:
+        for path in episode_files(root):
+            files.append(EpisodesFile.open(path))
         for key in stats_features(root):
             stacked = stacked_stats(files, key)
             if not stacked:
@@ -205,6 +220,6 @@ def aggregate_episode_stats(root: Path,
                 valid = validity[valid_key]
             result[key] = feature_stats(stacked, valid)
     finally:
-        for _, parquet in files:
-            parquet.close()
+        for episodes_file in files:
+            episodes_file.parquet.close()
     return result
