@@ -8,7 +8,7 @@ import numpy as np
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode
-from interop_bridge.dataset.features import Feature, expand_validity
+from interop_bridge.dataset.features import Feature, expand_validity, is_mask
 from interop_bridge.dataset.stats import FeatureStats, value_stats
 
 Columns = dict[str, np.ndarray]
@@ -39,6 +39,8 @@ def episode_columns(episode: Episode, features: Sequence[Feature], fps: int, epi
         columns[feature.key] = _checked(episode, feature, episode_index)
     for feature in value_features:
         _require_finite(columns, feature, episode_index)
+        if is_mask(feature.key):
+            _require_flags(columns[feature.key], feature.key, episode_index)
     frames = np.arange(length, dtype=np.int64)
     columns['timestamp'] = (frames / fps).astype(np.float32)
     columns['frame_index'] = frames
@@ -72,6 +74,16 @@ def validity(columns: Columns, feature: Feature) -> np.ndarray | None:
     if feature.valid_key is None:
         return None
     return expand_validity(feature, columns[feature.valid_key]) > 0.5
+
+
+def _require_flags(values: np.ndarray, key: str, episode_index: int) -> None:
+    """A validity mask holds 1.0 (valid) or 0.0 (invalid) only."""
+    bad = (values != 0.0) & (values != 1.0)
+    if bad.any():
+        frame, *entry = (int(position) for position in np.argwhere(bad)[0])
+        msg = (f'episode {episode_index} mask {key!r}: frame {frame} entry {entry} is '
+               f'{float(values[(frame, *entry)])}, expected 1.0 (valid) or 0.0 (invalid)')
+        raise ExportError(msg)
 
 
 def _require_finite(columns: Columns, feature: Feature, episode_index: int) -> None:

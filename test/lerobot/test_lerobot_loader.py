@@ -23,7 +23,7 @@ from spelled_frames import spelling_frame
 from interop_bridge.canonical import load_canonical
 from interop_bridge.dataset.atomic import write_dataset
 from interop_bridge.dataset.episode import Episode
-from interop_bridge.dataset.features import Feature, canonical_features
+from interop_bridge.dataset.features import Feature, canonical_features, is_mask
 from interop_bridge.dataset.merge import merge_datasets
 from interop_bridge.dataset.validate import validate_dataset
 
@@ -39,11 +39,11 @@ DELTA_ACTION = [-1 / FPS, 0.0, 1 / FPS, 2 / FPS]
 
 def make_episode(features: Sequence[Feature], length: int, task: str, seed: int,
                  first_code: int, invalid_joints: Sequence[int] = ()) -> Episode:
-    """Random values (invalid joints hold junk flagged 0.0); frames spell first_code + t."""
+    """Random values, masks 1 (invalid joints hold junk flagged 0.0); frames spell first_code + t."""
     rng = np.random.default_rng(seed)
     columns = {}
     for feature in (f for f in features if not f.is_video):
-        if feature.key.endswith('_valid'):
+        if is_mask(feature.key):
             values = np.ones((length, *feature.shape), dtype=np.float32)
         else:
             values = rng.normal(size=(length, *feature.shape)).astype(np.float32)

@@ -198,6 +198,8 @@ def test_data_files_roll_over_by_size_without_splitting_episodes(tmp_path, kit):
      "column 'action': shape (3, 32), expected (5, 32)"),
     (lambda e: e.columns['action'].__setitem__((2, 4), np.nan),
      "column 'action': frame 2 entry [4] is nan but flagged valid"),
+    (lambda e: e.columns['valid.observation.state'].__setitem__((1, 3), 0.5),
+     "mask 'valid.observation.state': frame 1 entry [3] is 0.5, expected 1.0 (valid) or 0.0"),
 ])
 def test_bad_episode_columns_are_refused_with_the_reason(tmp_path, kit, change, message):
     episode = kit.episode(kit.features_without_video, 5, 'pick')
