@@ -39,7 +39,7 @@ DELTA_ACTION = [-1 / FPS, 0.0, 1 / FPS, 2 / FPS]
 
 def make_episode(features: Sequence[Feature], length: int, task: str, seed: int,
                  first_code: int, invalid_joints: Sequence[int] = ()) -> Episode:
-    """Random values, masks 1 (invalid joints hold junk flagged 0.0); frames spell first_code + t."""
+    """Random values, masks 1 (invalid joints: junk flagged 0.0); frames spell first_code + t."""
     rng = np.random.default_rng(seed)
     columns = {}
     for feature in (f for f in features if not f.is_video):
