@@ -22,6 +22,7 @@ import numpy as np
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode, FrameSource
+from interop_bridge.dataset.layout import MAX_EPISODE_S, MAX_VIDEO_FILE_S
 from interop_bridge.dataset.records import SplitRecord
 
 
@@ -118,3 +119,27 @@ class _SharedFrames:
                 self._frames = iter(self._source())
             return self._frames if count is None else itertools.islice(self._frames, count)
         return frames
+
+
+@dataclass(frozen=True)
+class DurationLimits:
+    """The longest episode and MP4 file, in frames (checked by `DurationLimits.of`)."""
+
+    episode_frames: int
+    video_file_frames: int
+
+    @classmethod
+    def of(cls, fps: int, max_episode_s: float, video_file_s: float) -> DurationLimits:
+        """The limits at `fps`; each in (0, 512] s, and no episode longer than a file.
+
+        Raises:
+            ExportError: a limit is not a number in range, or is shorter than a frame, or
+                video_file_s is below max_episode_s (episodes never span two files).
+        """
+        episode = frames_in(max_episode_s, fps, 'max_episode_s', MAX_EPISODE_S)
+        video = frames_in(video_file_s, fps, 'video_file_s', MAX_VIDEO_FILE_S)
+        if video < episode:
+            message = (f'video_file_s {video_file_s!r} is below max_episode_s '
+                       f'{max_episode_s!r}: an episode is never split across MP4 files')
+            raise ExportError(message)
+        return cls(episode, video)

@@ -37,7 +37,7 @@ from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.compat import require_codec, require_same_schema
 from interop_bridge.dataset.episode import Episode, checked_robot_type
-from interop_bridge.dataset.episode_parts import EpisodePart, frames_in, split_episode
+from interop_bridge.dataset.episode_parts import DurationLimits, EpisodePart, split_episode
 from interop_bridge.dataset.episodes_table import (EpisodesWriter, aggregate_episode_stats,
                                                    episode_row, episodes_schema)
 from interop_bridge.dataset.features import Feature
@@ -54,30 +54,6 @@ from interop_bridge.dataset.records import (DatasetInfo, EpisodeRecord, ExportMe
 from interop_bridge.dataset.stats import FeatureStats, ImageStats
 from interop_bridge.dataset.summary import WriteSummary
 from interop_bridge.dataset.video import CameraEncoder, VideoOptions, VideoSpan, probe_video_info
-
-
-@dataclass(frozen=True)
-class DurationLimits:
-    """The longest episode and MP4 file, in frames (checked by `DurationLimits.of`)."""
-
-    episode_frames: int
-    video_file_frames: int
-
-    @classmethod
-    def of(cls, fps: int, max_episode_s: float, video_file_s: float) -> DurationLimits:
-        """The limits at `fps`; each in (0, 512] s, and no episode longer than a file.
-
-        Raises:
-            ExportError: a limit is not a number in range, or is shorter than a frame, or
-                video_file_s is below max_episode_s (episodes never span two files).
-        """
-        episode = frames_in(max_episode_s, fps, 'max_episode_s', MAX_EPISODE_S)
-        video = frames_in(video_file_s, fps, 'video_file_s', MAX_VIDEO_FILE_S)
-        if video < episode:
-            message = (f'video_file_s {video_file_s!r} is below max_episode_s '
-                       f'{max_episode_s!r}: an episode is never split across MP4 files')
-            raise ExportError(message)
-        return cls(episode, video)
 
 
 @dataclass

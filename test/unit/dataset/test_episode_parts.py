@@ -11,13 +11,13 @@ import pytest
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.episode import Episode
-from interop_bridge.dataset.episode_parts import frames_in, split_episode
+from interop_bridge.dataset.episode_parts import DurationLimits, frames_in, split_episode
 from interop_bridge.dataset.layout import MAX_EPISODE_S, FileSlot
 from interop_bridge.dataset.merge import merge_datasets
 from interop_bridge.dataset.parquet_io import column_values
 from interop_bridge.dataset.validate import validate_dataset
 from interop_bridge.dataset.video import CameraEncoder, VideoOptions
-from interop_bridge.dataset.writer import DatasetWriter, DurationLimits
+from interop_bridge.dataset.writer import DatasetWriter
 
 CAMERA = 'observation.images.head'
 STATE = 'observation.state'
