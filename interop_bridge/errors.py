@@ -93,3 +93,7 @@ class ResampleError(ExportError):
 
 class CheckFailed(ExportError):
     """One dataset validation check found a defect; the message says what and where."""
+
+
+class CertifyError(InteropError):
+    """A dataset cannot be certified, or a certificate, key or signature cannot be used."""

@@ -1,0 +1,85 @@
+"""Format: every `interop validate` check (dataset/validate.py), one certify check each.
+
+`interop validate` runs once per certification (it decodes every MP4 once); each check reports
+its validate check's outcome. A check whose prerequisite failed fails as 'not run', as in
+`interop validate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from interop_bridge.certify.model import Check, CheckResult, CheckSpec, DatasetInput, EpisodeData
+from interop_bridge.dataset.validate import CHECKS, ValidationReport, validate_dataset
+
+ANSWERS = ('format as the real loaders see it (issue 9); lerobot-doctor metadata/videos/'
+           'statistics, lerobot-lint loader rules')
+MEASURES = {
+    'info': 'meta/info.json: codebase version v3.0, required keys, fps, default columns',
+    'tasks': 'meta/tasks.parquet: a pandas index named task holding strings',
+    'episodes': 'meta/episodes: contiguous episode indices, row ranges and totals',
+    'row groups': 'data parquet: one row group per episode, in the file its row names',
+    'data indices': 'data parquet: global index, frame_index and task_index sequences',
+    'timestamps': 'data parquet: timestamp against frame_index / fps',
+    'video offsets': 'meta/episodes video offsets: episodes back to back from 0 s per MP4',
+    'video frames': 'each MP4 decodes to one frame per row, at fps and the declared size',
+    'stats': 'meta/stats.json and per-episode statistics: every feature, ten statistics',
+    'values': 'parquet page checksums, finite floats, physically possible recorded values',
+}
+THRESHOLDS = {
+    'timestamps': 'every timestamp within 1e-4 s of frame_index / fps',
+    'video offsets': 'offsets contiguous within 1e-4 s',
+    'video frames': 'decoded frames = rows exactly; frame rate within 1e-3 fps',
+    'stats': 'every statistic present and finite',
+    'values': 'no checksum error, no NaN/inf, no impossible value left valid',
+}
+
+
+def check_id(name: str) -> str:
+    """'row groups' -> 'format.row_groups'."""
+    return 'format.' + name.replace(' ', '_')
+
+
+@dataclass
+class _Validation:
+    """One `validate_dataset` run shared by the format checks of one `checks()` call."""
+
+    report: ValidationReport | None = None
+
+    def of(self, dataset: DatasetInput) -> ValidationReport:
+        if self.report is None or self.report.root != dataset.root:
+            self.report = validate_dataset(dataset.root)
+        return self.report
+
+
+@dataclass
+class FormatCheck:
+    """The certify face of one `interop validate` check."""
+
+    spec: CheckSpec
+    name: str
+    validation: _Validation = field(repr=False)
+    reads_episodes: bool = False
+
+    def episode(self, data: EpisodeData, dataset: DatasetInput) -> None:
+        """Nothing per episode: validate reads the files itself."""
+
+    def result(self, dataset: DatasetInput) -> CheckResult:
+        """The validate check's PASS/FAIL and its detail."""
+        outcome = self.validation.of(dataset).result(self.name)
+        return CheckResult(self.spec.id, outcome.passed, None, '', outcome.detail)
+
+
+def specs() -> list[CheckSpec]:
+    """One spec per validate check, in validate's order."""
+    return [CheckSpec(id=check_id(name), group='format', measures=MEASURES[name],
+                      threshold=THRESHOLDS.get(name, 'exact (as LeRobot v3.0 loaders expect)'),
+                      severity='fail', level='format', answers=ANSWERS)
+            for name, _, _ in CHECKS]
+
+
+def checks() -> list[Check]:
+    """Fresh format checks sharing one validation run."""
+    validation = _Validation()
+    return [FormatCheck(spec, name, validation)
+            for spec, (name, _, _) in zip(specs(), CHECKS, strict=True)]

@@ -1,0 +1,232 @@
+"""Read a dataset once, episode by episode, and feed every certify check.
+
+    dataset = load_dataset_input('out/g1_pick')
+    results = run_checks(dataset, all_checks())
+
+Data parquet files are read one at a time with pyarrow and split into episodes (an episode
+continued in the next file is joined before it is handed on); each episode's masks are expanded
+to its value features with meta/interop.json `valid_keys` (a mask of k columns covers a feature
+of m*k columns, as dataset/features.expand_validity); its camera frames are decoded with PyAV
+only when a check asks for them. An exception inside one check becomes that check's failed
+result naming the error; the other checks go on. A check whose object has
+`reads_episodes = False` (dataset-level: format, provenance) keeps its result when the episode
+pass stops early; any other check fails then, saying which read failed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from interop_bridge.certify.model import Check, CheckResult, DatasetInput, EpisodeData
+from interop_bridge.dataset import metadata
+from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
+from interop_bridge.dataset.features import DEFAULT_FEATURE_KEYS, MASK_PREFIX
+from interop_bridge.dataset.layout import (DATA_DIR, INTEROP_PATH, STATS_PATH, FileSlot,
+                                           video_path)
+from interop_bridge.dataset.parquet_io import column_values, read_file, read_parquet_dir
+from interop_bridge.errors import CertifyError, ExportError
+from interop_bridge.profile import Profile, load_profile, shipped_profiles
+
+READ_ERRORS = (ExportError, OSError, ValueError, KeyError, TypeError, pa.ArrowException)
+
+
+def load_dataset_input(root: str | Path) -> DatasetInput:
+    """The dataset's metadata; CertifyError when meta/info.json cannot be read."""
+    root = Path(root)
+    if not root.is_dir():
+        msg = f'{root}: no such dataset directory'
+        raise CertifyError(msg)
+    try:
+        info: Mapping[str, Any] = metadata.load_info(root)
+        fps = int(info['fps'])
+        features: Mapping[str, Any] = info['features']
+    except (ExportError, KeyError, TypeError, ValueError) as err:
+        msg = f'{root}: not a readable LeRobot dataset ({type(err).__name__}: {err})'
+        raise CertifyError(msg) from err
+    cameras = tuple(key for key, entry in features.items() if entry.get('dtype') == 'video')
+    return DatasetInput(root=root, info=info, interop=_optional_json(root, INTEROP_PATH),
+                        stats=_optional_json(root, STATS_PATH), fps=fps, camera_keys=cameras)
+
+
+def _optional_json(root: Path, relative: str) -> dict[str, Any]:
+    """A JSON object file of the dataset, {} when it is missing."""
+    if not (root / relative).is_file():
+        return {}
+    content = json.loads((root / relative).read_text())
+    if not isinstance(content, dict):
+        msg = f'{root / relative}: holds a JSON {type(content).__name__}, expected an object'
+        raise CertifyError(msg)
+    return content
+
+
+def episode_rows(root: Path) -> dict[int, dict[str, Any]]:
+    """meta/episodes rows without statistics, by episode index."""
+    rows: dict[int, dict[str, Any]] = {}
+    for path in episode_files(root):
+        names = [name for name in pq.read_schema(path).names if not name.startswith(STATS_PREFIX)]
+        for row in read_file(path, names).to_pylist():
+            rows[int(row['episode_index'])] = row
+    return rows
+
+
+def iter_episodes(dataset: DatasetInput) -> Iterator[EpisodeData]:
+    """Every episode of the dataset, in data order (one data file in memory at a time)."""
+    rows = episode_rows(dataset.root)
+    profiles: dict[str, Profile | None] = {}
+    pending: list[pa.Table] = []
+    for path in read_parquet_dir(dataset.root / DATA_DIR):
+        table = read_file(path)
+        episodes = column_values(table, 'episode_index').astype(np.int64)
+        for index in dict.fromkeys(episodes.tolist()):
+            part = table.filter(pa.array(episodes == index))
+            if pending and _episode_of(pending[0]) != index:
+                yield _episode(dataset, pa.concat_tables(pending), rows, profiles)
+                pending = []
+            pending.append(part)
+    if pending:
+        yield _episode(dataset, pa.concat_tables(pending), rows, profiles)
+
+
+def _episode_of(table: pa.Table) -> int:
+    return int(column_values(table, 'episode_index')[0])
+
+
+def _episode(dataset: DatasetInput, table: pa.Table, rows: Mapping[int, Mapping[str, Any]],
+             profiles: dict[str, Profile | None]) -> EpisodeData:
+    index = _episode_of(table)
+    row = rows.get(index, {})
+    record = _records(dataset).get(str(index), {})
+    robot = record.get('robot_type') or dataset.info.get('robot_type')
+    columns = episode_columns(table)
+    return EpisodeData(
+        index=index, length=table.num_rows, task=_task(row), robot_type=robot,
+        profile=_profile(robot, profiles), columns=columns,
+        valid=expanded_masks(columns, dataset.interop.get('valid_keys') or {}),
+        record=record,
+        frames=lambda key: episode_frames(dataset, row, key))
+
+
+def _records(dataset: DatasetInput) -> Mapping[str, Any]:
+    records = dataset.interop.get('episodes')
+    return records if isinstance(records, Mapping) else {}
+
+
+def _task(row: Mapping[str, Any]) -> str:
+    tasks = row.get('tasks') or []
+    return str(tasks[0]) if len(tasks) else ''
+
+
+def _profile(robot: str | None, profiles: dict[str, Profile | None]) -> Profile | None:
+    if robot is None:
+        return None
+    if robot not in profiles:
+        profiles[robot] = load_profile(robot) if robot in shipped_profiles() else None
+    return profiles[robot]
+
+
+def episode_columns(table: pa.Table) -> dict[str, np.ndarray]:
+    """Default columns as (frames,), every float feature as (frames, width) float64."""
+    columns: dict[str, np.ndarray] = {}
+    for name in table.column_names:
+        values = column_values(table, name)
+        if name in DEFAULT_FEATURE_KEYS:
+            columns[name] = values
+        elif np.issubdtype(values.dtype, np.floating):
+            columns[name] = values.astype(np.float64).reshape(table.num_rows, -1)
+    return columns
+
+
+def expanded_masks(columns: Mapping[str, np.ndarray],
+                   valid_keys: Mapping[str, str | None]) -> dict[str, np.ndarray]:
+    """feature -> (frames, width) bool validity, for every value feature that has a mask.
+
+    Without `valid_keys` (a dataset not written by interop), `valid.<key>` masks `<key>`.
+    """
+    pairs = dict(valid_keys) or {key[len(MASK_PREFIX):]: key for key in columns
+                                 if key.startswith(MASK_PREFIX)}
+    valid: dict[str, np.ndarray] = {}
+    for key, mask_key in pairs.items():
+        if mask_key is None or key not in columns or mask_key not in columns:
+            continue
+        mask, width = columns[mask_key] >= 0.5, columns[key].shape[1]
+        if width % mask.shape[1]:
+            msg = (f'{mask_key} has {mask.shape[1]} columns, which do not divide the '
+                   f'{width} columns of {key}')
+            raise CertifyError(msg)
+        valid[key] = np.repeat(mask, width // mask.shape[1], axis=1)
+    return valid
+
+
+def episode_frames(dataset: DatasetInput, row: Mapping[str, Any],
+                   key: str) -> Iterator[np.ndarray]:
+    """The episode's frames of camera `key`, (H, W, 3) uint8, in order (decoded with PyAV)."""
+    import av
+
+    if key not in dataset.camera_keys:
+        msg = f'{key}: not a camera of the dataset ({", ".join(dataset.camera_keys)})'
+        raise CertifyError(msg)
+    slot = FileSlot(int(row[f'videos/{key}/chunk_index']), int(row[f'videos/{key}/file_index']))
+    start = float(row[f'videos/{key}/from_timestamp'])
+    end = float(row[f'videos/{key}/to_timestamp'])
+    half = 0.5 / dataset.fps
+    with av.open(str(dataset.root / video_path(key, slot))) as container:
+        stream = container.streams.video[0]
+        if start > 0 and stream.time_base is not None:
+            container.seek(int(max(start - half, 0.0) / stream.time_base), stream=stream,
+                           backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            stamp = float(frame.time if frame.time is not None else 0.0)
+            if stamp < start - half:
+                continue
+            if stamp >= end - half:
+                break
+            yield frame.to_ndarray(format='rgb24')
+
+
+def run_checks(dataset: DatasetInput, checks: Sequence[Check]) -> list[CheckResult]:
+    """One pass over the episodes feeding every check, then every check's result in order."""
+    errors: dict[int, str] = {}
+    read_error = _feed(dataset, checks, errors)
+    results = []
+    for number, check in enumerate(checks):
+        if number in errors:
+            results.append(_failed(check, errors[number]))
+            continue
+        try:
+            result = check.result(dataset)
+        except Exception as err:  # a check's bug or unexpected data: its FAIL, named
+            results.append(_failed(check, f'result: {type(err).__name__}: {err}'))
+            continue
+        if read_error is not None and getattr(check, 'reads_episodes', True):
+            result = CheckResult(check.spec.id, False, result.figure, result.unit,
+                                 f'not every episode was read ({read_error}); on the '
+                                 f'episodes read: {result.detail}', result.findings)
+        results.append(result)
+    return results
+
+
+def _feed(dataset: DatasetInput, checks: Sequence[Check], errors: dict[int, str]) -> str | None:
+    """Hand every episode to every check not yet failed; the read error that stopped it."""
+    try:
+        for data in iter_episodes(dataset):
+            for number, check in enumerate(checks):
+                if number in errors:
+                    continue
+                try:
+                    check.episode(data, dataset)
+                except Exception as err:  # reported as that check's FAIL
+                    errors[number] = f'episode {data.index}: {type(err).__name__}: {err}'
+    except READ_ERRORS as err:
+        return f'{type(err).__name__}: {err}'
+    return None
+
+
+def _failed(check: Check, detail: str) -> CheckResult:
+    return CheckResult(check.spec.id, False, None, '', f'check error: {detail}')

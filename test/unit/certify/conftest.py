@@ -1,0 +1,30 @@
+"""A real exported dataset (G1, commands, one camera) for the certify tests (each copies it)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import bag_factory as bf
+import pytest
+
+from interop_bridge.export.exporter import ExportRequest, export_recordings
+
+G1 = 'unitree_g1_29dof'
+
+
+@pytest.fixture(scope='session')
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp('certify')
+    bag = bf.write_vendor_bag(base / 'bag', G1, events=(bf.EventSpec(0.2, 1.2, 'wave'),),
+                              commands=True)
+    out = base / 'ds'
+    export_recordings(ExportRequest(bags=(bag,), out=out, profile=G1, vcodec='libx264'),
+                      [].append)
+    return out
+
+
+@pytest.fixture
+def dataset(exported: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the exported dataset."""
+    return Path(shutil.copytree(exported, tmp_path / 'ds'))

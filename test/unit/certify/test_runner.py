@@ -1,0 +1,74 @@
+"""The runner on a real export: episodes, expanded masks, frames, and checks that raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from interop_bridge.certify.checks_format import checks as format_checks
+from interop_bridge.certify.model import CheckResult, CheckSpec, DatasetInput, EpisodeData
+from interop_bridge.certify.runner import iter_episodes, load_dataset_input, run_checks
+
+SPEC = CheckSpec('episodes.probe', 'episodes', 'm', 't', 'fail', 'format', 'a')
+
+
+def test_one_episode_with_masks_expanded_and_its_frames(dataset: Path) -> None:
+    data = load_dataset_input(dataset)
+    assert data.fps == 30 and data.camera_keys == ('observation.images.camera',)
+    episodes = list(iter_episodes(data))
+    assert [e.index for e in episodes] == [0]
+    episode = episodes[0]
+    assert episode.length == 31 and episode.task == 'wave'
+    assert episode.robot_type == 'unitree_g1_29dof'
+    assert episode.profile is not None and episode.profile.name == 'unitree_g1_29dof'
+    assert episode.columns['observation.state'].shape == (31, 32)
+    assert episode.columns['observation.state'].dtype == np.float64
+    assert episode.columns['timestamp'].shape == (31,)
+    # the one IMU flag covers every IMU vector; a wrench slot's flag its six components
+    assert episode.valid['observation.imu.orientation'].shape == (31, 4)
+    assert episode.valid['observation.wrench'].shape == (31, 24)
+    assert episode.valid['observation.state'].dtype == bool
+    # G1 29-dof has 29 of the 32 canonical joints: the other three are never valid
+    assert episode.valid['observation.state'].all(axis=0).sum() == 29
+    assert episode.record['profile'] == 'unitree_g1_29dof'
+    frames = list(episode.frames('observation.images.camera'))
+    assert len(frames) == 31
+    assert frames[0].shape == (32, 64, 3) and frames[0].dtype == np.uint8
+
+
+@dataclass
+class Raising:
+    spec: CheckSpec
+    where: str
+
+    def episode(self, data: EpisodeData, dataset: DatasetInput) -> None:
+        if self.where == 'episode':
+            msg = 'bad episode'
+            raise ValueError(msg)
+
+    def result(self, dataset: DatasetInput) -> CheckResult:
+        if self.where == 'result':
+            msg = 'bad result'
+            raise ZeroDivisionError(msg)
+        return CheckResult(self.spec.id, True, 1.0, 'x', 'fine')
+
+
+def test_a_check_that_raises_fails_alone_saying_why(dataset: Path) -> None:
+    data = load_dataset_input(dataset)
+    checks = [Raising(SPEC, 'episode'), Raising(SPEC, 'result'), Raising(SPEC, 'no'),
+              format_checks()[0]]
+    results = run_checks(data, checks)
+    assert [r.passed for r in results] == [False, False, True, True]
+    assert results[0].detail == 'check error: episode 0: ValueError: bad episode'
+    assert results[1].detail == 'check error: result: ZeroDivisionError: bad result'
+    assert results[2].figure == 1.0
+
+
+def test_an_unreadable_data_file_fails_episode_checks(dataset: Path) -> None:
+    path = next((dataset / 'data').rglob('*.parquet'))
+    path.write_bytes(b'not parquet')
+    results = run_checks(load_dataset_input(dataset), [Raising(SPEC, 'no')])
+    assert not results[0].passed
+    assert results[0].detail.startswith('not every episode was read (')
