@@ -1,0 +1,223 @@
+"""Video checks on decoded frames: count per row, frozen, black or saturated; camera rate.
+
+Every camera of an episode is decoded once (`camera_summary`, cached for the episode being
+checked) into stride-sampled grayscale; all frame figures come from that summary. Stride
+sampling (no averaging) keeps a live camera's sensor noise, so a static scene is not taken for
+a frozen one, while a repeated image decodes to (nearly) the same pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from interop_bridge.certify.checks_episodes import runs
+from interop_bridge.certify.checks_time import CAMERA_PREFIX, EpisodeCheck, Measure
+from interop_bridge.certify.model import (
+    Check, CheckResult, CheckSpec, DatasetInput, EpisodeData)
+
+SAMPLE_WIDTH = 64         # grayscale columns kept per frame (stride sampling)
+FROZEN_DIFF = 0.5         # grey levels: lerobot-lint FROZEN_CAMERA's 0.5/255
+FROZEN_SHARE = 0.20
+FROZEN_RUN_S = 1.0
+DARK_LUMA, BRIGHT_LUMA = 10.0, 245.0   # lerobot-lint DEGENERATE_IMAGE (10/255, 245/255)
+CLIPPED_PIXELS = 0.95
+CLIP_MARGIN = 2.0
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R BT.601
+DEGENERATE_SHARE = 0.05
+RATE_TOLERANCE = 0.05     # the exporter's own rate tolerance (5 %)
+
+
+@dataclass(frozen=True)
+class CameraSummary:
+    """What one decoding of one camera of one episode gives every video check."""
+
+    frames: int
+    diffs: np.ndarray      # (frames - 1,) mean |gray[k] - gray[k - 1]| [grey levels]
+    luma: np.ndarray       # (frames,) mean luma
+    clipped: np.ndarray    # (frames,) share of sampled pixels black, or white if larger
+
+
+def _sample(frame: np.ndarray) -> tuple[np.ndarray, float]:
+    """Stride-sampled luma (float32), and the share of sampled pixels black (luma <= 2) or the
+    share white (>= 253), whichever is larger (a codec rarely keeps exact 0 and 255)."""
+    stride = max(1, frame.shape[1] // SAMPLE_WIDTH)
+    gray = frame[::stride, ::stride, :3].astype(np.float32) @ LUMA_WEIGHTS
+    return gray, float(max((gray <= CLIP_MARGIN).mean(), (gray >= 255 - CLIP_MARGIN).mean()))
+
+
+def summarize(frames: Iterator[np.ndarray]) -> CameraSummary:
+    """Decode-once summary of a camera's frames."""
+    diffs, luma, clipped = [], [], []
+    previous: np.ndarray | None = None
+    for frame in frames:
+        gray, share = _sample(frame)
+        luma.append(float(gray.mean()))
+        clipped.append(share)
+        if previous is not None:
+            diffs.append(float(np.abs(gray - previous).mean()))
+        previous = gray
+    return CameraSummary(len(luma), np.asarray(diffs), np.asarray(luma), np.asarray(clipped))
+
+
+_CACHE: list[tuple[EpisodeData, dict[str, CameraSummary]]] = []
+
+
+def camera_summary(data: EpisodeData, camera: str) -> CameraSummary:
+    """The camera's summary for this episode, decoded on first use (one episode is kept)."""
+    if not _CACHE or _CACHE[0][0] is not data:
+        _CACHE[:] = [(data, {})]
+    summaries = _CACHE[0][1]
+    if camera not in summaries:
+        summaries[camera] = summarize(data.frames(camera))
+    return summaries[camera]
+
+
+class VideoCheck(EpisodeCheck):
+    """A check on decoded frames: the decoding cache is let go once results are asked for."""
+
+    def result(self, dataset: DatasetInput) -> CheckResult:
+        """The accumulated result; the last episode's decoding is no longer needed."""
+        _CACHE.clear()
+        return super().result(dataset)
+
+
+def camera_key(camera: str) -> str:
+    """The camera's feature key, 'observation.images.<camera>'."""
+    return camera if camera.startswith(CAMERA_PREFIX) else CAMERA_PREFIX + camera
+
+
+def _spec(name: str, measures: str, threshold: str, severity: str, level: str,
+          answers: str) -> CheckSpec:
+    return CheckSpec(f'video.{name}', 'video', measures, threshold, severity, level, answers)
+
+
+class FrameCountCheck(VideoCheck):
+    """Decoded frames of every camera == the episode's rows."""
+
+    def __init__(self) -> None:
+        super().__init__(_spec(
+            'frame_count', 'decoded frames of each camera minus the episode\'s rows',
+            'exactly one decoded frame per row (difference 0)', 'fail', 'timing',
+            'lerobot-doctor videos frame count (+-2, first 20 files), lerobot-lint '
+            'VIDEO_LENGTH_MISMATCH, interop validate video frames (exact)'), 'frames')
+
+    def measure(self, data: EpisodeData, dataset: DatasetInput) -> Measure | None:
+        if not dataset.camera_keys:
+            return None
+        off = {camera: camera_summary(data, camera).frames - data.length
+               for camera in dataset.camera_keys}
+        details = tuple(f'{camera}: {data.length + delta} decoded frames for {data.length} rows'
+                        for camera, delta in off.items() if delta)
+        return Measure(float(max(abs(delta) for delta in off.values())), details, bool(details))
+
+
+class FrozenFrameCheck(VideoCheck):
+    """Consecutive decoded frames that are (nearly) identical."""
+
+    def __init__(self) -> None:
+        super().__init__(_spec(
+            'frozen_frames', 'share of decoded frames whose stride-sampled grayscale differs '
+            'from the previous frame by a mean of less than 0.5 grey levels, and the longest '
+            'run of such frames', 'at most 20 % of the frames of every camera and episode, no '
+            'run of 1 s or more', 'warn', 'training-ready',
+            'lerobot-lint FROZEN_CAMERA (0.5/255, not wired to video), quality-anchors 9.9 '
+            '(frozen and resampling-duplicated frames)'), '%')
+
+    def measure(self, data: EpisodeData, dataset: DatasetInput) -> Measure | None:
+        if not dataset.camera_keys:
+            return None
+        worst, details = 0.0, []
+        for camera in dataset.camera_keys:
+            summary = camera_summary(data, camera)
+            if summary.frames < 2:
+                continue
+            frozen = summary.diffs < FROZEN_DIFF
+            share = float(frozen.sum()) / summary.frames
+            longest = max((length for _, length in runs(frozen)), default=0)
+            worst = max(worst, 100.0 * share)
+            if share > FROZEN_SHARE or longest >= FROZEN_RUN_S * dataset.fps:
+                details.append(f'{camera}: {int(frozen.sum())} of {summary.frames} frames repeat '
+                               f'the previous one ({100 * share:.1f} %), longest run '
+                               f'{longest} ({longest / dataset.fps:.2f} s)')
+        return Measure(worst, tuple(details), bool(details))
+
+
+class DegenerateFrameCheck(VideoCheck):
+    """Black or saturated frames."""
+
+    def __init__(self) -> None:
+        super().__init__(_spec(
+            'black_or_saturated', 'share of decoded frames with mean luma below 10 or above 245, '
+            'or more than 95 % of sampled pixels black (luma <= 2) or more than 95 % white '
+            '(>= 253)', 'at most 5 % of the frames of every camera and episode', 'warn',
+            'training-ready',
+            'lerobot-lint DEGENERATE_IMAGE (luma 10/255, 245/255; not wired to video), '
+            'quality-anchors 9.9'), '%')
+
+    def measure(self, data: EpisodeData, dataset: DatasetInput) -> Measure | None:
+        if not dataset.camera_keys:
+            return None
+        worst, details = 0.0, []
+        for camera in dataset.camera_keys:
+            summary = camera_summary(data, camera)
+            if not summary.frames:
+                continue
+            bad = ((summary.luma < DARK_LUMA) | (summary.luma > BRIGHT_LUMA)
+                   | (summary.clipped > CLIPPED_PIXELS))
+            share = float(bad.mean())
+            worst = max(worst, 100.0 * share)
+            if share > DEGENERATE_SHARE:
+                details.append(f'{camera}: {int(bad.sum())} of {summary.frames} frames black or '
+                               f'saturated ({100 * share:.1f} %), first at frame '
+                               f'{int(np.argmax(bad))}')
+        return Measure(worst, tuple(details), bool(details))
+
+
+def recorded_rate(report: Mapping[str, Any], fps: int) -> float:
+    """Upper bound of the camera's rate: images read (the episode and the reading lead around
+    it) per episode second; below fps, rows must repeat images."""
+    rows = float(report.get('rows', 0))
+    return float(report.get('images_in', 0)) * fps / rows if rows else 0.0
+
+
+class CameraRateCheck(EpisodeCheck):
+    """The camera's recorded rate against the dataset fps, from the resampling report."""
+
+    def __init__(self) -> None:
+        super().__init__(_spec(
+            'camera_rate', "per camera: images recorded per second of the episode (at most; the "
+            "reading lead around the episode counts too) and the largest row-to-image distance "
+            "(resampling.observation.images.*)", 'at least fps * 0.95 images/s, and no row more '
+            'than 1/fps from its image (it would repeat its neighbour\'s)', 'warn', 'timing',
+            'lerobot-doctor videos stream fps vs info fps, lerobot-lint FPS_MISMATCH; issue 9 '
+            '"camera rate vs declared fps"'), 'Hz')
+
+    lowest_is_worst = True
+
+    def measure(self, data: EpisodeData, dataset: DatasetInput) -> Measure | None:
+        resampling = dict(data.record.get('resampling') or {})
+        reports = {camera: resampling[camera_key(camera)] for camera in dataset.camera_keys
+                   if camera_key(camera) in resampling}
+        if not reports:
+            return None
+        rates = {camera: recorded_rate(report, dataset.fps) for camera, report in reports.items()}
+        details = []
+        for camera, report in reports.items():
+            distance_ms = float(report.get('max_distance_s', 0.0)) * 1e3
+            slow = rates[camera] < dataset.fps * (1 - RATE_TOLERANCE)
+            if slow or distance_ms > 1e3 / dataset.fps:
+                details.append(f'{camera}: {report.get("images_in")} images for '
+                               f'{report.get("rows")} rows: at most {rates[camera]:.1f} '
+                               f'images/s at {dataset.fps} fps; a row is {distance_ms:.1f} ms '
+                               f'from its image, {report.get("rows_beyond_tolerance")} rows '
+                               'beyond tolerance')
+        return Measure(min(rates.values()), tuple(details), bool(details))
+
+
+def checks() -> list[Check]:
+    """Fresh accumulators of every video check."""
+    return [FrameCountCheck(), FrozenFrameCheck(), DegenerateFrameCheck(), CameraRateCheck()]
