@@ -133,11 +133,17 @@ def _state_streams(record: Mapping[str, Any]) -> list[tuple[str, Mapping[str, An
 
 
 def masked_state_frames(data: EpisodeData) -> tuple[int, int]:
-    """(frames where a joint the robot has is invalid, joints it has) from the state mask."""
+    """(frames where a joint the robot has is invalid, joints it has) from the state mask.
+
+    The robot has a joint its profile maps, or (without a shipped profile) one valid somewhere
+    in the episode."""
     mask = data.valid.get(STATE)
     if mask is None or not mask.size:
         return 0, 0
-    present = mask.any(axis=0)
+    present: np.ndarray = np.asarray(mask.any(axis=0))
+    if data.profile is not None:
+        present[[joint.index for joint in data.profile.joints
+                 if 0 <= joint.index < mask.shape[1]]] = True
     if not present.any():
         return 0, 0
     return int((~mask[:, present]).any(axis=1).sum()), int(present.sum())

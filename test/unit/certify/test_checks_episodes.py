@@ -168,3 +168,30 @@ def test_clean_real_export_raises_nothing(exported: Path):
         assert not found[check_id].findings
     assert found['episodes.too_short'].figure == 31.0
     assert found['episodes.idle_spans'].figure == 0.0
+
+
+def test_the_same_bag_exported_four_times_fails_duplicates(tmp_path: Path):
+    import shutil
+
+    import bag_factory as bf
+    from interop_bridge.export.exporter import ExportRequest, export_recordings
+
+    bag = bf.write_vendor_bag(tmp_path / 'bag0', 'unitree_g1_29dof', camera=False,
+                              events=(bf.EventSpec(0.2, 1.2, 'wave'),))
+    bags = (bag, *(Path(shutil.copytree(bag, tmp_path / f'bag{k}')) for k in (1, 2, 3)))
+    export_recordings(ExportRequest(bags=bags, out=tmp_path / 'x4',
+                                    profile='unitree_g1_29dof'), [].append)
+    found = {r.check_id: r for r in run_checks(load_dataset_input(tmp_path / 'x4'),
+                                               checks_episodes.checks())}
+    assert not found['episodes.duplicates'].passed
+    assert found['episodes.duplicates'].figure == 3.0
+    assert found['episodes.duplicates'].findings[0].detail == (
+        'episode(s) 1, 2, 3 are exact copies of episode 0')
+
+
+def test_every_declaration_of_the_three_modules_fits_the_rubric():
+    from interop_bridge.certify import checks_time, checks_video
+    from interop_bridge.certify.rubric import spec_problems
+
+    modules = (checks_time, checks_episodes, checks_video)
+    assert spec_problems([check.spec for m in modules for check in m.checks()]) == []

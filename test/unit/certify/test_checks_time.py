@@ -178,3 +178,14 @@ def test_real_export_with_a_state_gap_fails_dropouts(tmp_path: Path):
     assert not found['time.source_gaps'].passed
     assert found['time.source_gaps'].figure == pytest.approx(0.3, abs=0.01)
     assert np.isfinite(found['time.grid'].figure)
+
+
+def test_a_profile_joint_invalid_throughout_counts_as_dropout():
+    from interop_bridge.profile import load_profile
+
+    data = ef.clean_episode()
+    data.profile = load_profile('unitree_g1_29dof')
+    data.valid['observation.state'][:, 4] = False  # a joint the G1 has, dead all episode
+    found = results(data)['time.dropouts']
+    assert not found.passed
+    assert found.figure == 100.0
