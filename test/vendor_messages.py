@@ -68,17 +68,22 @@ def _default(store, desc):
 
 def unitree_lowstate(family: str, q: np.ndarray, *, tick: int = 1000, mode_machine: int = 5,
                      quaternion_wxyz=(0.9, 0.1, 0.2, 0.3), rpy=(0.0, 0.0, 0.0),
-                     crc: int | None = None) -> bytes:
-    """A serialized unitree_hg or unitree_go LowState with motor q = `q` (dq = q/2, tau = -q).
+                     crc: int | None = None, dq: np.ndarray | None = None,
+                     tau: np.ndarray | None = None, gyroscope=(0.1, 0.2, 0.3),
+                     accelerometer=(0.0, 0.0, 9.81)) -> bytes:
+    """A serialized unitree_hg or unitree_go LowState with motor q = `q` (by default dq = q/2,
+    tau = -q).
 
     It carries the CRC the robot would put on it (computed by the independent bitwise
     reference, test/unitree_reference.py), or `crc` when given (a corrupt state).
     """
+    dq = q / 2 if dq is None else dq
+    tau = -q if tau is None else tau
     package = f'unitree_{family}'
     slots = q.shape[0]
     motors = []
     for slot in range(slots):
-        fields = dict(q=float(q[slot]), dq=float(q[slot] / 2), tau_est=float(-q[slot]))
+        fields = dict(q=float(q[slot]), dq=float(dq[slot]), tau_est=float(tau[slot]))
         if family == 'hg':
             fields.update(temperature=np.array([30 + slot, 40 + slot], dtype=np.int16),
                           motorstate=slot)
@@ -88,8 +93,8 @@ def unitree_lowstate(family: str, q: np.ndarray, *, tick: int = 1000, mode_machi
     imu = _message(f'{package}/msg/IMUState',
                    quaternion=np.array(quaternion_wxyz, dtype=np.float32),
                    rpy=np.array(rpy, dtype=np.float32),
-                   gyroscope=np.array([0.1, 0.2, 0.3], dtype=np.float32),
-                   accelerometer=np.array([0.0, 0.0, 9.81], dtype=np.float32))
+                   gyroscope=np.array(gyroscope, dtype=np.float32),
+                   accelerometer=np.array(accelerometer, dtype=np.float32))
     fields = dict(imu_state=imu, motor_state=motors, tick=tick)
     if family == 'hg':
         fields['mode_machine'] = mode_machine

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from interop_bridge.certify.checks_physics import (ACTION, ANCHORS, STATE, Accumulator,
-                                                   BoolArray, FloatArray, LimitCheck, column,
-                                                   declared_valid, usable)
+from interop_bridge.certify.checks_physics import LimitCheck
+from interop_bridge.certify.physics_common import (ACTION, ANCHORS, STATE, Accumulator, BoolArray,
+                                                   FloatArray, column, declared_valid, usable)
 from interop_bridge.certify.model import (Check, CheckResult, CheckSpec, DatasetInput,
                                           EpisodeData, Finding)
 

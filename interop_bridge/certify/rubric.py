@@ -20,7 +20,8 @@ from interop_bridge.errors import CertifyError
 
 RUBRIC_VERSION = '0.1.0'
 # The check modules of interop_bridge.certify, in report order; each has checks().
-MODULES = ('checks_format', 'checks_provenance')
+MODULES = ('checks_format', 'checks_time', 'checks_physics', 'checks_control',
+           'checks_video', 'checks_episodes', 'checks_provenance')
 LEVEL_MEANING = {
     'format': 'the files are what LeRobot v3.0 loaders expect (everything `interop validate` '
               'checks)',

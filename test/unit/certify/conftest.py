@@ -1,11 +1,12 @@
-"""A real exported dataset (G1, commands, one camera) for the certify tests (each copies it)."""
+"""A real export of a physically consistent G1 recording (test/physical_bags.py: commands, one
+camera, a still start then a swing inside the limits) for the certify tests (each copies it)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-import bag_factory as bf
+import physical_bags
 import pytest
 
 from interop_bridge.export.exporter import ExportRequest, export_recordings
@@ -16,8 +17,7 @@ G1 = 'unitree_g1_29dof'
 @pytest.fixture(scope='session')
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp('certify')
-    bag = bf.write_vendor_bag(base / 'bag', G1, events=(bf.EventSpec(0.2, 1.2, 'wave'),),
-                              commands=True)
+    bag = physical_bags.write_physical_bag(base / 'bag')
     out = base / 'ds'
     export_recordings(ExportRequest(bags=(bag,), out=out, profile=G1, vcodec='libx264'),
                       [].append)

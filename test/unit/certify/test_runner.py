@@ -11,6 +11,7 @@ from interop_bridge.certify.checks_format import checks as format_checks
 from interop_bridge.certify.model import CheckResult, CheckSpec, DatasetInput, EpisodeData
 from interop_bridge.certify.runner import iter_episodes, load_dataset_input, run_checks
 
+FRAMES = round((2.8 - 0.2) * 30) + 1  # the physical bag's episode, 0.2 .. 2.8 s at 30 fps
 SPEC = CheckSpec('episodes.probe', 'episodes', 'm', 't', 'fail', 'format', 'a')
 
 
@@ -20,22 +21,22 @@ def test_one_episode_with_masks_expanded_and_its_frames(dataset: Path) -> None:
     episodes = list(iter_episodes(data))
     assert [e.index for e in episodes] == [0]
     episode = episodes[0]
-    assert episode.length == 31 and episode.task == 'wave'
+    assert episode.length == FRAMES and episode.task == 'wave both arms'
     assert episode.robot_type == 'unitree_g1_29dof'
     assert episode.profile is not None and episode.profile.name == 'unitree_g1_29dof'
-    assert episode.columns['observation.state'].shape == (31, 32)
+    assert episode.columns['observation.state'].shape == (FRAMES, 32)
     assert episode.columns['observation.state'].dtype == np.float64
-    assert episode.columns['timestamp'].shape == (31,)
+    assert episode.columns['timestamp'].shape == (FRAMES,)
     # the one IMU flag covers every IMU vector; a wrench slot's flag its six components
-    assert episode.valid['observation.imu.orientation'].shape == (31, 4)
-    assert episode.valid['observation.wrench'].shape == (31, 24)
+    assert episode.valid['observation.imu.orientation'].shape == (FRAMES, 4)
+    assert episode.valid['observation.wrench'].shape == (FRAMES, 24)
     assert episode.valid['observation.state'].dtype == bool
     # G1 29-dof has 29 of the 32 canonical joints: the other three are never valid
     assert episode.valid['observation.state'].all(axis=0).sum() == 29
     assert episode.record['profile'] == 'unitree_g1_29dof'
     frames = list(episode.frames('observation.images.camera'))
-    assert len(frames) == 31
-    assert frames[0].shape == (32, 64, 3) and frames[0].dtype == np.uint8
+    assert len(frames) == FRAMES
+    assert frames[0].shape == (96, 128, 3) and frames[0].dtype == np.uint8  # physical_bags.SIZE
 
 
 @dataclass
