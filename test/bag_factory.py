@@ -63,11 +63,14 @@ def spelling_pixels(code: int) -> np.ndarray:
 
 def _image(index: int) -> bytes:
     """An rgb8 sensor_msgs/Image that spells its own index."""
+    return rgb8_image(spelling_pixels(index), START_NS + index * NS // CAMERA_HZ)
+
+
+def rgb8_image(pixels: np.ndarray, stamp_ns: int) -> bytes:
+    """A serialized rgb8 sensor_msgs/Image of (H, W, 3) uint8 pixels, frame 'camera'."""
     store = vm.typestore()
     types = store.types
-    height, width = IMAGE_SIZE
-    pixels = spelling_pixels(index)
-    stamp_ns = START_NS + index * NS // CAMERA_HZ
+    height, width = pixels.shape[:2]
     header = types['std_msgs/msg/Header'](
         stamp=types['builtin_interfaces/msg/Time'](sec=stamp_ns // NS, nanosec=stamp_ns % NS),
         frame_id='camera')

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import vendor_messages as vm
-from bag_factory import START_NS, EventSpec, _event, _storage, load_profile
+from bag_factory import START_NS, EventSpec, _event, _storage, load_profile, rgb8_image
 from rosbags.rosbag2 import Writer
 
 NS = 1_000_000_000
@@ -79,22 +79,13 @@ def lowcmd(t: float) -> bytes:
 def scene(index: int) -> bytes:
     """A sensor_msgs/Image: a grey gradient scrolling 3 rows and a square moving 4 pixels per
     frame (every frame differs from the last by a few grey levels, like a camera on a robot)."""
-    store = vm.typestore()
-    types = store.types
     height, width = SIZE
     rows = 80 + 90 * ((np.arange(height) + 3 * index) % height) / height
     pixels = np.repeat(np.broadcast_to(rows[:, None], SIZE)[..., None], 3,
                        axis=2).astype(np.uint8)
     left = 10 + (4 * index) % (width - 30)
     pixels[30:50, left:left + 20] = (200, 60, 60)
-    stamp_ns = START_NS + index * NS // CAMERA_HZ
-    header = types['std_msgs/msg/Header'](
-        stamp=types['builtin_interfaces/msg/Time'](sec=stamp_ns // NS, nanosec=stamp_ns % NS),
-        frame_id='camera')
-    message = types['sensor_msgs/msg/Image'](header=header, height=height, width=width,
-                                             encoding='rgb8', is_bigendian=0, step=width * 3,
-                                             data=pixels.reshape(-1))
-    return bytes(store.serialize_cdr(message, 'sensor_msgs/msg/Image'))
+    return rgb8_image(pixels, START_NS + index * NS // CAMERA_HZ)
 
 
 def write_physical_bag(path: Path, *, duration_s: float = 3.0, storage: str = 'mcap',

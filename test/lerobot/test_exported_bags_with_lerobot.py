@@ -119,6 +119,18 @@ def policy_expectation(root: Path) -> dict:
         'dropouts': len(DROPOUT_FRAMES) * (3 * 29 + 10)}
 
 
+def run_loader(dataset: dict, tmp_path: Path):
+    """check_with_lerobot.py in .venv-lerobot over one expected dataset; it must exit 0."""
+    expected = tmp_path / 'expected.json'
+    expected.write_text(json.dumps({'datasets': [dataset]}))
+    env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'HF_HOME': str(tmp_path / 'hf-home'),
+           'PYTHONPATH': ''}
+    result = process_groups.run([str(LEROBOT_PYTHON), str(HELPER), str(expected)],
+                                timeout=LOADER_TIMEOUT_S, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    return result
+
+
 def test_the_exported_two_robot_dataset_is_valid(exported):
     report = validate_dataset(exported)
     assert report.ok, report.render()
@@ -134,13 +146,7 @@ def test_the_real_lerobot_loader_reads_what_went_into_the_bags(exported, tmp_pat
                'cameras': {'observation.images.camera': 0}, 'rows': expected_rows(),
                'delta_action': [0.0, 1 / FPS], 'atol': 2e-6,
                'stats': {key: stats[key] for key in ('observation.state', 'action')}}
-    expected = tmp_path / 'expected.json'
-    expected.write_text(json.dumps({'datasets': [dataset]}))
-    env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'HF_HOME': str(tmp_path / 'hf-home'),
-           'PYTHONPATH': ''}
-    result = process_groups.run([str(LEROBOT_PYTHON), str(HELPER), str(expected)],
-                                timeout=LOADER_TIMEOUT_S, env=env, cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    result = run_loader(dataset, tmp_path)
     assert result.stdout.strip() == (
         "exported: 57 items, 3 episodes, 57 frames decoded, robot "
         "'unitree_g1_29dof+booster_t1', tasks ['lower both arms', 'wave both arms']: OK")
@@ -158,12 +164,6 @@ def test_a_default_policy_gets_observations_and_actions_and_no_fake_value(with_d
         pytest.fail(f'{LEROBOT_PYTHON} is missing: run `make bootstrap`')
     dataset = {'name': 'dropout', 'root': str(with_dropout), 'fps': FPS,
                'policy': policy_expectation(with_dropout)}
-    expected = tmp_path / 'expected.json'
-    expected.write_text(json.dumps({'datasets': [dataset]}))
-    env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'HF_HOME': str(tmp_path / 'hf-home'),
-           'PYTHONPATH': ''}
-    result = process_groups.run([str(LEROBOT_PYTHON), str(HELPER), str(expected)],
-                                timeout=LOADER_TIMEOUT_S, env=env, cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    result = run_loader(dataset, tmp_path)
     assert result.stdout.strip().startswith("dropout: 43 items, 1 episodes, ")
     assert result.stdout.strip().endswith(' dropout entries checked: OK')
