@@ -32,4 +32,6 @@ fi
 if [ -x "$repo/scripts/bootstrap_lerobot.sh" ]; then
   "$repo/scripts/bootstrap_lerobot.sh"
 fi
+# The peer quality tools (lerobot-doctor, deepen-grade) for test/peers and bench/certify_corpus.py.
+"$repo/scripts/bootstrap_peers.sh"
 "$repo/scripts/build.sh"
