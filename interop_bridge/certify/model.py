@@ -90,6 +90,7 @@ class DatasetInput:
     stats: Mapping[str, Any]     # meta/stats.json ({} if missing)
     fps: int
     camera_keys: tuple[str, ...]
+    profile: Profile | None = None  # given with --profile: used for every episode's robot
 
 
 class Check(Protocol):

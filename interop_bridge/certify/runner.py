@@ -37,8 +37,12 @@ from interop_bridge.profile import Profile, load_profile, shipped_profiles
 READ_ERRORS = (ExportError, OSError, ValueError, KeyError, TypeError, pa.ArrowException)
 
 
-def load_dataset_input(root: str | Path) -> DatasetInput:
-    """The dataset's metadata; CertifyError when meta/info.json cannot be read."""
+def load_dataset_input(root: str | Path, profile: Profile | None = None) -> DatasetInput:
+    """The dataset's metadata; CertifyError when meta/info.json cannot be read.
+
+    `profile` (from --profile) is the robot's profile for every episode; without it an
+    episode's robot_type names a shipped profile, or the physics checks that need one skip.
+    """
     root = Path(root)
     if not root.is_dir():
         msg = f'{root}: no such dataset directory'
@@ -52,7 +56,8 @@ def load_dataset_input(root: str | Path) -> DatasetInput:
         raise CertifyError(msg) from err
     cameras = tuple(key for key, entry in features.items() if entry.get('dtype') == 'video')
     return DatasetInput(root=root, info=info, interop=_optional_json(root, INTEROP_PATH),
-                        stats=_optional_json(root, STATS_PATH), fps=fps, camera_keys=cameras)
+                        stats=_optional_json(root, STATS_PATH), fps=fps, camera_keys=cameras,
+                        profile=profile)
 
 
 def _optional_json(root: Path, relative: str) -> dict[str, Any]:
@@ -107,7 +112,7 @@ def _episode(dataset: DatasetInput, table: pa.Table, rows: Mapping[int, Mapping[
     columns = episode_columns(table)
     return EpisodeData(
         index=index, length=table.num_rows, task=_task(row), robot_type=robot,
-        profile=_profile(robot, profiles), columns=columns,
+        profile=dataset.profile or _profile(robot, profiles), columns=columns,
         valid=expanded_masks(columns, dataset.interop.get('valid_keys') or {}),
         record=record,
         frames=lambda key: episode_frames(dataset, row, key))
