@@ -34,4 +34,5 @@ if [ -x "$repo/scripts/bootstrap_lerobot.sh" ]; then
 fi
 # The peer quality tools (lerobot-doctor, deepen-grade) for test/peers and bench/certify_corpus.py.
 "$repo/scripts/bootstrap_peers.sh"
+"$repo/scripts/bootstrap_chromium.sh"  # Debian Chromium for test/browser (root)
 "$repo/scripts/build.sh"
