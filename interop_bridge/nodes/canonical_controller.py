@@ -4,9 +4,11 @@ interface, the same code for every robot (the point of the whole suite).
 For each robot namespace in `robots` it reads the latched embodiment (which joints exist) and
 the canonical state, then commands a slow, gentle arm wave around the pose it found: shoulder
 pitch and elbow of both arms, `amplitude` rad at `frequency_hz`, every other joint held where it
-was. It also marks recording episodes: `episodes` episodes of `episode_s` seconds, each opened
-with an EpisodeEvent START carrying `task`, closed with STOP and labelled SUCCESS, published on
-each robot's interop/episode topic. When the episodes are done it logs "episodes done", keeps
+was; every target is kept inside the joint's position limits that the robot's embodiment
+declares (a wave around a pose near a limit is cut at that limit, never asked beyond it).
+It also marks recording episodes: `episodes` episodes of `episode_s` seconds, each opened with
+an EpisodeEvent START carrying `task`, closed with STOP and labelled SUCCESS, published on each
+robot's interop/episode topic. When the episodes are done it logs "episodes done", keeps
 commanding the robots at the pose it found them in for `hold_after_s` seconds, and exits (with
 `episodes` 0 it runs until stopped). Whoever stops the graph on "episodes done" (the demo) stops
 it while commands still flow, so no bridge sees its commands stop and no watchdog fires.
@@ -43,6 +45,8 @@ class RobotLink:
         spec = node.spec
         self.namespace = namespace.rstrip('/')
         self.present: np.ndarray | None = None
+        self.lower: np.ndarray | None = None  # position limits from the embodiment [rad]
+        self.upper: np.ndarray | None = None
         self.home: np.ndarray | None = None
 
         def qualified(name: str) -> str:
@@ -61,6 +65,8 @@ class RobotLink:
 
     def _on_embodiment(self, message: Embodiment) -> None:
         self.present = np.asarray([joint.present for joint in message.joints], dtype=bool)
+        self.lower = np.asarray([joint.position_min for joint in message.joints], dtype=float)
+        self.upper = np.asarray([joint.position_max for joint in message.joints], dtype=float)
 
     def _on_state(self, message: WholeBodyState) -> None:
         if self.home is None:
@@ -136,10 +142,12 @@ class CanonicalController(Node):
 
     def _command(self, link: RobotLink, elapsed: float, *, wave: bool) -> WholeBodyCommand:
         assert link.home is not None and link.present is not None  # _tick: every link ready
+        assert link.lower is not None and link.upper is not None  # with present
         target = link.home.copy()
         offset = self.amplitude * math.sin(2 * math.pi * self.frequency * elapsed) if wave \
             else 0.0
         target[self.wave_index] += [-offset, offset, -offset, offset]
+        target = np.where(link.present, np.clip(target, link.lower, link.upper), target)
         message = WholeBodyCommand()
         message.header.stamp = self.get_clock().now().to_msg()
         message.commanded = [bool(flag) for flag in link.present]
