@@ -1,21 +1,40 @@
-"""`interop certify <dataset>`: grade a dataset with the rubric and write its certificate."""
+"""`interop certify <dataset or bag(s)>`: grade with the rubric, write or verify a certificate.
+
+A dataset is graded as it is (its certificate: meta/certificate.json). A bag (a rosbag2
+directory, a .mcap or .db3 file; from the recorder or a vendor's `ros2 bag record`) is
+exported by the exporter into a scratch dataset, graded, and gets `<bag>.certificate.json`
+beside it, over the bag's own files; a bag cut short is graded on what is readable, and
+provenance.recording_complete says how much that was.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from interop_bridge.errors import CertifyError
 
+if TYPE_CHECKING:  # the certify modules are imported when a command runs
+    from interop_bridge.certify.certificate import Subject
+    from interop_bridge.certify.model import CheckResult, CheckSpec
+
 LEVELS = ('format', 'timing', 'physical', 'training-ready')  # as certify/model.py (cheap here)
 EPILOG = """levels (each includes the ones before): format, timing, physical, training-ready
-rubric and checks: docs/certify.md
+rubric and checks: docs/certify.md; recordings: docs/recording.md (Certifying a recording)
 
 examples:
   interop certify out/g1_pick                       grade, write meta/certificate.json
   interop certify out/g1_pick --level timing        exit status 1 unless 'timing' holds
+  interop certify bags/g1_wave                      grade a recorder bag, write
+                                                    bags/g1_wave.certificate.json beside it
+  interop certify vendor.mcap --profile unitree_g1_29dof --task wave
+                                                    a vendor `ros2 bag record` (no embodiment)
+  interop certify bags/                             every bag under bags/, one certificate each
+  interop certify bags/g1_wave --verify             the bag's files against its certificate
   interop certify --new-key keys                    write keys/certify_key.pem (+ .pub.pem)
   interop certify out/g1_pick --sign keys/certify_key.pem
   interop certify out/g1_pick --verify --trusted-key keys/certify_key.pub.pem
@@ -24,38 +43,54 @@ examples:
 
 def run(args: argparse.Namespace) -> int:
     """Certify, verify or make a key; 0 on success, 1 below --level or when changed."""
+    from interop_bridge.certify.recording import certify_targets
+
     if args.new_key is not None:
         from interop_bridge.certify.signing import new_key_pair  # cryptography
         private, public = new_key_pair(args.new_key)
         print(f'wrote {private} (private, mode 0600) and {public} (public)')
-        if args.dataset is None:
+        if not args.paths:
             return 0
-    if args.dataset is None:
-        msg = 'a dataset directory is needed (or --new-key DIR alone)'
+    if not args.paths:
+        msg = 'a dataset directory or a bag is needed (or --new-key DIR alone)'
         raise CertifyError(msg)
-    if not args.dataset.is_dir():
-        msg = f'{args.dataset}: no such dataset directory'
-        raise CertifyError(msg)
+    targets = certify_targets(args.paths)
+    for option, value in (('--json', args.json), ('--keep-dataset', args.keep_dataset)):
+        if value is not None and len(targets) > 1:
+            msg = f'{option} takes one dataset or bag; {len(targets)} were given or found'
+            raise CertifyError(msg)
+    status = 0
+    for target in targets:
+        status = max(status, _one(target.kind, target.path, args))
+    return status
+
+
+def _one(kind: str, path: Path, args: argparse.Namespace) -> int:
+    from interop_bridge.certify.certificate import dataset_subject, recording_subject
+
+    subject = dataset_subject(path) if kind == 'dataset' else recording_subject(path)
     if args.verify:
-        return _verify(args.dataset, args.trusted_key)
-    return _certify(args)
+        return _verify(subject, args.trusted_key)
+    if kind == 'dataset':
+        return _certify_dataset(path, args)
+    return _certify_recording(path, args)
 
 
-def _verify(root: Path, trusted_key: Path | None) -> int:
+def _verify(subject: Subject, trusted_key: Path | None) -> int:
     from interop_bridge.certify.certificate import read_certificate, verify
-    from interop_bridge.certify.signing import verify_signature
+    from interop_bridge.certify.subject_signing import verify_subject_signature
 
-    changes = verify(root)
+    changes = verify(subject)
     if not changes:
-        changes = verify_signature(root, trusted_key)
+        changes = verify_subject_signature(subject, trusted_key)
     for change in changes:
         print(change)
     if changes:
-        print(f'CHANGED: {len(changes)} difference(s) from meta/certificate.json')
+        print(f'CHANGED: {len(changes)} difference(s) from {subject.certificate_name}')
         return 1
-    certificate = read_certificate(root)
+    certificate = read_certificate(subject)
     signed = 'signed' if certificate.get('public_key') else 'unsigned'
-    print(f'unchanged: {len(certificate["files"])} files match meta/certificate.json '
+    print(f'unchanged: {len(certificate["files"])} files match {subject.certificate_name} '
           f'(level {certificate.get("level")}, rubric {certificate.get("rubric_version")}, '
           f'{signed})')
     return 0
@@ -72,25 +107,50 @@ def _line(entry: dict[str, Any]) -> str:
     return f'{status}  {entry["id"]}  {figure} {entry["unit"]}  {entry["detail"]}'.rstrip()
 
 
-def _certify(args: argparse.Namespace) -> int:
-    from interop_bridge.certify.certificate import build_certificate, write_certificate
-    from interop_bridge.certify.rubric import all_checks, blocking_up_to, holds
+def _certify_dataset(root: Path, args: argparse.Namespace) -> int:
+    from interop_bridge.certify.certificate import build_certificate, dataset_subject
+    from interop_bridge.certify.recording import check_dataset_robot, given_profile
+    from interop_bridge.certify.rubric import all_checks
     from interop_bridge.certify.runner import load_dataset_input, run_checks
 
-    dataset = load_dataset_input(args.dataset)
+    profile = given_profile(args.profile)
+    dataset = load_dataset_input(root, profile=profile)
+    if profile is not None:
+        check_dataset_robot(dataset, profile)
     checks = all_checks()
-    print(f'dataset {args.dataset}: {len(checks)} checks', flush=True)
+    print(f'dataset {root}: {len(checks)} checks', flush=True)
     results = run_checks(dataset, checks)
     specs = [check.spec for check in checks]
-    certificate = build_certificate(args.dataset, results, specs)
+    certificate = build_certificate(root, results, specs)
+    return _report(dataset_subject(root), certificate, results, specs, args)
+
+
+def _certify_recording(bag: Path, args: argparse.Namespace) -> int:
+    from interop_bridge.certify.recording import RecordingOptions, grade_recording
+
+    options = RecordingOptions(profile=args.profile, task=args.task,
+                               keep_dataset=args.keep_dataset)
+    print(f'recording {bag}: exported to a scratch dataset to be graded', flush=True)
+    graded = grade_recording(bag, options, lambda line: print(line, file=sys.stderr))
+    if args.keep_dataset is not None:
+        print(f'kept the graded dataset: {args.keep_dataset}')
+    return _report(graded.subject, graded.certificate, graded.results, graded.specs, args)
+
+
+def _report(subject: Subject, certificate: dict[str, Any], results: Sequence[CheckResult],
+            specs: Sequence[CheckSpec], args: argparse.Namespace) -> int:
+    from interop_bridge.certify.certificate import write_certificate
+    from interop_bridge.certify.rubric import blocking_up_to, holds
+
     for entry in certificate['results']:
         print(_line(entry))
     if args.sign is not None:
-        from interop_bridge.certify.signing import sign_certificate
-        sign_certificate(args.dataset, certificate, args.sign)
-        print(f'signed meta/certificate.json (meta/certificate.sig, key {args.sign})')
+        from interop_bridge.certify.subject_signing import sign_subject
+        sign_subject(subject, certificate, args.sign)
+        print(f'signed {subject.certificate_name} ({subject.signature_name}, key {args.sign})')
     else:
-        write_certificate(args.dataset, certificate)
+        write_certificate(subject, certificate)
+        print(f'wrote {subject.certificate}')
     if args.json is not None:
         args.json.write_text(json.dumps(certificate, indent=1, sort_keys=True) + '\n')
     level = certificate['level']
@@ -107,10 +167,19 @@ def _certify(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     """Add `certify` to the CLI."""
     parser = commands.add_parser(
-        'certify', help='grade a dataset with the versioned rubric; write/verify its certificate',
+        'certify', help='grade a dataset or a recording with the versioned rubric; '
+        'write/verify its certificate',
         description=__doc__, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('dataset', type=Path, nargs='?', help='the dataset directory')
+    parser.add_argument('paths', type=Path, nargs='*', metavar='DATASET_OR_BAG',
+                        help='a dataset directory, or bags: rosbag2 directories, .mcap/.db3 '
+                        'files, directories of bags')
+    parser.add_argument('--profile', help='robot profile (shipped name or YAML file): of a '
+                        "vendor bag, as `interop export --profile`; of a dataset's episodes "
+                        'for the physics checks')
+    parser.add_argument('--task', help='of a bag: task text when it has no episode events')
+    parser.add_argument('--keep-dataset', type=Path, metavar='DIR',
+                        help='of one bag: keep the dataset it was graded through in DIR (new)')
     parser.add_argument('--level', choices=LEVELS,
                         help='exit status 1 unless this level holds')
     parser.add_argument('--json', type=Path, metavar='FILE',
@@ -118,7 +187,7 @@ def register(commands: Any) -> None:
     parser.add_argument('--sign', type=Path, metavar='KEY',
                         help='sign the certificate with this ed25519 PEM private key')
     parser.add_argument('--verify', action='store_true',
-                        help='do not grade: say what changed since meta/certificate.json')
+                        help='do not grade: say what changed since the certificate')
     parser.add_argument('--trusted-key', type=Path, metavar='PUB',
                         help='with --verify: require a signature by this PEM public key')
     parser.add_argument('--new-key', type=Path, metavar='DIR',
