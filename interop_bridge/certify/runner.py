@@ -11,6 +11,10 @@ only when a check asks for them. An exception inside one check becomes that chec
 result naming the error; the other checks go on. A check whose object has
 `reads_episodes = False` (dataset-level: format, provenance) keeps its result when the episode
 pass stops early; any other check fails then, saying which read failed.
+
+Observers (`run_checks(..., observers=...)`, e.g. the HTML report's collector) see every episode
+in the same pass, right after the checks. An observer is not a check: its exception is not a
+check result but stops the pass, raised as CertifyError naming the observer and the episode.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -35,6 +39,13 @@ from interop_bridge.errors import CertifyError, ExportError
 from interop_bridge.profile import Profile, load_profile, shipped_profiles
 
 READ_ERRORS = (ExportError, OSError, ValueError, KeyError, TypeError, pa.ArrowException)
+
+
+class EpisodeObserver(Protocol):
+    """Something fed every episode after the checks (report collectors); it grades nothing."""
+
+    def episode(self, data: EpisodeData, dataset: DatasetInput) -> None:
+        """Look at one episode."""
 
 
 def load_dataset_input(root: str | Path, profile: Profile | None = None) -> DatasetInput:
@@ -195,10 +206,12 @@ def episode_frames(dataset: DatasetInput, row: Mapping[str, Any],
             yield frame.to_ndarray(format='rgb24')
 
 
-def run_checks(dataset: DatasetInput, checks: Sequence[Check]) -> list[CheckResult]:
-    """One pass over the episodes feeding every check, then every check's result in order."""
+def run_checks(dataset: DatasetInput, checks: Sequence[Check],
+               observers: Sequence[EpisodeObserver] = ()) -> list[CheckResult]:
+    """One pass over the episodes feeding every check (then every observer), then every check's
+    result in order; CertifyError when an observer raises (see the module docstring)."""
     errors: dict[int, str] = {}
-    read_error = _feed(dataset, checks, errors)
+    read_error = _feed(dataset, checks, errors, observers)
     results = []
     for number, check in enumerate(checks):
         if number in errors:
@@ -217,8 +230,10 @@ def run_checks(dataset: DatasetInput, checks: Sequence[Check]) -> list[CheckResu
     return results
 
 
-def _feed(dataset: DatasetInput, checks: Sequence[Check], errors: dict[int, str]) -> str | None:
-    """Hand every episode to every check not yet failed; the read error that stopped it."""
+def _feed(dataset: DatasetInput, checks: Sequence[Check], errors: dict[int, str],
+          observers: Sequence[EpisodeObserver] = ()) -> str | None:
+    """Hand every episode to every check not yet failed, then to every observer; the read
+    error that stopped it."""
     try:
         for data in iter_episodes(dataset):
             for number, check in enumerate(checks):
@@ -228,9 +243,20 @@ def _feed(dataset: DatasetInput, checks: Sequence[Check], errors: dict[int, str]
                     check.episode(data, dataset)
                 except Exception as err:  # reported as that check's FAIL
                     errors[number] = f'episode {data.index}: {type(err).__name__}: {err}'
+            for observer in observers:
+                _observe(observer, data, dataset)
     except READ_ERRORS as err:
         return f'{type(err).__name__}: {err}'
     return None
+
+
+def _observe(observer: EpisodeObserver, data: EpisodeData, dataset: DatasetInput) -> None:
+    try:
+        observer.episode(data, dataset)
+    except Exception as err:  # not a check result: it stops the pass, named
+        msg = (f'{type(observer).__name__} failed on episode {data.index}: '
+               f'{type(err).__name__}: {err}')
+        raise CertifyError(msg) from err
 
 
 def _failed(check: Check, detail: str) -> CheckResult:
