@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Create .venv-lerobot with the real LeRobot dataset loader (lerobot-dataset + torch + torchcodec).
-# Safe to run again: the venv is reused while requirements-lerobot.txt is unchanged, and FFmpeg's
-# shared libraries (needed by torchcodec) are installed with apt only when they are missing.
+# Create .venv-lerobot with the real LeRobot tools: the dataset loader (lerobot-dataset), lerobot and
+# lerobot-lint (lelint), with torch and torchcodec. Safe to run again: the venv is reused while
+# requirements-lerobot.txt is unchanged and built afresh when it changed (no stale packages of the
+# previous pins stay behind); FFmpeg's shared libraries (needed by torchcodec) are installed with
+# apt only when they are missing.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,9 +37,10 @@ if [ -x "$venv/bin/python" ] && [ "$want" = "$have" ]; then
   exit 0
 fi
 
-echo "bootstrap_lerobot: installing the LeRobot loader into .venv-lerobot (first run only," \
-     "a few minutes; torch comes from this machine's local wheels)"
-[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+echo "bootstrap_lerobot: installing the LeRobot loader and lerobot-lint into .venv-lerobot" \
+     "(first run only, a few minutes; torch 2.10 comes from PyPI, about 3 GB)"
+rm -rf "$venv"
+"$python" -m venv "$venv"
 log="$venv/pip-install.log"
 # This machine's pip config names local mirrors that may not exist; pip warns per package.
 if ! { "$venv/bin/python" -m pip install --quiet --upgrade pip \
@@ -46,11 +49,12 @@ if ! { "$venv/bin/python" -m pip install --quiet --upgrade pip \
   echo "bootstrap_lerobot: pip install failed; full log in $log" >&2
   exit 1
 fi
-"$venv/bin/python" -c 'import ledataset.datasets.lerobot_dataset, torchcodec.decoders' \
+"$venv/bin/python" -c 'import ledataset.datasets.lerobot_dataset, lerobot.datasets.lerobot_dataset, torchcodec.decoders' \
   > "$venv/import-check.log" 2>&1 || {
   cat "$venv/import-check.log" >&2
   echo "bootstrap_lerobot: the loader does not import; see above" >&2
   exit 1
 }
+[ -x "$venv/bin/lelint" ] || { echo "bootstrap_lerobot: lelint was not installed" >&2; exit 1; }
 echo "$want" > "$stamp"
 echo "bootstrap_lerobot: .venv-lerobot ready"
