@@ -11,8 +11,9 @@ to at most report_series.MAX_POINTS points, and only for the KEPT_EPISODES worst
 each plot), so its memory does not grow with episode length.
 
 Per-episode score: 100 x the share of the graded episode checks with no finding in that
-episode. The graded episode checks are those that read episodes (not format or provenance)
-and were not skipped; a check counts against an episode when at least one of its findings
+episode. The graded episode checks are those that read episodes (a check object with
+`reads_episodes = False` grades the dataset as a whole: format, most provenance checks) and
+were not skipped; a check counts against an episode when at least one of its findings
 names that episode (whatever the count or severity). 100 = no check found anything there.
 """
 
@@ -40,8 +41,9 @@ RANGE_FEATURES = ((STATE, 'position', POSITION_TOLERANCE, 'rad'),
                   (ACTION, 'position', COMMAND_TOLERANCE, 'rad'))
 SCORE_DEFINITION = (
     'score = 100 x (graded episode checks with no finding in the episode) / (graded episode '
-    'checks); graded: the checks that read episodes (not format, provenance) and were not '
-    'skipped; one finding of a check in an episode counts that check against the episode')
+    'checks); graded: the checks that read each episode (not the dataset-level ones: format, '
+    'most provenance checks) and were not skipped; one finding of a check in an episode '
+    'counts that check against the episode')
 
 
 @dataclass
