@@ -187,6 +187,7 @@ def frames_plot(trace: CameraTrace) -> Figure:
     diff.axhline(FROZEN_DIFF, color=RED, linestyle='--', linewidth=1,
                  label=f'frozen below {FROZEN_DIFF}')
     diff.set_yscale('symlog', linthresh=1.0)
+    diff.set_ylim(bottom=0.0)
     diff.set_ylabel('|frame - previous|')
     diff.set_xlabel(f'time [s] ({label(trace.camera)}, episode {trace.episode})')
     diff.legend(fontsize=8, loc='upper right')

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -219,3 +220,16 @@ def test_an_unwritable_report_path_is_a_certify_error(tmp_path: Path) -> None:
     (tmp_path / 'file').write_text('')
     with pytest.raises(CertifyError, match='cannot write the HTML report'):
         write_html_report(tmp_path / 'file' / 'r.html', dataset, certificate, collector)
+
+
+def test_an_episode_without_profile_record_camera_or_masks_still_reports(tmp_path: Path) -> None:
+    data = rf.g1_episode(0, camera=[])
+    data.profile, data.record, data.valid = None, {}, {}
+    dataset = replace(rf.synthetic_dataset(tmp_path), camera_keys=())
+    certificate, collector, _ = rf.graded(dataset, [data])
+    page = Page(render_report(dataset, certificate, collector))
+    assert page.plots == ['tracking-0', 'scores']  # the command is still tracked
+    text = render_report(dataset, certificate, collector)
+    for note in ('No resampling record in meta/interop.json', 'no limits to compare with',
+                 'No masked feature', 'No decoded camera frames.'):
+        assert note in text
