@@ -6,6 +6,7 @@ Examples:
   interop export vendor_bag/ --profile unitree_g1_29dof --task "wave" --out datasets/g1
   interop export bag/ --out ds --camera head=/g1/head_camera/image_raw --vcodec libx264
   interop export teleop_without_commands/ --out ds --action next-state
+  interop export bag/ --out ds --license CC-BY-4.0
 
 Exporting into an existing dataset appends episodes; the dataset changes only when the whole
 export succeeded (Ctrl-C or an error leaves it as it was).
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         bags=tuple(Path(bag) for bag in args.bags), out=Path(args.out), task=args.task,
         profile=args.profile, namespace=args.namespace, cameras=dict(args.camera or []),
         include_failed=args.include_failed, vcodec=args.vcodec, modality=args.modality,
-        policy=policy, allow_upsample=args.allow_upsample)
+        policy=policy, allow_upsample=args.allow_upsample, license=args.license)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = export_recordings(request, lambda line: print(line, file=sys.stderr))
@@ -96,6 +97,9 @@ def register(commands: Any) -> None:
                         help='also export episodes marked failed or aborted')
     parser.add_argument('--vcodec', choices=('libsvtav1', 'libx264'), default='libsvtav1',
                         help='video codec (AV1 as LeRobot, or H.264)')
+    parser.add_argument('--license', default='other', metavar='SPDX',
+                        help="the data's licence for the dataset card, an SPDX identifier "
+                        "such as CC-BY-4.0 (default: 'other', none stated)")
     parser.add_argument('--modality', action='store_true',
                         help='also write a GR00T meta/modality.json')
     parser.set_defaults(run=run)

@@ -100,6 +100,7 @@ class ExportMeta(TypedDict, total=False):
     policy: dict[str, JsonValue]
     vcodec: str
     action: dict[str, str]  # source ('commands', 'next-state', 'none') and reason
+    license: str  # SPDX identifier given at export ('other': none given; dataset/card.py)
     bags: list[BagRecord]
 
 

@@ -1,13 +1,14 @@
 """What an export records about itself in meta/interop.json: per export and per episode.
 
 Per export (`export_meta`): the exporter and canonical interface versions, the policy and
-codec, and every bag with its robot, storage files (SHA-256), the episodes exported and left
-out, and its warnings. Per episode (`episode_meta`): its source bag, id, outcome, notes,
-warnings, time span, the profile used and the topics read (the episode builder adds the
-resampling report, the stamps actually used (`stamp_source`: 'header', 'receive' or 'mixed',
-and `stamp_sources` per topic; the export's `policy.stamp_source` is what was asked for) and
-`implausible`; the exporter, for a vendor state with its own checksum, `checksum_failures`: the
-state messages read for the episode that failed it, dropped).
+codec, the licence given (`--license`, 'other' when none), and every bag with its robot,
+storage files (SHA-256), the episodes exported and left out, and its warnings. Per episode
+(`episode_meta`): its source bag, id, outcome, notes, warnings, time span, the profile used and
+the topics read (the episode builder adds the resampling report, the stamps actually used
+(`stamp_source`: 'header', 'receive' or 'mixed', and `stamp_sources` per topic; the export's
+`policy.stamp_source` is what was asked for) and `implausible`; the exporter, for a vendor
+state with its own checksum, `checksum_failures`: the state messages read for the episode that
+failed it, dropped).
 """
 
 from __future__ import annotations
@@ -57,5 +58,5 @@ def export_meta(request: ExportRequest, spec: CanonicalSpec, plans: Sequence[Bag
             'interface_version': spec.interface_version,
             'canonical_sha256': hashlib.sha256(Path(spec.source).read_bytes()).hexdigest(),
             'policy': cast(dict[str, JsonValue], asdict(request.policy)),
-            'vcodec': request.vcodec, 'action': action,
+            'vcodec': request.vcodec, 'action': action, 'license': request.license,
             'bags': [bag_record(plan) for plan in plans]}
