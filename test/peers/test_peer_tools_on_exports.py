@@ -28,6 +28,7 @@ import process_groups
 import pytest
 from peers.peer_exports import export_clean
 
+from interop_bridge.dataset.validate import validate_dataset
 from interop_bridge.profile import load_profile, shipped_profiles
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,6 +90,7 @@ def test_lerobot_doctor_finds_no_fail_in_a_clean_export(exports, profile):
     assert fails == []
     assert report['overall_severity'] != 'FAIL' and code == 0
     assert (report['total_episodes'], report['total_frames']) == (1, 79)
+    assert validate_dataset(exports[profile]).ok  # and our own validator agrees
 
 
 @pytest.mark.timeout(LINT_TIMEOUT_S + 60)  # the helper's own timeout fires first
