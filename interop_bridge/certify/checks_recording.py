@@ -45,19 +45,22 @@ class RecordingReadout:
     files: tuple[StorageReadout, ...]
     messages: int                # the messages that could be read
     listed_messages: int | None  # metadata.yaml message_count (None: no metadata.yaml)
-    warnings: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
-        """Every storage file read whole, none left unclosed."""
-        return not any(file.problem for file in self.files)
+        """Every storage file read whole, none left unclosed (and there is one)."""
+        return bool(self.files) and not any(file.problem for file in self.files)
 
     @property
     def percent_read(self) -> float:
         """Readable bytes of all storage files, in percent rounded down (only all is 100)."""
-        whole = sum(file.file_bytes for file in self.files)
-        read = sum(file.readable_bytes for file in self.files)
-        return math.floor(1000 * read / whole) / 10 if whole else 0.0
+        return _percent(sum(file.readable_bytes for file in self.files),
+                        sum(file.file_bytes for file in self.files))
+
+
+def _percent(part: int, whole: int) -> float:
+    """`part` of `whole` in percent, rounded down to 0.1 (only the whole is 100)."""
+    return math.floor(1000 * part / whole) / 10 if whole else 0.0
 
 
 @dataclass
@@ -75,10 +78,12 @@ class RecordingComplete:
         """The share read, and one finding per storage file that was not read whole."""
         readout = self.readout
         findings = tuple(Finding(None, file.problem) for file in readout.files if file.problem)
-        listed = ('' if readout.listed_messages is None else
-                  f'; metadata.yaml lists {readout.listed_messages}')
-        read = (f'{readout.messages} messages read from {readout.percent_read:.1f}% of the '
-                f'{sum(f.file_bytes for f in readout.files)} storage bytes{listed}')
+        listed = readout.listed_messages
+        read = (f'{readout.messages} messages read' if listed is None else
+                f'{readout.messages} of {listed} messages listed in metadata.yaml '
+                f'({_percent(readout.messages, listed):.1f}%) read')
+        read += (f', from {readout.percent_read:.1f}% of the '
+                 f'{sum(f.file_bytes for f in readout.files)} storage bytes')
         if readout.complete:
             return CheckResult(COMPLETE.id, True, readout.percent_read, '%',
                                f'complete: {read}')

@@ -157,20 +157,21 @@ def _listed_messages(bag: Path) -> int | None:
 
 def grade_recording(bag: Path, options: RecordingOptions, progress: Progress) -> GradedRecording:
     """Grade one bag through a scratch export (deleted afterwards, whatever happens)."""
+    profile = given_profile(options.profile)  # a bad --profile before any reading
+    if options.keep_dataset is not None and options.keep_dataset.exists():
+        msg = f'--keep-dataset {options.keep_dataset}: exists (a new directory is needed)'
+        raise CertifyError(msg)
     readout = read_out(bag)
     if options.keep_dataset is not None:
-        if options.keep_dataset.exists():
-            msg = f'--keep-dataset {options.keep_dataset}: exists (a new directory is needed)'
-            raise CertifyError(msg)
-        return _grade(bag, readout, options, options.keep_dataset, progress)
+        return _grade(bag, readout, options, profile, options.keep_dataset, progress)
     with tempfile.TemporaryDirectory(prefix='interop-certify-') as scratch:
-        return _grade(bag, readout, options, Path(scratch) / 'dataset', progress)
+        return _grade(bag, readout, options, profile, Path(scratch) / 'dataset', progress)
 
 
-def _grade(bag: Path, readout: RecordingReadout, options: RecordingOptions, out: Path,
-           progress: Progress) -> GradedRecording:
+def _grade(bag: Path, readout: RecordingReadout, options: RecordingOptions,
+           profile: Profile | None, out: Path, progress: Progress) -> GradedRecording:
     _export(bag, out, options, progress)
-    dataset = load_dataset_input(out, profile=given_profile(options.profile))
+    dataset = load_dataset_input(out, profile=profile)
     checks = [*all_checks(), *recording_checks(readout)]
     results = run_checks(dataset, checks)
     specs = [check.spec for check in checks]

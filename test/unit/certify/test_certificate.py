@@ -124,4 +124,4 @@ def test_cli_exit_codes(dataset: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert 'FAIL  format.row_groups' in out
     assert 'FAILED: level format does not hold; blocking: format.row_groups' in out
     assert main(['certify', str(tmp_path / 'nothing')]) == 1
-    assert 'no such dataset directory' in capsys.readouterr().err
+    assert 'nothing: no such file or directory' in capsys.readouterr().err

@@ -1,0 +1,157 @@
+"""Peak memory of `interop certify` on a bag, against the length of the recording.
+
+    python bench/certify_memory.py                        30, 120 and 240 s recordings
+    python bench/certify_memory.py --durations 30 60 --episode-s 20
+
+For each duration, a physically consistent Unitree G1 recording (test/physical_bags.py: 500 Hz
+LowState, 50 Hz LowCmd, a 30 Hz 128x96 camera, episode events) is written as a vendor
+`ros2 bag record` would (streamed to the bag, in time order), then three processes are run
+and their peak resident memory (ru_maxrss of the child, from wait4) and wall time measured:
+
+- `certify bag`: `interop certify BAG --profile unitree_g1_29dof` (export to a scratch dataset,
+  grade, certificate beside the bag: what a user runs);
+- `export`: `interop export BAG --vcodec libx264` alone (the exporter's share);
+- `certify dataset`: `interop certify DATASET` on that export (the runner's share).
+
+By default the whole recording is one episode (`--episode-s 0`); `--episode-s S` marks an
+episode every S seconds instead, which shows what grows with the recording and what with one
+episode. Prints one table and writes the figures to out/bench/certify_memory.json. A benchmark
+prints figures, it passes or fails nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / 'test')]  # the source tree, the test bag helpers
+
+import physical_bags as pb  # noqa: E402
+import vendor_messages as vm  # noqa: E402
+from bag_factory import START_NS, _event  # noqa: E402
+from rosbags.rosbag2 import StoragePlugin, Writer  # noqa: E402
+
+PROFILE = 'unitree_g1_29dof'
+NS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Run:
+    """One measured process."""
+
+    duration_s: float
+    what: str
+    peak_rss_mb: float
+    wall_s: float
+    status: int
+
+
+def _stream(hz: int, duration_s: float, make: object, connection: object
+            ) -> Iterator[tuple[int, object, bytes]]:
+    for tick in range(int(duration_s * hz) + 1):
+        yield START_NS + tick * NS // hz, connection, make(tick)  # type: ignore[operator]
+
+
+def _events(spans: list[tuple[float, float]], connection: object
+            ) -> Iterator[tuple[int, object, bytes]]:
+    for number, (start_s, end_s) in enumerate(spans):
+        for kind, at in ((0, start_s), (1, end_s), (2, end_s)):
+            stamp = START_NS + int(round(at * NS))
+            yield stamp, connection, _event(kind, f'episode-{number}', 'wave both arms', stamp)
+
+
+def episode_spans(duration_s: float, episode_s: float) -> list[tuple[float, float]]:
+    """[start, end) seconds of each episode: one for the whole recording, or every episode_s."""
+    if episode_s <= 0:
+        return [(0.2, duration_s - 0.2)]
+    starts = [0.2 + k * episode_s for k in range(int((duration_s - 0.4) // episode_s))]
+    return [(start, start + episode_s - 0.1) for start in starts]
+
+
+def write_bag(path: Path, duration_s: float, episode_s: float) -> Path:
+    """The physical G1 recording, written message by message in log-time order."""
+    store = vm.typestore()
+    profile = pb.load_profile(PROFILE)
+    with Writer(path, version=9, storage_plugin=StoragePlugin.MCAP) as writer:
+        state = writer.add_connection(f'/{profile.topics.state.lstrip("/")}',
+                                      'unitree_hg/msg/LowState', typestore=store)
+        command = writer.add_connection(f'/{profile.topics.command.lstrip("/")}',
+                                        'unitree_hg/msg/LowCmd', typestore=store)
+        camera = writer.add_connection('/camera/image_raw', 'sensor_msgs/msg/Image',
+                                       typestore=store)
+        events = writer.add_connection('/interop/episode', 'interop_msgs/msg/EpisodeEvent',
+                                       typestore=store)
+        streams = [
+            _stream(pb.STATE_HZ, duration_s, lambda t: pb.lowstate(t / pb.STATE_HZ), state),
+            _stream(pb.COMMAND_HZ, duration_s, lambda t: pb.lowcmd(t / pb.COMMAND_HZ), command),
+            _stream(pb.CAMERA_HZ, duration_s, pb.scene, camera),
+            iter(sorted(_events(episode_spans(duration_s, episode_s), events),
+                        key=lambda item: item[0]))]
+        for stamp, connection, data in heapq.merge(*streams, key=lambda item: item[0]):
+            writer.write(connection, stamp, data)  # type: ignore[arg-type]
+    return path
+
+
+def measure(duration_s: float, what: str, argv: list[str]) -> Run:
+    """Run `python -m interop_bridge.cli ARGV` and measure its peak RSS and wall time."""
+    started = time.monotonic()
+    child = subprocess.Popen([sys.executable, '-m', 'interop_bridge.cli', *argv], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        print(errors.decode(errors='replace')[-2000:], file=sys.stderr)
+    return Run(duration_s, what, round(usage.ru_maxrss / 1024, 1),
+               round(time.monotonic() - started, 1), child.returncode)
+
+
+def bench_one(duration_s: float, episode_s: float, scratch: Path) -> list[Run]:
+    """Write one recording and measure the three processes on it."""
+    bag = write_bag(scratch / f'g1_{duration_s:g}s', duration_s, episode_s)
+    size_mb = sum(f.stat().st_size for f in bag.iterdir()) / 1e6
+    print(f'{duration_s:g} s recording: {size_mb:.0f} MB', flush=True)
+    dataset = scratch / f'ds_{duration_s:g}s'
+    return [measure(duration_s, 'certify bag', ['certify', str(bag), '--profile', PROFILE]),
+            measure(duration_s, 'export', ['export', str(bag), '--profile', PROFILE,
+                                           '--vcodec', 'libx264', '--out', str(dataset)]),
+            measure(duration_s, 'certify dataset', ['certify', str(dataset)])]
+
+
+def main() -> int:
+    """Measure every duration, print the table, write the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--durations', type=float, nargs='+', default=[30.0, 120.0, 240.0])
+    parser.add_argument('--episode-s', type=float, default=0.0,
+                        help='an episode every S seconds (0: one episode, the whole bag)')
+    parser.add_argument('--out', type=Path, default=ROOT / 'out' / 'bench')
+    args = parser.parse_args()
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix='certify-memory-') as scratch:
+        for duration_s in args.durations:
+            runs.extend(bench_one(duration_s, args.episode_s, Path(scratch)))
+    print(f'\nepisodes: {"one per recording" if args.episode_s <= 0 else f"{args.episode_s:g} s"}')
+    print(f'{"recording s":>11}  {"process":<16} {"peak RSS MB":>11} {"wall s":>7} {"exit":>4}')
+    for run in runs:
+        print(f'{run.duration_s:>11g}  {run.what:<16} {run.peak_rss_mb:>11.1f} '
+              f'{run.wall_s:>7.1f} {run.status:>4}')
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / 'certify_memory.json').write_text(json.dumps(
+        {'episode_s': args.episode_s, 'runs': [asdict(run) for run in runs]}, indent=1) + '\n')
+    return 0 if all(run.status == 0 for run in runs) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
