@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from interop_bridge.certify.checks_time import STATE, EpisodeCheck, Measure
+from interop_bridge.certify.checks_time import STATE
+from interop_bridge.certify.episode_check import EpisodeCheck, Measure
 from interop_bridge.certify.model import (
     Check, CheckResult, CheckSpec, DatasetInput, EpisodeData, Finding)
 

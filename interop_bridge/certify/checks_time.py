@@ -2,79 +2,27 @@
 
 After resampling every timestamp is regular, so dropouts, skew, stamp sources and late or
 duplicate stamps are read from the episode's `meta/interop.json` record (`resampling`), and
-dropouts of the robot's own joints also from the `valid.observation.state` mask. Also holds
-`EpisodeCheck`, the per-episode accumulator the episodes and video checks build on.
+dropouts of the robot's own joints also from the `valid.observation.state` mask.
+`EpisodeCheck` (episode_check.py) is re-exported for the episodes and video checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from interop_bridge.certify.model import (
-    Check, CheckResult, CheckSpec, DatasetInput, EpisodeData, Finding)
+from interop_bridge.certify.episode_check import EpisodeCheck, Measure
+from interop_bridge.certify.model import Check, CheckSpec, DatasetInput, EpisodeData
 
 GRID_TOLERANCE_S = 1e-4   # LeRobot's timestamp tolerance (tolerance_s)
 DROPOUT_SHARE = 0.05      # state frames invalid beyond this share fail 'timing'
 STREAM_INVALID_SHARE = 0.01
+GAP_PERIODS = 3.0         # deepen-grade topic_frequency: a gap > 3x the stream's own interval
 SKEW_LIMIT_S = 0.05       # deepen-grade cross_modal_sync: > 50 ms is its FAIL
 STATE = 'observation.state'  # valid[STATE]: its mask (state, velocity, effort)
 CAMERA_PREFIX = 'observation.images.'
-
-
-@dataclass(frozen=True)
-class Measure:
-    """What one check found in one episode: its figure, problems, and whether it failed."""
-
-    figure: float
-    details: tuple[str, ...] = ()
-    bad: bool = False
-
-
-@dataclass
-class EpisodeCheck:
-    """Accumulator of a per-episode measure: the worst figure, every finding, bad episodes."""
-
-    spec: CheckSpec
-    unit: str
-    worst: float | None = None
-    measured: int = 0
-    bad_episodes: list[int] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    lowest_is_worst = False  # the figure is a minimum (a length, a rate), not a maximum
-
-    def measure(self, data: EpisodeData, dataset: DatasetInput) -> Measure | None:
-        """The episode's measure, None when the check does not apply to it."""
-        msg = f'{type(self).__name__} does not measure episodes'
-        raise NotImplementedError(msg)
-
-    def episode(self, data: EpisodeData, dataset: DatasetInput) -> None:
-        """Measure one episode and keep the worst figure."""
-        found = self.measure(data, dataset)
-        if found is None:
-            return
-        self.measured += 1
-        pick = min if self.lowest_is_worst else max
-        self.worst = found.figure if self.worst is None else pick(self.worst, found.figure)
-        self.findings.extend(Finding(data.index, detail) for detail in found.details)
-        if found.bad:
-            self.bad_episodes.append(data.index)
-
-    def result(self, dataset: DatasetInput) -> CheckResult:
-        """Passed when no episode was bad; skipped when none applied."""
-        if not self.measured:
-            return CheckResult(self.spec.id, True, None, self.unit,
-                               'not applicable to any episode', skipped=True)
-        bad = self.bad_episodes
-        shown = ', '.join(str(index) for index in bad[:10]) + (' ...' if len(bad) > 10 else '')
-        detail = (f'{len(bad)} of {self.measured} episode(s): {shown}' if bad
-                  else f'{self.measured} episode(s) within the threshold')
-        return CheckResult(self.spec.id, not bad, self.worst, self.unit,
-                           f'{detail}; worst {self.worst:.6g} {self.unit}',
-                           tuple(self.findings))
 
 
 def value_streams(record: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -179,15 +127,21 @@ class DropoutCheck(EpisodeCheck):
         return Measure(100.0 * share, details, share > DROPOUT_SHARE)
 
 
+def _gap_periods(report: Mapping[str, Any]) -> float:
+    """The stream's largest gap in mean sample intervals (0 without a rate)."""
+    return float(report.get('largest_gap_s', 0.0)) * float(report.get('rate_hz', 0.0) or 0.0)
+
+
 class SourceGapCheck(EpisodeCheck):
     """Gaps in the recorded streams beyond their staleness, and frames each lost."""
 
     def __init__(self) -> None:
         super().__init__(_spec(
             'source_gaps', 'per recorded value stream (the robot has its columns): gaps between '
-            'consecutive samples beyond --max-staleness, the largest gap, and frames flagged '
-            'invalid', 'no gap beyond the stream\'s max_staleness_s and at most 1 % of frames '
-            'invalid in every present stream', 'warn',
+            'consecutive samples beyond --max-staleness, the largest gap against the stream\'s '
+            'mean sample interval (jitter, short drops), and frames flagged invalid',
+            'no gap beyond the stream\'s max_staleness_s nor beyond 3 mean intervals, and at '
+            'most 1 % of frames invalid in every present stream', 'warn',
             'deepen-grade hygiene.topic_frequency, baglint gap, tracecheck C07, clockdoctor '
             'gap: read from the exporter record (quality-anchors 9.8)'), 's')
 
@@ -202,6 +156,11 @@ class SourceGapCheck(EpisodeCheck):
             f'{int(r["frames"]) - int(r["frames_valid"])} of {r["frames"]} frames invalid'
             for name, r in streams
             if int(r.get('gap_count', 0)) > 0 or _invalid_share(r) > STREAM_INVALID_SHARE)
+        details += tuple(
+            f'{name}: largest gap {float(r["largest_gap_s"]) * 1e3:.1f} ms is '
+            f'{_gap_periods(r):.1f} mean intervals ({float(r["rate_hz"]):.0f} Hz)'
+            for name, r in streams if _gap_periods(r) > GAP_PERIODS
+            and not int(r.get('gap_count', 0)))
         return Measure(largest, details, bool(details))
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from interop_bridge.certify.checks_episodes import runs
-from interop_bridge.certify.checks_time import CAMERA_PREFIX, EpisodeCheck, Measure
+from interop_bridge.certify.checks_time import CAMERA_PREFIX
+from interop_bridge.certify.episode_check import EpisodeCheck, Measure
 from interop_bridge.certify.model import (
     Check, CheckResult, CheckSpec, DatasetInput, EpisodeData)
 

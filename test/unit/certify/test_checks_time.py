@@ -95,6 +95,26 @@ def test_a_short_dropout_warns_only():
     assert not found['time.source_gaps'].passed
 
 
+def test_a_gap_under_the_staleness_but_of_many_intervals_warns_gaps():
+    # 60 ms without a sample in a 300 Hz stream: 18 intervals, no frame stale (< 0.1 s)
+    data = ef.clean_episode()
+    ef.stream(data, '/lowstate:position').update(largest_gap_s=0.060)
+    found = results(data)
+    assert found['time.dropouts'].passed
+    assert not found['time.source_gaps'].passed
+    assert found['time.source_gaps'].figure == pytest.approx(0.060)
+    detail = found['time.source_gaps'].findings[0].detail
+    assert '60.0 ms is 18.0 mean intervals (300 Hz)' in detail
+
+
+def test_jitter_of_up_to_three_intervals_passes_and_beyond_warns():
+    data = ef.clean_episode()
+    ef.stream(data, '/lowstate:position').update(largest_gap_s=2.9 / 300)
+    assert results(data)['time.source_gaps'].passed
+    ef.stream(data, '/lowstate:position').update(largest_gap_s=3.5 / 300)
+    assert not results(data)['time.source_gaps'].passed
+
+
 def test_80_ms_skew_warns():
     data = ef.clean_episode()
     ef.stream(data, '/imu:orientation')['skew'] = ef.skew(-0.080)

@@ -1,0 +1,245 @@
+"""interop certify against lerobot-doctor and deepen-grade on the seeded-defect corpus.
+
+    python bench/certify_peers.py                  # build the corpus if missing, run, table
+    python bench/certify_peers.py --corpus DIR --rebuild
+
+Every corpus item (bench/certify_corpus.py) is graded by each tool in a fresh process:
+  interop certify DATASET --json FILE           (a copy of the dataset: certify writes into it)
+  .venv-peers/bin/lerobot-doctor check DATASET --json
+  .venv-peers/bin/deepen grade DATASET --json   (and deepen grade BAG for bag defects)
+Each run's wall time is divided by the hours of data in the item (frames / fps) for s/h.
+
+Caught (documented rule, the same for every tool):
+  interop certify: a check the item names as expected did not pass (fail or warn).
+  a peer: its verdict on the item is worse than on the clean item of the same robot
+    (lerobot-doctor: overall_severity PASS < WARN < FAIL; deepen-grade: the letter A..F, or a
+    DEFECT class becoming defective), or it reports a finding the clean item does not have in
+    a check concerning the defect's family (FAMILY_CHECKS; messages compared with numbers
+    masked, so '25%' and '31%' of one message count as the same finding).
+False alarm: on a clean item, certify failing any check, lerobot-doctor's overall FAIL,
+deepen-grade a letter below A.
+Results: DIR/table.md and DIR/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PEERS = REPO / '.venv-peers' / 'bin'
+DEFAULT = REPO / 'out' / 'certify_corpus'
+SEVERITY = {'PASS': 0, 'WARN': 1, 'FAIL': 2}
+# Checks of each peer that concern a defect family (their own names).
+FAMILY_CHECKS = {
+    'doctor': {'time': {'Temporal Consistency', 'Metadata & Format Compliance'},
+               'physics': {'Data Distribution', 'Anomaly Detection'},
+               'control': {'Action Quality', 'Data Distribution', 'Training Readiness'},
+               'video': {'Video Integrity'},
+               'episodes': {'Episode Health', 'Anomaly Detection', 'Per-Episode Summary'},
+               'provenance': {'Metadata & Format Compliance', 'Portability'}},
+    'deepen': {'time': {'hygiene.topic_frequency', 'hygiene.cross_modal_sync'},
+               'physics': {'episode_quality.joint_limit_saturation',
+                           'episode_quality.jerk_smoothness'},
+               'control': {'episode_quality.action_state_consistency'},
+               'video': {'calibration.sanity', 'hygiene.topic_frequency'},
+               'episodes': {'episode_quality.idle_stall', 'cross.duplicates',
+                            'cross.condition_coverage'},
+               'provenance': set()},
+}
+
+
+@dataclass
+class Run:
+    """One tool on one item."""
+
+    tool: str
+    target: str            # dataset or bag
+    seconds: float
+    verdict: str           # the tool's overall word (level, severity, letter)
+    rank: int              # larger is worse
+    findings: set[str] = field(default_factory=set)  # 'check: message' of non-pass results
+    error: str = ''
+
+
+def _masked(text: str) -> str:
+    return re.sub(r'-?\d+(\.\d+)?(e-?\d+)?', '#', text)
+
+
+def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600,
+                          check=False)
+    return time.monotonic() - started, done
+
+
+def run_certify(dataset: Path) -> Run:
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(shutil.copytree(dataset, Path(scratch) / 'dataset'))
+        report = Path(scratch) / 'certificate.json'
+        seconds, done = _timed([sys.executable, '-m', 'interop_bridge.cli', 'certify',
+                                str(copy), '--json', str(report)])
+        if not report.exists():
+            return Run('certify', 'dataset', seconds, 'error', 9, error=done.stderr[-300:])
+        document = json.loads(report.read_text())
+    failed = {f'{r["id"]}' for r in document['results'] if not r['passed']}
+    level = document.get('level') or 'none'
+    levels = ('training-ready', 'physical', 'timing', 'format', 'none')
+    return Run('certify', 'dataset', seconds, level, levels.index(level), failed)
+
+
+def run_doctor(dataset: Path) -> Run:
+    seconds, done = _timed([str(PEERS / 'lerobot-doctor'), 'check', str(dataset), '--json'])
+    try:
+        document = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return Run('doctor', 'dataset', seconds, 'error', 9, error=done.stderr[-300:])
+    found = {f'{check["name"]}: {_masked(message["message"])}'
+             for check in document['checks'] for message in check['messages']
+             if message['severity'] != 'PASS'}
+    verdict = str(document['overall_severity'])
+    return Run('doctor', 'dataset', seconds, verdict, SEVERITY.get(verdict, 9), found)
+
+
+def run_deepen(target: Path, kind: str) -> Run:
+    seconds, done = _timed([str(PEERS / 'deepen'), 'grade', str(target), '--json', '--quiet'])
+    try:
+        document = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return Run('deepen', kind, seconds, 'error', 9, error=done.stderr[-300:])
+    found = {f'{check["check_id"]}: {check["severity"]}: {_masked(str(check["summary"]))}'
+             for episode in document.get('episodes', []) for check in episode['checks']
+             if check['severity'] in ('warn', 'fail')}
+    found |= {f'{check["check_id"]}: {check["severity"]}: {_masked(str(check["summary"]))}'
+              for check in document.get('dataset_level_checks', [])
+              if check['severity'] in ('warn', 'fail')}
+    found |= {f'{name}: defective' for name, entry in document['defect_classes'].items()
+              if entry.get('defective')}
+    letter = str(document['overall']['grade'])
+    return Run('deepen', kind, seconds, letter, 'ABCDF'.index(letter), found)
+
+
+def caught(entry: dict, run: Run, clean: Run | None) -> bool:
+    """The rule of the module docstring."""
+    if run.tool == 'certify':
+        return any(check in run.findings for check in entry['expected'])
+    if clean is None or run.error:
+        return False
+    if run.rank > clean.rank:
+        return True
+    concern = FAMILY_CHECKS[run.tool].get(entry['family'], set())
+    return any(finding.split(':')[0] in concern for finding in run.findings - clean.findings)
+
+
+def false_alarm(run: Run) -> bool:
+    """A FAIL (or error) on a clean item."""
+    if run.tool == 'certify':
+        return bool(run.error) or run.rank > 0
+    if run.tool == 'doctor':
+        return run.rank >= SEVERITY['FAIL']
+    return run.rank > 0
+
+
+def grade(entry: dict, progress) -> list[Run]:
+    """Every tool on one item."""
+    runs = [run_certify(Path(entry['dataset'])), run_doctor(Path(entry['dataset'])),
+            run_deepen(Path(entry['dataset']), 'dataset')]
+    if entry.get('bag'):
+        runs.append(run_deepen(Path(entry['bag']), 'bag'))
+    progress(f'  {entry["name"]}: ' + ', '.join(
+        f'{run.tool}/{run.target} {run.verdict} {run.seconds:.2f} s' for run in runs))
+    return runs
+
+
+def table(manifest: list[dict], runs: dict[str, list[Run]]) -> tuple[str, dict]:
+    """The markdown table and its figures."""
+    columns = [('certify', 'dataset'), ('doctor', 'dataset'), ('deepen', 'dataset'),
+               ('deepen', 'bag')]
+    names = {'certify': 'interop certify', 'doctor': 'lerobot-doctor 0.2.0',
+             'deepen': 'deepen-grade 0.4.1'}
+    clean = {entry['robot']: {(r.tool, r.target): r for r in runs[entry['name']]}
+             for entry in manifest if entry['clean']}
+    rows, figures = [], {}
+    for tool, target in columns:
+        defects = [e for e in manifest if not e['clean'] and (target == 'dataset' or e['bag'])]
+        hits = [e['name'] for e in defects for r in runs[e['name']]
+                if (r.tool, r.target) == (tool, target)
+                and caught(e, r, clean[e['robot']].get((tool, target)))]
+        cleans = [r for e in manifest if e['clean'] for r in runs[e['name']]
+                  if (r.tool, r.target) == (tool, target)]
+        measured = [(r.seconds, e['hours']) for e in manifest for r in runs[e['name']]
+                    if (r.tool, r.target) == (tool, target)]
+        if not measured:
+            continue
+        seconds = sum(s for s, _ in measured)
+        hours = sum(h for _, h in measured)
+        alarms = sum(false_alarm(r) for r in cleans)
+        figures[f'{tool}/{target}'] = {
+            'caught': len(hits), 'defects': len(defects), 'caught_items': hits,
+            'false_alarms': alarms, 'clean_items': len(cleans), 'seconds': seconds,
+            'hours': hours, 's_per_hour': seconds / hours}
+        rows.append(f'| {names[tool]} on the {target} | {len(hits)} / {len(defects)} | '
+                    f'{alarms} / {len(cleans)} | {seconds / len(measured):.2f} | '
+                    f'{seconds / hours:,.0f} |')
+    head = ('| tool | seeded defects caught | false alarms on clean items | s per item | '
+            's per hour of data |\n|---|---|---|---|---|')
+    return head + '\n' + '\n'.join(rows) + '\n', figures
+
+
+def per_item(manifest: list[dict], runs: dict[str, list[Run]]) -> str:
+    """One row per item: what each tool said."""
+    clean = {entry['robot']: {(r.tool, r.target): r for r in runs[entry['name']]}
+             for entry in manifest if entry['clean']}
+    lines = ['| item | family | expected | certify | doctor | deepen (dataset) | deepen (bag) |',
+             '|---|---|---|---|---|---|---|']
+    for entry in manifest:
+        cells = {}
+        for run in runs[entry['name']]:
+            mark = ('alarm' if false_alarm(run) else 'ok') if entry['clean'] else \
+                ('caught' if caught(entry, run, clean[entry['robot']].get(
+                    (run.tool, run.target))) else 'missed')
+            cells[(run.tool, run.target)] = f'{mark} ({run.verdict})'
+        lines.append(f'| {entry["name"]} | {entry["family"]} | '
+                     f'{", ".join(entry["expected"]) or "-"} | '
+                     + ' | '.join(cells.get(key, '-') for key in (
+                         ('certify', 'dataset'), ('doctor', 'dataset'),
+                         ('deepen', 'dataset'), ('deepen', 'bag'))) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--corpus', type=Path, default=DEFAULT, help='corpus directory')
+    parser.add_argument('--rebuild', action='store_true', help='build the corpus again')
+    args = parser.parse_args(argv)
+    if args.rebuild or not (args.corpus / 'corpus.json').exists():
+        subprocess.run([sys.executable, str(REPO / 'bench' / 'certify_corpus.py'), '--out',
+                        str(args.corpus)], check=True, cwd=REPO)
+    for tool in ('lerobot-doctor', 'deepen'):
+        if not (PEERS / tool).exists():
+            parser.error(f'{PEERS / tool} missing: run scripts/bootstrap_peers.sh')
+    manifest = json.loads((args.corpus / 'corpus.json').read_text())
+    print(f'grading {len(manifest)} items with 3 tools')
+    runs = {entry['name']: grade(entry, print) for entry in manifest}
+    summary, figures = table(manifest, runs)
+    text = summary + '\n' + per_item(manifest, runs)
+    print('\n' + text)
+    (args.corpus / 'table.md').write_text(text)
+    (args.corpus / 'results.json').write_text(json.dumps(
+        {'summary': figures, 'items': manifest,
+         'runs': {name: [{**asdict(run), 'findings': sorted(run.findings)} for run in done]
+                  for name, done in runs.items()}}, indent=1) + '\n')
+    print(f'results: {args.corpus / "table.md"}, {args.corpus / "results.json"}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
