@@ -26,4 +26,7 @@ run_bench 'bridge: added latency, drops and CPU per message (bench/bridge_latenc
 run_bench 'exporter: state msgs/s vs a plain rosbags loop, video encode fps, peak memory (bench/export_throughput.py)' \
   python bench/export_throughput.py --out "$out" ${EXPORT_BENCH_ARGS:-}
 
+run_bench 'certify vs lerobot-doctor and deepen-grade on a seeded-defect corpus (bench/certify_peers.py, ~2.5 min)' \
+  python bench/certify_peers.py --rebuild --corpus "$repo/out/certify_corpus"
+
 echo "bench: results in $out"

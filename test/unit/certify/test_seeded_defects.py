@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import seeded_corpus as sc
 
+from interop_bridge.certify.rubric import all_checks
 from interop_bridge.certify.runner import load_dataset_input, run_checks
 
 SUBSET = ('state_gap', 'clock_skew', 'position_beyond_limit', 'accelerometer_tilted',
@@ -29,7 +30,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def not_passed(dataset: Path) -> set[str]:
-    return {result.check_id for result in run_checks(load_dataset_input(dataset))
+    return {result.check_id for result in run_checks(load_dataset_input(dataset), all_checks())
             if not result.passed}
 
 
