@@ -28,9 +28,9 @@ import yaml
 from interop_bridge.certify.certificate import Subject, build_certificate, recording_subject
 from interop_bridge.certify.checks_recording import (RecordingReadout, StorageReadout,
                                                      checks as recording_checks)
-from interop_bridge.certify.model import CheckResult, CheckSpec, DatasetInput
+from interop_bridge.certify.model import Check, CheckResult, CheckSpec, DatasetInput
 from interop_bridge.certify.rubric import all_checks
-from interop_bridge.certify.runner import load_dataset_input, run_checks
+from interop_bridge.certify.runner import EpisodeObserver, load_dataset_input, run_checks
 from interop_bridge.dataset.layout import INFO_PATH
 from interop_bridge.errors import CertifyError, ExportError, InteropError
 from interop_bridge.export.bag_sources import NOT_A_BAG, discover_bags, open_bag
@@ -60,6 +60,7 @@ class RecordingOptions:
     profile: str | None = None       # shipped profile name or YAML path
     task: str | None = None          # task of a bag without episode events
     keep_dataset: Path | None = None  # keep the graded dataset here (a new directory)
+    observers: Sequence[EpisodeObserver] = ()  # fed every episode (the HTML report)
 
 
 @dataclass
@@ -71,6 +72,8 @@ class GradedRecording:
     results: list[CheckResult]
     specs: list[CheckSpec]
     certificate: dict[str, Any]
+    dataset: DatasetInput  # the scratch dataset's metadata (its files may be gone)
+    checks: list[Check]
 
 
 def certify_targets(paths: Sequence[Path]) -> list[Target]:
@@ -173,12 +176,12 @@ def _grade(bag: Path, readout: RecordingReadout, options: RecordingOptions,
     _export(bag, out, options, progress)
     dataset = load_dataset_input(out, profile=profile)
     checks = [*all_checks(), *recording_checks(readout)]
-    results = run_checks(dataset, checks)
+    results = run_checks(dataset, checks, observers=options.observers)
     specs = [check.spec for check in checks]
     subject = recording_subject(bag)
     certificate = build_certificate(subject, results, specs,
                                     {'recording': recording_record(readout, dataset)})
-    return GradedRecording(subject, readout, results, specs, certificate)
+    return GradedRecording(subject, readout, results, specs, certificate, dataset, checks)
 
 
 def _export(bag: Path, out: Path, options: RecordingOptions, progress: Progress) -> None:

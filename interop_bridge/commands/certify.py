@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from interop_bridge.errors import CertifyError
 
 if TYPE_CHECKING:  # the certify modules are imported when a command runs
     from interop_bridge.certify.certificate import Subject
-    from interop_bridge.certify.model import CheckResult, CheckSpec
+    from interop_bridge.certify.model import Check, CheckResult, CheckSpec, DatasetInput
+    from interop_bridge.certify.report_data import ReportCollector
 
 LEVELS = ('format', 'timing', 'physical', 'training-ready')  # as certify/model.py (cheap here)
 EPILOG = """levels (each includes the ones before): format, timing, physical, training-ready
@@ -29,6 +30,7 @@ rubric and checks: docs/certify.md; recordings: docs/recording.md (Certifying a 
 examples:
   interop certify out/g1_pick                       grade, write meta/certificate.json
   interop certify out/g1_pick --level timing        exit status 1 unless 'timing' holds
+  interop certify out/g1_pick --html out/reports    also write out/reports/g1_pick.html
   interop certify bags/g1_wave                      grade a recorder bag, write
                                                     bags/g1_wave.certificate.json beside it
   interop certify vendor.mcap --profile unitree_g1_29dof --task wave
@@ -110,31 +112,63 @@ def _line(entry: dict[str, Any]) -> str:
 def _certify_dataset(root: Path, args: argparse.Namespace) -> int:
     from interop_bridge.certify.certificate import build_certificate, dataset_subject
     from interop_bridge.certify.recording import check_dataset_robot, given_profile
-    from interop_bridge.certify.rubric import all_checks
+    from interop_bridge.certify.rubric import RUBRIC_VERSION, all_checks, level_reached
     from interop_bridge.certify.runner import load_dataset_input, run_checks
+    from interop_bridge.dataset.card import CARD_PATH, update_card_certificate
 
     profile = given_profile(args.profile)
     dataset = load_dataset_input(root, profile=profile)
     if profile is not None:
         check_dataset_robot(dataset, profile)
     checks = all_checks()
+    collector = _collector(args)
     print(f'dataset {root}: {len(checks)} checks', flush=True)
-    results = run_checks(dataset, checks)
+    results = run_checks(dataset, checks, observers=() if collector is None else (collector,))
     specs = [check.spec for check in checks]
+    if (root / CARD_PATH).is_file():  # the card says the level; hashed with the rest below
+        update_card_certificate(root, level_reached(results, specs)[0], RUBRIC_VERSION)
     certificate = build_certificate(root, results, specs)
+    if collector is not None:
+        _write_html(args.html, root.name, dataset, checks, results, certificate, collector)
     return _report(dataset_subject(root), certificate, results, specs, args)
 
 
 def _certify_recording(bag: Path, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from interop_bridge.certify.recording import RecordingOptions, grade_recording
 
+    collector = _collector(args)
     options = RecordingOptions(profile=args.profile, task=args.task,
-                               keep_dataset=args.keep_dataset)
+                               keep_dataset=args.keep_dataset,
+                               observers=() if collector is None else (collector,))
     print(f'recording {bag}: exported to a scratch dataset to be graded', flush=True)
     graded = grade_recording(bag, options, lambda line: print(line, file=sys.stderr))
     if args.keep_dataset is not None:
         print(f'kept the graded dataset: {args.keep_dataset}')
+    if collector is not None:  # the report is titled with the bag, not the scratch dataset
+        _write_html(args.html, bag.name, replace(graded.dataset, root=bag), graded.checks,
+                    graded.results, graded.certificate, collector)
     return _report(graded.subject, graded.certificate, graded.results, graded.specs, args)
+
+
+def _collector(args: argparse.Namespace) -> ReportCollector | None:
+    """The HTML report's collector when --html is given (it observes the checks' pass)."""
+    if args.html is None:
+        return None
+    from interop_bridge.certify.report_data import ReportCollector
+    return ReportCollector()
+
+
+def _write_html(directory: Path, name: str, dataset: DatasetInput, checks: Sequence[Check],
+                results: Sequence[CheckResult], certificate: dict[str, Any],
+                collector: ReportCollector) -> None:
+    """<directory>/<name>.html: the report of one dataset or bag (matplotlib, only here)."""
+    from interop_bridge.certify.html_report import write_html_report
+
+    collector.add_results(checks, results)
+    path = write_html_report(directory / f'{name}.html', dataset, certificate, collector)
+    print(f'wrote the HTML report {path}')
 
 
 def _report(subject: Subject, certificate: dict[str, Any], results: Sequence[CheckResult],
@@ -184,6 +218,9 @@ def register(commands: Any) -> None:
                         help='exit status 1 unless this level holds')
     parser.add_argument('--json', type=Path, metavar='FILE',
                         help='also write the certificate document to FILE')
+    parser.add_argument('--html', type=Path, metavar='DIR',
+                        help='also write DIR/<dataset or bag name>.html: the report, one '
+                        'self-contained file with its plots')
     parser.add_argument('--sign', type=Path, metavar='KEY',
                         help='sign the certificate with this ed25519 PEM private key')
     parser.add_argument('--verify', action='store_true',
