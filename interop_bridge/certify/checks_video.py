@@ -19,6 +19,7 @@ from interop_bridge.certify.checks_time import CAMERA_PREFIX
 from interop_bridge.certify.episode_check import EpisodeCheck, Measure
 from interop_bridge.certify.model import (
     Check, CheckResult, CheckSpec, DatasetInput, EpisodeData)
+from interop_bridge.certify.video_luma import rgb_luma
 
 SAMPLE_WIDTH = 64         # grayscale columns kept per frame (stride sampling)
 FROZEN_DIFF = 0.5         # grey levels: lerobot-lint FROZEN_CAMERA's 0.5/255
@@ -27,7 +28,6 @@ FROZEN_RUN_S = 1.0
 DARK_LUMA, BRIGHT_LUMA = 10.0, 245.0   # lerobot-lint DEGENERATE_IMAGE (10/255, 245/255)
 CLIPPED_PIXELS = 0.95
 CLIP_MARGIN = 2.0
-LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R BT.601
 DEGENERATE_SHARE = 0.05
 RATE_TOLERANCE = 0.05     # the exporter's own rate tolerance (5 %)
 
@@ -43,10 +43,12 @@ class CameraSummary:
 
 
 def _sample(frame: np.ndarray) -> tuple[np.ndarray, float]:
-    """Stride-sampled luma (float32), and the share of sampled pixels black (luma <= 2) or the
-    share white (>= 253), whichever is larger (a codec rarely keeps exact 0 and 255)."""
+    """Stride-sampled luma (float32) of an RGB (H, W, 3) or luma (H, W) frame, and the share of
+    sampled pixels black (luma <= 2) or the share white (>= 253), whichever is larger (a codec
+    rarely keeps exact 0 and 255)."""
     stride = max(1, frame.shape[1] // SAMPLE_WIDTH)
-    gray = frame[::stride, ::stride, :3].astype(np.float32) @ LUMA_WEIGHTS
+    sampled = frame[::stride, ::stride]
+    gray = rgb_luma(sampled) if sampled.ndim == 3 else sampled.astype(np.float32)
     return gray, float(max((gray <= CLIP_MARGIN).mean(), (gray >= 255 - CLIP_MARGIN).mean()))
 
 
@@ -73,7 +75,8 @@ def camera_summary(data: EpisodeData, camera: str) -> CameraSummary:
         _CACHE[:] = [(data, {})]
     summaries = _CACHE[0][1]
     if camera not in summaries:
-        summaries[camera] = summarize(data.frames(camera))
+        frames = data.luma(camera) if data.luma is not None else data.frames(camera)
+        summaries[camera] = summarize(frames)
     return summaries[camera]
 
 

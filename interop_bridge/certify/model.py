@@ -65,7 +65,9 @@ class EpisodeData:
     (frames,) for the default columns; `valid[key]` is a (frames, width) bool array for every
     value feature that has a mask (True = valid), covering absent joints too. `profile` is the
     robot's profile when it is a shipped one (None otherwise). `frames(camera_key)` decodes
-    that camera's frames of the episode in order, (H, W, 3) uint8.
+    that camera's frames of the episode in order, (H, W, 3) uint8; `luma(camera_key)`, when given,
+    their (H, W) float32 luma straight from the decoded Y plane (what the video checks read;
+    without it they compute luma from `frames`).
     """
 
     index: int
@@ -78,6 +80,7 @@ class EpisodeData:
     record: Mapping[str, Any]  # the episode's meta/interop.json entry ({} if none)
     frames: Callable[[str], Iterator[np.ndarray]] = field(
         repr=False, default=lambda key: iter(()))
+    luma: Callable[[str], Iterator[np.ndarray]] | None = field(repr=False, default=None)
 
 
 @dataclass

@@ -3,14 +3,14 @@
     dataset = load_dataset_input('out/g1_pick')
     results = run_checks(dataset, all_checks())
 
-Data parquet files are read one at a time with pyarrow and split into episodes (an episode
-continued in the next file is joined before it is handed on); each episode's masks are expanded
-to its value features with meta/interop.json `valid_keys` (a mask of k columns covers a feature
-of m*k columns, as dataset/features.expand_validity); its camera frames are decoded with PyAV
-only when a check asks for them. An exception inside one check becomes that check's failed
-result naming the error; the other checks go on. A check whose object has
-`reads_episodes = False` (dataset-level: format, provenance) keeps its result when the episode
-pass stops early; any other check fails then, saying which read failed.
+Data parquet files are read one row group at a time with pyarrow and split into episodes (an
+episode continued in the next row group or file is joined before it is handed on); each
+episode's masks are expanded to its value features with meta/interop.json `valid_keys` (a mask
+of k columns covers a feature of m*k columns, as dataset/features.expand_validity); its camera
+frames are decoded with PyAV only when a check asks for them. An exception inside one check
+becomes that check's failed result naming the error; the other checks go on. A check whose
+object has `reads_episodes = False` (dataset-level: format, provenance) keeps its result when
+the episode pass stops early; any other check fails then, saying which read failed.
 
 Observers (`run_checks(..., observers=...)`, e.g. the HTML report's collector) see every episode
 in the same pass, right after the checks. An observer is not a check: its exception is not a
@@ -20,7 +20,7 @@ check result but stops the pass, raised as CertifyError naming the observer and 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from interop_bridge.certify.model import Check, CheckResult, DatasetInput, EpisodeData
+from interop_bridge.certify.video_luma import frame_luma
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
 from interop_bridge.dataset.features import DEFAULT_FEATURE_KEYS, MASK_PREFIX
@@ -97,8 +98,7 @@ def iter_episodes(dataset: DatasetInput) -> Iterator[EpisodeData]:
     rows = episode_rows(dataset.root)
     profiles: dict[str, Profile | None] = {}
     pending: list[pa.Table] = []
-    for path in read_parquet_dir(dataset.root / DATA_DIR):
-        table = read_file(path)
+    for table in _row_groups(dataset.root / DATA_DIR):
         episodes = column_values(table, 'episode_index').astype(np.int64)
         for index in dict.fromkeys(episodes.tolist()):
             part = table.filter(pa.array(episodes == index))
@@ -108,6 +108,15 @@ def iter_episodes(dataset: DatasetInput) -> Iterator[EpisodeData]:
             pending.append(part)
     if pending:
         yield _episode(dataset, pa.concat_tables(pending), rows, profiles)
+
+
+def _row_groups(data_dir: Path) -> Iterator[pa.Table]:
+    """Every row group of the data files in order (the writer puts one episode in each), so
+    memory holds one episode, not one data file: flat in the dataset's length."""
+    for path in read_parquet_dir(data_dir):
+        with pq.ParquetFile(path) as parquet:
+            for group in range(parquet.num_row_groups):
+                yield parquet.read_row_group(group)
 
 
 def _episode_of(table: pa.Table) -> int:
@@ -126,7 +135,8 @@ def _episode(dataset: DatasetInput, table: pa.Table, rows: Mapping[int, Mapping[
         profile=dataset.profile or _profile(robot, profiles), columns=columns,
         valid=expanded_masks(columns, dataset.interop.get('valid_keys') or {}),
         record=record,
-        frames=lambda key: episode_frames(dataset, row, key))
+        frames=lambda key: episode_frames(dataset, row, key),
+        luma=lambda key: episode_frames(dataset, row, key, frame_luma))
 
 
 def _records(dataset: DatasetInput) -> Mapping[str, Any]:
@@ -180,9 +190,10 @@ def expanded_masks(columns: Mapping[str, np.ndarray],
     return valid
 
 
-def episode_frames(dataset: DatasetInput, row: Mapping[str, Any],
-                   key: str) -> Iterator[np.ndarray]:
-    """The episode's frames of camera `key`, (H, W, 3) uint8, in order (decoded with PyAV)."""
+def episode_frames(dataset: DatasetInput, row: Mapping[str, Any], key: str,
+                   convert: Callable[[Any], np.ndarray] | None = None) -> Iterator[np.ndarray]:
+    """The episode's frames of camera `key` in order, decoded with PyAV: (H, W, 3) uint8 RGB,
+    or what `convert` makes of each VideoFrame (video_luma.frame_luma: (H, W) float32 luma)."""
     import av
 
     if key not in dataset.camera_keys:
@@ -203,7 +214,7 @@ def episode_frames(dataset: DatasetInput, row: Mapping[str, Any],
                 continue
             if stamp >= end - half:
                 break
-            yield frame.to_ndarray(format='rgb24')
+            yield frame.to_ndarray(format='rgb24') if convert is None else convert(frame)
 
 
 def run_checks(dataset: DatasetInput, checks: Sequence[Check],
