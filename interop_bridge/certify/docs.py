@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from interop_bridge.certify.model import LEVELS, CheckSpec
+from interop_bridge.certify import checks_recording
 from interop_bridge.certify.rubric import LEVEL_MEANING, MODULES, RUBRIC_VERSION, all_specs
 
 DOC_PATH = Path(__file__).resolve().parents[2] / 'docs' / 'certify.md'
@@ -23,10 +24,20 @@ HEAD = """# `interop certify`: the data-quality rubric
 Rubric version **{version}** (check modules: {modules}).
 
 ```
-interop certify DATASET [--level L] [--json FILE] [--sign KEY.pem]
-interop certify DATASET --verify [--trusted-key PUB.pem]
+interop certify DATASET|BAG... [--profile P] [--level L] [--html DIR] [--json FILE]
+                [--sign KEY.pem]
+interop certify DATASET|BAG --verify [--trusted-key PUB.pem]
 interop certify --new-key DIR
 ```
+
+A bag (a rosbag2 directory or a lone .mcap/.db3, from the recorder or a vendor's `ros2 bag
+record`) is exported by the project's exporter (same codecs, same resampling; `--profile` for
+vendor topics) into a scratch dataset that is graded and then deleted; its certificate is
+`<bag>.certificate.json` beside the bag, over the bag's own files, and adds the checks under
+"Recordings only" below (docs/recording.md, "Certifying a recording"). `--html DIR` writes
+`DIR/<name>.html`: one self-contained report with its plots inline (per-stream timing, limits
+vs data, tracking, validity, frame checks, per-episode scores and ranking). A dataset's card
+(README.md) records the level reached, before the files are hashed.
 
 `interop certify` reads the dataset once, episode by episode, runs every check below and prints
 one line per check (`PASS`, `FAIL`, `WARN` for a failed warn-severity check, `SKIP` when it does
@@ -68,9 +79,17 @@ def render(specs: Sequence[CheckSpec] | None = None) -> str:
     lines += [f'| {level} | {LEVEL_MEANING[level]} |\n' for level in LEVELS]
     lines.append('\n## Checks\n\n| id | group | measures | threshold | severity | level | '
                  'answers |\n|---|---|---|---|---|---|---|\n')
-    lines += [f'| `{s.id}` | {s.group} | {_cell(s.measures)} | {_cell(s.threshold)} | '
-              f'{s.severity} | {s.level} | {_cell(s.answers)} |\n' for s in specs]
+    lines += _rows(specs)
+    lines.append('\n## Recordings only\n\nAdded when a bag is certified (not part of a '
+                 "dataset's grading).\n\n| id | group | measures | threshold | severity | "
+                 'level | answers |\n|---|---|---|---|---|---|---|\n')
+    lines += _rows(checks_recording.specs())
     return ''.join(lines)
+
+
+def _rows(specs: Sequence[CheckSpec]) -> list[str]:
+    return [f'| `{s.id}` | {s.group} | {_cell(s.measures)} | {_cell(s.threshold)} | '
+            f'{s.severity} | {s.level} | {_cell(s.answers)} |\n' for s in specs]
 
 
 def main(argv: Sequence[str] = ()) -> int:
