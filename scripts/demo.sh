@@ -4,7 +4,9 @@
 #     each, one canonical controller driving both through the same canonical interface, and a
 #     recorder per robot: launch/two_robot_demo.launch.yaml;
 #  2. the two recordings exported into one LeRobotDataset v3.0 with the canonical schema;
-#  3. the dataset validated, and a quality report with plots written.
+#  3. the dataset validated, and a quality report with plots written;
+#  4. the dataset certified with the rubric (meta/certificate.json, its level in the dataset
+#     card) and the certify report written as one HTML file.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out="$repo/out/demo"
@@ -14,7 +16,7 @@ mkdir -p "$out"
 # A DDS domain of its own, so a demo never mixes with tests or other runs on this machine.
 export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-$((20 + RANDOM % 10))}
 
-echo "== 1/4 two robots, two bridges, one canonical controller, two recorders =="
+echo "== 1/5 two robots, two bridges, one canonical controller, two recorders =="
 interop launch launch/two_robot_demo.launch.yaml record_dir:="$out/bags" \
   --until canonical_controller --duration 120 > "$out/launch.log" 2>&1 &
 launcher=$!
@@ -47,14 +49,17 @@ if [ "$fired" -ne 0 ]; then
     "commands within command.timeout_s?); see $out/launch.log"
 fi
 
-echo "== 2/4 export both recordings into one dataset =="
+echo "== 2/5 export both recordings into one dataset =="
 interop export "$out/bags/g1" "$out/bags/t1" --out "$out/dataset" --modality
 
-echo "== 3/4 validate the dataset =="
+echo "== 3/5 validate the dataset =="
 interop validate "$out/dataset"
 
-echo "== 4/4 quality report =="
+echo "== 4/5 quality report =="
 interop report "$out/dataset" --out "$out/report"
+
+echo "== 5/5 certify the dataset (rubric, certificate, HTML report) =="
+interop certify "$out/dataset" --html "$out/certify" | grep -v "^PASS"
 
 echo
 echo "demo: results in $out"
