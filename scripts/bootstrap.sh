@@ -5,26 +5,16 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=venv_lib.sh
+source "$repo/scripts/venv_lib.sh"
 venv="$repo/.venv"
-stamp="$venv/.requirements.sha256"
-python=${PYTHON:-python3}
 
-want=$(sha256sum "$repo/requirements.txt" | cut -d' ' -f1)
-have=$(cat "$stamp" 2>/dev/null || true)
-if [ ! -x "$venv/bin/python" ] || [ "$want" != "$have" ]; then
-  echo "bootstrap: installing ROS 2 Jazzy wheels and dependencies into .venv (first run only)"
-  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-  log="$venv/pip-install.log"
-  # This machine's pip config names local mirrors that may not exist; pip warns per package.
-  if ! { "$venv/bin/python" -m pip install --quiet --upgrade pip \
-         && "$venv/bin/python" -m pip install --quiet -r "$repo/requirements.txt"; } > "$log" 2>&1; then
-    grep -v "^WARNING: Location" "$log" >&2
-    echo "bootstrap: pip install failed; full log in $log" >&2
-    exit 1
-  fi
-  echo "$want" > "$stamp"
-else
+if venv_is_current "$venv" "$repo/requirements.txt"; then
   echo "bootstrap: reusing .venv"
+else
+  echo "bootstrap: installing ROS 2 Jazzy wheels and dependencies into .venv (first run only)"
+  venv_install bootstrap "$venv" "$repo/requirements.txt"
+  venv_stamp "$venv" "$repo/requirements.txt"
 fi
 
 "$venv/bin/python" "$repo/scripts/fix_wheel_cmake.py" "$venv"

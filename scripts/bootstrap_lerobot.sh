@@ -7,10 +7,10 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=venv_lib.sh
+source "$repo/scripts/venv_lib.sh"
 venv="$repo/.venv-lerobot"
 requirements="$repo/requirements-lerobot.txt"
-stamp="$venv/.requirements.sha256"
-python=${PYTHON:-python3}
 
 have_ffmpeg_libs() {
   local libraries
@@ -30,9 +30,7 @@ if ! have_ffmpeg_libs; then
   rm -f "$apt_log"
 fi
 
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
-have=$(cat "$stamp" 2>/dev/null || true)
-if [ -x "$venv/bin/python" ] && [ "$want" = "$have" ]; then
+if venv_is_current "$venv" "$requirements"; then
   echo "bootstrap_lerobot: reusing .venv-lerobot"
   exit 0
 fi
@@ -40,15 +38,7 @@ fi
 echo "bootstrap_lerobot: installing the LeRobot loader and lerobot-lint into .venv-lerobot" \
      "(first run only, a few minutes; torch 2.10 comes from PyPI, about 3 GB)"
 rm -rf "$venv"
-"$python" -m venv "$venv"
-log="$venv/pip-install.log"
-# This machine's pip config names local mirrors that may not exist; pip warns per package.
-if ! { "$venv/bin/python" -m pip install --quiet --upgrade pip \
-       && "$venv/bin/python" -m pip install --quiet -r "$requirements"; } > "$log" 2>&1; then
-  grep -v "^WARNING: Location" "$log" >&2
-  echo "bootstrap_lerobot: pip install failed; full log in $log" >&2
-  exit 1
-fi
+venv_install bootstrap_lerobot "$venv" "$requirements"
 "$venv/bin/python" -c 'import ledataset.datasets.lerobot_dataset, lerobot.datasets.lerobot_dataset, torchcodec.decoders' \
   > "$venv/import-check.log" 2>&1 || {
   cat "$venv/import-check.log" >&2
@@ -56,5 +46,5 @@ fi
   exit 1
 }
 [ -x "$venv/bin/lelint" ] || { echo "bootstrap_lerobot: lelint was not installed" >&2; exit 1; }
-echo "$want" > "$stamp"
+venv_stamp "$venv" "$requirements"
 echo "bootstrap_lerobot: .venv-lerobot ready"

@@ -4,7 +4,9 @@ Everything is in the vendor's slot order (see `styles.py`). Without a command a 
 a slow sinusoid inside its limits, like a robot balancing. A command takes effect on the slots
 it enables and stays in force until the next one (a real motor driver keeps its last PD
 targets). The motor law tau = kp*(q_des - q) + kd*(dq_des - dq) + tau_ff is followed loosely:
-- kp > 0: first-order approach to q_des (time constant `TIME_CONSTANT_S`);
+- kp > 0: critically damped second-order approach to q_des (natural period
+  1/omega = `TIME_CONSTANT_S`): velocity stays continuous when the target steps, as a motor
+  with inertia under PD control, so the recorded velocity is the derivative of the position;
 - kp == 0, kd > 0: damping, the velocity relaxes to dq_des + tau_ff/kd;
 - kp == 0, kd == 0: torque only, tau_ff accelerates a damped unit inertia.
 The pelvis IMU reports a slight deterministic sway (ZYX roll/pitch/yaw), with the quaternion in
@@ -126,11 +128,13 @@ class SimRobot:
         q_old, dq_old = self.q, self.dq
         tau = HOLD_GAIN * (self._center - q) - dq
         position, damping, torque = self._groups
+        position_velocity = np.zeros(len(position))
         if len(position):
-            gain = 1.0 - math.exp(-dt / TIME_CONSTANT_S)
             blend = self.blend[position]
             target = blend * self.q_des[position] + (1.0 - blend) * q[position]
-            q[position] = q_old[position] + (target - q_old[position]) * gain
+            q[position], position_velocity = critically_damped(
+                q_old[position] - target, dq_old[position], dt)
+            q[position] += target
         if len(damping):
             gain = 1.0 - math.exp(-dt / TIME_CONSTANT_S)
             settled = self.dq_des[damping] + self.tau_ff[damping] / self.kd[damping]
@@ -144,6 +148,11 @@ class SimRobot:
         if len(held):
             q[held] = np.clip(q[held], self.lower[held], self.upper[held])
             dq[held] = (q[held] - q_old[held]) / dt
+            if len(position):
+                # the exact velocity of the second-order law; 0 where a limit stopped the joint
+                at_limit = ((q[position] <= self.lower[position])
+                            | (q[position] >= self.upper[position]))
+                dq[position] = np.where(at_limit, 0.0, position_velocity)
             driven = held[self.kp[held] + self.kd[held] > 0.0]
             tau[driven] = (self.kp[driven] * (self.q_des[driven] - q[driven])
                            + self.kd[driven] * (self.dq_des[driven] - dq[driven])
@@ -180,6 +189,19 @@ class SimRobot:
                    f'expected one value or {self.slot_count} (one per vendor slot)')
             raise MappingError(msg)
         return array
+
+
+def critically_damped(error: np.ndarray, velocity: np.ndarray,
+                      dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """Position error and velocity after `dt` of e'' = -w^2 e - 2 w e' (w = 1/TIME_CONSTANT_S).
+
+    The exact solution over the step (the target is constant within it), so any `dt` is stable:
+    e(t) = (e0 + (v0 + w e0) t) exp(-w t), v(t) = (v0 - w t (v0 + w e0)) exp(-w t).
+    """
+    omega = 1.0 / TIME_CONSTANT_S
+    decay = math.exp(-omega * dt)
+    rate = velocity + omega * error
+    return (error + rate * dt) * decay, (velocity - omega * dt * rate) * decay
 
 
 def quaternion_from_rpy(roll: float, pitch: float, yaw: float) -> np.ndarray:

@@ -57,14 +57,31 @@ def test_slots_without_a_joint_stay_at_zero_with_zero_effort():
     assert np.all(robot.q[missing] == 0.0) and np.all(robot.tau[missing] == 0.0)
 
 
-def test_a_position_command_is_approached_with_the_time_constant():
+def test_a_position_command_is_approached_as_a_critically_damped_motor():
     robot = SimRobot('unitree_g1_29dof')
-    start = robot.q[18]
+    start, speed = robot.q[18], robot.dq[18]
     robot.apply_command(q=1.0, kp=40.0, kd=1.0, enabled=only(robot, 18))
     run(robot, TIME_CONSTANT_S)
-    assert robot.q[18] - start == pytest.approx((1.0 - start) * (1 - math.exp(-1)), rel=0.02)
-    run(robot, 5 * TIME_CONSTANT_S)
+    # e(t) = (e0 + (v0 + w e0) t) exp(-w t) with w t = 1, e0 = start - 1, v0 = the sway's speed
+    error = start - 1.0
+    expected = (error + (speed + error / TIME_CONSTANT_S) * TIME_CONSTANT_S) * math.exp(-1)
+    assert robot.q[18] - 1.0 == pytest.approx(expected, rel=1e-6)
+    run(robot, 10 * TIME_CONSTANT_S)
     assert robot.q[18] == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_commanded_joint_reports_the_derivative_of_its_position_through_target_steps():
+    robot = SimRobot('unitree_g1_29dof')
+    positions, velocities = [], []
+    for step in range(250):
+        if step % 10 == 0:  # a 50 Hz staircase of targets, as a teleoperation stream
+            robot.apply_command(q=0.2 + 0.004 * step, kp=40.0, enabled=only(robot, 18))
+        robot.step(DT)
+        positions.append(robot.q[18])
+        velocities.append(robot.dq[18])
+    central = np.gradient(np.array(positions), DT)[1:-1]
+    residual = np.abs(central - np.array(velocities)[1:-1])
+    assert residual.max() < 0.02 * np.abs(velocities).max()
 
 
 def test_slots_the_command_does_not_enable_keep_swaying():
