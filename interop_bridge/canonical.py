@@ -17,6 +17,7 @@ from typing import Any
 
 from interop_bridge import topics as used_names
 from interop_bridge.ament import share_path
+from interop_bridge.canonical_segments import SegmentSpec, read_segments
 from interop_bridge.errors import MISSING, SpecError, UnknownNameError
 from interop_bridge.schema import (
     Key, Reader, list_of, non_empty, number_pair, one_of, positive, read_section)
@@ -156,6 +157,8 @@ SPEC_KEYS = (
     Key('frames', list, 'frames of the convention', check=non_empty),
     Key('topics', list, 'canonical and standard topics', check=non_empty),
     Key('services', list, 'canonical services'),
+    Key('segments', list, 'body segments at the reference pose (canonical_segments.py)',
+        default=[]),
 )
 
 
@@ -177,6 +180,7 @@ class CanonicalSpec:
     frames: tuple[FrameSpec, ...]
     topics: tuple[TopicSpec, ...]
     services: tuple[ServiceSpec, ...]
+    segments: tuple[SegmentSpec, ...] = ()
 
     @property
     def joint_count(self) -> int:
@@ -251,6 +255,9 @@ def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:
     services = tuple(_read_list(top.get('services', []), SERVICE_KEYS, reader, 'services',
                                 ServiceSpec))
     _check_units(top.get('units', {}), reader)
+    # names as declared, so a joint or frame with a problem of its own is not reported again
+    segments = read_segments(top.get('segments', []), _declared_names(top.get('joints', [])),
+                             _declared_names(top.get('frames', [])), reader)
     _check_unique(reader, 'joints', [joint.name for joint in joints])
     _check_unique(reader, 'frames', [frame.name for frame in frames])
     _check_unique(reader, 'topics', [topic.name for topic in topics])
@@ -274,7 +281,7 @@ def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:
         extra_joint_pattern=top['extra_joint_pattern'],
         units=MappingProxyType(dict(top['units'])),
         quaternion_order=tuple(top['quaternion_order']), frames=frames, topics=topics,
-        services=services)
+        services=services, segments=segments)
 
 
 def _declared_names(items: list[Any]) -> set[str]:

@@ -97,3 +97,7 @@ class CheckFailed(ExportError):
 
 class CertifyError(InteropError):
     """A dataset cannot be certified, or a certificate, key or signature cannot be used."""
+
+
+class KinematicsError(InteropError):
+    """A kinematic model (URDF, MJCF) cannot be read, or a name is not in it."""

@@ -41,6 +41,8 @@ def run_check(args: argparse.Namespace) -> int:
     """Check profiles; print one line per good profile, every problem of the bad ones."""
     from interop_bridge.profile import load_profile, shipped_profiles
 
+    if args.urdf is not None:
+        return run_kinematic_check(args)
     problems: list[Problem] = []
     for name in args.profiles or shipped_profiles():
         try:
@@ -54,6 +56,43 @@ def run_check(args: argparse.Namespace) -> int:
     if problems:
         raise ProfileError(problems)
     return 0
+
+
+def run_kinematic_check(args: argparse.Namespace) -> int:
+    """`check-profile PROFILE --urdf MODEL`: one line per problem; exit 1 on any."""
+    from interop_bridge.errors import KinematicsError
+    from interop_bridge.kinematics.model import load_model
+    from interop_bridge.kinematics.profile_check import check_profile_kinematics
+    from interop_bridge.profile import load_profile
+
+    if len(args.profiles) != 1:
+        msg = f'--urdf checks exactly one profile, got {len(args.profiles)}'
+        raise KinematicsError(msg)
+    frames = dict(_frame_pair(text) for text in args.frame)
+    profile, model = load_profile(args.profiles[0]), load_model(args.urdf)
+    report = check_profile_kinematics(profile, model, frames)
+    for problem in report.problems:
+        print(f'{profile.name}: {problem}')
+    if report.problems:
+        msg = (f'{len(report.problems)} kinematic problem(s) in {profile.source_file} '
+               f'against {model.source}')
+        raise KinematicsError(msg)
+    worst_axis = max(report.axis_error_deg.values(), default=0.0)
+    worst_segment = max(report.segment_error_deg.values(), default=0.0)
+    print(f'ok: {profile.name} against {model.source}: {len(report.axis_error_deg)} joints, '
+          f'axes within {worst_axis:.1f} deg, {len(report.segment_error_deg)} segments within '
+          f'{worst_segment:.1f} deg of the reference pose')
+    return 0
+
+
+def _frame_pair(text: str) -> tuple[str, str]:
+    from interop_bridge.errors import KinematicsError
+
+    name, _, link = text.partition('=')
+    if not name or not link:
+        msg = f'--frame {text!r}: expected CANONICAL_FRAME=MODEL_LINK (e.g. l_wrist=left_hand)'
+        raise KinematicsError(msg)
+    return name, link
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -86,9 +125,16 @@ def register(commands: Any) -> None:
         'check-profile', help='check robot profiles offline (all shipped ones by default)',
         description='Check robot profiles: every problem is reported with file, key path, '
         'value and what was expected.\n\nexamples:\n  interop check-profile\n'
-        '  interop check-profile my_robot.yaml unitree_g1_29dof',
+        '  interop check-profile my_robot.yaml unitree_g1_29dof\n'
+        '  interop check-profile booster_t1 --urdf T1.urdf --frame l_wrist=left_hand_link',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument('profiles', nargs='*', help='profile files or shipped profile names')
+    check.add_argument('--urdf', metavar='MODEL', default=None,
+                       help="check one profile's joint mapping against the robot's URDF or "
+                       'MJCF: axis, sign, offset, scale and limits of every mapped joint')
+    check.add_argument('--frame', action='append', default=[], metavar='FRAME=LINK',
+                       help='the model link of a canonical frame (l_wrist, r_wrist, l_sole, '
+                       'r_sole) for segments whose end joint the robot lacks; repeatable')
     check.set_defaults(run=run_check)
     listing = commands.add_parser('profiles', help='list the shipped robot profiles')
     listing.set_defaults(run=run_list)

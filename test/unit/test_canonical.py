@@ -113,6 +113,12 @@ MALFORMED = [
     ('groups', ['right_leg', 'left_leg', 'waist', 'left_arm', 'right_arm', 'head'],
      'groups: got [\'right_leg\', \'left_leg\''),
     ('hand_channels.2.index', 9, 'hand_channels[2].index: got 9, expected 2'),
+    ('segments.0.start', 'left_wing',
+     "segments[0].start: got 'left_wing', expected a canonical joint name"),
+    ('segments.5.end', ['left_hand'],
+     "segments[5].end[0]: got 'left_hand', expected a canonical joint or frame name"),
+    ('segments.1.direction', [0, 0, -2], 'segments[1].direction: got [0, 0, -2], expected a '
+     'unit vector [x, y, z]'),
     ('extra_key', 1, "extra_key: got 1, expected no such key"),
 ]
 

@@ -37,6 +37,13 @@ def test_the_joint_table_matches_the_yaml_row_by_row():
     assert rows == expected
 
 
+def test_the_segment_table_matches_the_yaml_row_by_row():
+    rows = table_after('| segment | start | end | direction at R |')
+    expected = [[s.name, s.start, ', '.join(f'`{end}`' for end in s.end).strip('`'),
+                 '[' + ', '.join(f'{v:g}' for v in s.direction) + ']'] for s in SPEC.segments]
+    assert rows == expected and len(rows) == 8
+
+
 def test_the_group_ranges_in_the_doc_match_the_yaml():
     for group in SPEC.groups:
         indices = SPEC.group_indices(group)
