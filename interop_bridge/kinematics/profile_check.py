@@ -198,10 +198,9 @@ def _check_segments(segments: tuple[SegmentSpec, ...], mapped: Mapping[str, Join
                     frames: Mapping[str, str], model: KinematicModel,
                     angles: dict[str, float], report: KinematicReport) -> None:
     by_native = {joint.native_name: joint for joint in mapped.values()}
-    blamed = {problem.joint for problem in report.problems if problem.cause != 'LIMITS'}
     for segment in segments:
         end = _end_point(segment, mapped, frames, model)
-        if segment.start not in mapped or end is None or segment.start in blamed:
+        if segment.start not in mapped or end is None:
             continue
         q = model.configuration(angles)
         direction = _segment_direction(model, q, mapped[segment.start].native_name, end)
