@@ -17,6 +17,7 @@ the canonical interface when the description's root is the pelvis.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ import pinocchio as pin
 from interop_bridge.errors import KinematicsError
 
 READERS = {'.urdf': 'urdf', '.xml': 'mjcf', '.mjcf': 'mjcf'}
+FRAME_KINDS = (pin.FrameType.BODY, pin.FrameType.OP_FRAME, pin.FrameType.FIXED_JOINT,
+               pin.FrameType.JOINT, pin.FrameType.SENSOR)
 ONE_DOF_NQ = {1, 2}  # revolute/prismatic: 1; continuous (unbounded revolute): cos, sin
 
 
@@ -41,6 +44,8 @@ class ModelJoint:
     continuous: bool
     lower: float
     upper: float
+    effort: float     # N m (0: not declared)
+    velocity: float   # rad/s (0: not declared)
 
 
 class KinematicModel:
@@ -53,6 +58,35 @@ class KinematicModel:
                        for jid in range(1, model.njoints) if model.joints[jid].nq in ONE_DOF_NQ
                        and model.joints[jid].nv == 1}
         self._base = 1 if model.njoints > 1 and model.joints[1].nq == 7 else 0
+        self._base_frame: int | None = None
+
+    @property
+    def root_joint(self) -> int:
+        """The joint id the root body hangs from (0: fixed base; 1: a free joint)."""
+        return self._base
+
+    def set_base(self, link: str) -> None:
+        """Express everything in the frame of `link` (the canonical pelvis) instead of the
+        model's root body."""
+        if not self.has_frame(link):
+            msg = f'{self.source}: no link {link!r} for the base frame'
+            raise KinematicsError(msg)
+        self._base_frame = self._frame_id(link)
+
+    def add_frame(self, name: str, link: str, xyz: tuple[float, float, float]) -> None:
+        """A frame `name` fixed to `link`, at `xyz` [m] in the link's frame, same orientation."""
+        if not self.has_frame(link):
+            msg = f'{self.source}: no link or frame {link!r} for frame {name!r}'
+            raise KinematicsError(msg)
+        if self.has_frame(name):
+            msg = f'{self.source}: a frame named {name!r} exists already'
+            raise KinematicsError(msg)
+        parent_id = self._frame_id(link)
+        parent = self.model.frames[parent_id]
+        offset = pin.SE3(np.eye(3), np.asarray(xyz, dtype=float))
+        self.model.addFrame(pin.Frame(name, parent.parentJoint, parent_id,
+                                      parent.placement * offset, pin.FrameType.OP_FRAME))
+        self.data = self.model.createData()
 
     def joint(self, name: str) -> ModelJoint:
         """The actuated joint `name`; KinematicsError naming the model when it has none."""
@@ -82,7 +116,30 @@ class KinematicModel:
         pin.updateFramePlacements(self.model, self.data)
 
     def _in_base(self, placement: Any) -> Any:
-        return self.data.oMi[self._base].actInv(placement)
+        base = (self.data.oMi[self._base] if self._base_frame is None
+                else self.data.oMf[self._base_frame])
+        return base.actInv(placement)
+
+    def frame_poses(self, q: np.ndarray, names: tuple[str, ...]
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(rotation 3x3, position) of each link or frame in the base frame at `q`, from one
+        forward-kinematics pass."""
+        ids = [self._frame_id(name) for name in names]
+        self._placements(q)
+        poses = []
+        for frame_id in ids:
+            placement = self._in_base(self.data.oMf[frame_id])
+            poses.append((np.array(placement.rotation), np.array(placement.translation)))
+        return poses
+
+    def _frame_id(self, name: str) -> int:
+        """The frame of link `name` (a body first: an MJCF body and its joint share a name)."""
+        for kind in FRAME_KINDS:
+            frame_id = int(self.model.getFrameId(name, kind))
+            if frame_id < self.model.nframes:
+                return frame_id
+        msg = f'{self.source}: no link or frame {name!r}'
+        raise KinematicsError(msg)
 
     def joint_pose(self, q: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(rotation 3x3, position) of joint `name`'s frame in the base frame at `q`."""
@@ -97,17 +154,12 @@ class KinematicModel:
 
     def frame_position(self, q: np.ndarray, name: str) -> np.ndarray:
         """Position of link or frame `name` in the base frame at `q` [m]."""
-        if not self.has_frame(name):
-            msg = f'{self.source}: no link or frame {name!r}'
-            raise KinematicsError(msg)
-        self._placements(q)
-        placement = self._in_base(self.data.oMf[self.model.getFrameId(name)])
-        return np.array(placement.translation)
+        return self.frame_poses(q, (name,))[0][1]
 
     def ancestors(self, name: str) -> tuple[str, ...]:
         """Actuated joints from the root to joint or frame `name`, nearest last."""
         jid = (self.joint(name).joint_id if name in self.joints
-               else self.model.frames[self.model.getFrameId(name)].parentJoint)
+               else self.model.frames[self._frame_id(name)].parentJoint)
         chain = []
         while jid > 0:
             if self.model.names[jid] in self.joints:
@@ -115,18 +167,38 @@ class KinematicModel:
             jid = self.model.parents[jid]
         return tuple(reversed(chain))
 
+    def _below_base(self, joint: ModelJoint) -> bool:
+        """Whether `joint` lies between the model's root and the base link, so that moving
+        it turns the root side of the tree as seen from the base (T1: the waist joint under
+        a trunk root turns the trunk about the pelvis)."""
+        if self._base_frame is None:
+            return False
+        jid = int(self.model.frames[self._base_frame].parentJoint)
+        while jid > 0:
+            if jid == joint.joint_id:
+                return True
+            jid = int(self.model.parents[jid])
+        return False
+
+    def _moving_rotation(self, q: np.ndarray, joint: ModelJoint) -> np.ndarray:
+        """Rotation, in the base frame, of the body that `joint` moves relative to the base."""
+        self._placements(q)
+        body = self._base if self._below_base(joint) else joint.joint_id
+        return np.array(self._in_base(self.data.oMi[body]).rotation)
+
     def rotation_axis(self, q: np.ndarray, name: str, step: float = 1e-4) -> np.ndarray:
         """Measured unit axis, in the base frame, of the rotation a positive step of joint
-        `name` gives its body at `q` (by moving it, not by reading the file's axis)."""
+        `name` gives the body it moves relative to the base at `q` (by moving it, not by
+        reading the file's axis)."""
         joint = self.joint(name)
-        before, _ = self.joint_pose(q, name)
+        before = self._moving_rotation(q, joint)
         moved = q.copy()
         if joint.continuous:
             angle = np.arctan2(q[joint.q_index + 1], q[joint.q_index]) + step
             moved[joint.q_index:joint.q_index + 2] = (np.cos(angle), np.sin(angle))
         else:
             moved[joint.q_index] += step
-        after, _ = self.joint_pose(moved, name)
+        after = self._moving_rotation(moved, joint)
         rotation = np.array(pin.log3(after @ before.T)) / step
         norm = float(np.linalg.norm(rotation))
         if norm < 0.5:
@@ -140,7 +212,17 @@ def _model_joint(model: Any, jid: int) -> ModelJoint:
     continuous = model.joints[jid].nq == 2
     lower = -np.inf if continuous else float(model.lowerPositionLimit[index])
     upper = np.inf if continuous else float(model.upperPositionLimit[index])
-    return ModelJoint(model.names[jid], jid, index, continuous, lower, upper)
+    v_index = int(model.joints[jid].idx_v)
+    return ModelJoint(model.names[jid], jid, index, continuous, lower, upper,
+                      _declared(model.effortLimit[v_index]),
+                      _declared(model.velocityLimit[v_index]))
+
+
+def _declared(limit: float) -> float:
+    """A URDF effort/velocity limit, 0 when the file left it out (Pinocchio reads infinity or
+    its numeric maximum)."""
+    value = float(limit)
+    return value if math.isfinite(value) and value < 1e30 else 0.0
 
 
 def load_model(path: str | Path) -> KinematicModel:

@@ -16,8 +16,9 @@ mapped joint (one problem per line, with its likely cause):
 - SIGN: that axis points the opposite way (a positive value moves the wrong way).
 - SCALE: the profile's limits in radians span about 57.3 times more or less than the model's:
   a degree/radian mix-up.
-- LIMITS: the profile's limits in radians reach outside the model's (tolerance
-  `LIMIT_TOLERANCE_RAD`).
+- LIMITS: the profile's position limits in radians reach outside the model's (tolerance
+  `LIMIT_TOLERANCE_RAD`), or its velocity/effort limit is above the model's declared one
+  (relative tolerance `RATE_TOLERANCE`): commands the robot's own description forbids.
 - OFFSET: a body segment of the spec (config/canonical.yaml `segments`) points more than
   `SEGMENT_TOLERANCE_DEG` away from its direction at R; the joint blamed is the nearest mapped
   ancestor whose own rotation puts the segment right, and the fix is stated as its offset.
@@ -28,20 +29,24 @@ mapped joint (one problem per line, with its likely cause):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.canonical_segments import SegmentSpec
-from interop_bridge.kinematics.model import KinematicModel
-from interop_bridge.profile_model import JointProfile, Profile
+from interop_bridge.kinematics.geometry import angle_deg, rotate, turn_about
+from interop_bridge.kinematics.model import KinematicModel, ModelJoint
+from interop_bridge.profile_model import FrameLink, JointProfile, Profile
 
 AXIS_TOLERANCE_DEG = 35.0     # shoulder axes of some Unitree models are tilted by up to ~25 deg
 SEGMENT_TOLERANCE_DEG = 30.0  # a missing offset is 90 deg; joint origins tilt limbs < 20 deg
-BLAME_RESIDUAL_DEG = 15.0     # the blamed joint's rotation must leave at most this much
+# the blamed joint's rotation must leave at most this much (H1-2 forearms point 16 deg off
+# +x at R by construction)
+BLAME_RESIDUAL_DEG = 20.0
 LIMIT_TOLERANCE_RAD = 0.01
+RATE_TOLERANCE = 0.01         # relative, on velocity and effort limits
 DEGREE_RATIO = 180.0 / math.pi
 SCALE_RATIO_TOLERANCE = 0.15  # relative
 SIDE_TOLERANCE_M = 0.01
@@ -88,14 +93,15 @@ def model_angle(joint: JointProfile, canonical: float) -> float:
 
 
 def check_profile_kinematics(profile: Profile, model: KinematicModel,
-                             frames: Mapping[str, str] | None = None,
+                             frames: Sequence[FrameLink] | None = None,
                              spec: CanonicalSpec | None = None) -> KinematicReport:
     """Check every mapped joint of `profile` against `model` (see the module docstring).
 
-    `frames` names the model's link for canonical frames (l_wrist, l_sole ...) that segment
-    ends may use when the robot lacks the end joint.
+    `frames` (default: the profile's kinematics.frames) places canonical frames (l_wrist,
+    l_sole ...) on the model; segment ends use them where the robot lacks the end joint.
     """
     spec = spec or load_canonical()
+    frame_names = attach_frames(model, profile.kinematics.frames if frames is None else frames)
     report = KinematicReport(profile.name, str(model.source))
     mapped = {}
     for joint in profile.joints:
@@ -109,13 +115,25 @@ def check_profile_kinematics(profile: Profile, model: KinematicModel,
     for joint in mapped.values():
         _check_units_and_limits(joint, model, report)
     # offsets first: their corrections pose the model at the true R for the axis checks
-    _check_segments(spec.segments, mapped, dict(frames or {}), model, angles, report)
+    _check_segments(spec.segments, mapped, frame_names, model, angles, report)
     q = model.configuration(angles)
     offset_blamed = {problem.joint for problem in report.problems if problem.cause == 'OFFSET'}
     for joint in mapped.values():
         if joint.canonical not in offset_blamed:
             _check_axis(joint, spec, model, q, report)
     return report
+
+
+def attach_frames(model: KinematicModel, frames: Sequence[FrameLink]) -> dict[str, str]:
+    """Canonical frame -> the model frame that stands for it (added to the model when the
+    entry has an offset or names a link under another name)."""
+    names = {}
+    for frame in frames:
+        attached = f'{frame.name}@{frame.link}' + ('' if not any(frame.xyz) else str(frame.xyz))
+        if not model.has_frame(attached):
+            model.add_frame(attached, frame.link, frame.xyz)
+        names[frame.name] = attached
+    return names
 
 
 def _check_units_and_limits(joint: JointProfile, model: KinematicModel,
@@ -140,11 +158,19 @@ def _check_units_and_limits(joint: JointProfile, model: KinematicModel,
             joint.canonical, joint.native_name, 'LIMITS',
             f'limits [{low:.4g}, {high:.4g}] rad reach outside the model\'s '
             f'[{urdf.lower:.4g}, {urdf.upper:.4g}]'))
+        return
+    _check_rate_limits(joint, urdf, report)
 
 
-def _angle_deg(first: np.ndarray, second: np.ndarray) -> float:
-    cosine = float(np.dot(first, second) / (np.linalg.norm(first) * np.linalg.norm(second)))
-    return math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
+def _check_rate_limits(joint: JointProfile, urdf: ModelJoint, report: KinematicReport) -> None:
+    for what, mine, theirs, unit in (('velocity', joint.velocity * joint.scale, urdf.velocity,
+                                      'rad/s'),
+                                     ('effort', joint.effort, urdf.effort, 'N m')):
+        if theirs > 0 and mine > theirs * (1 + RATE_TOLERANCE):
+            report.problems.append(KinematicProblem(
+                joint.canonical, joint.native_name, 'LIMITS',
+                f'{what} limit {mine:.4g} {unit} is above the model\'s {theirs:.4g} {unit}'))
+            return
 
 
 def _check_axis(joint: JointProfile, spec: CanonicalSpec, model: KinematicModel,
@@ -152,7 +178,7 @@ def _check_axis(joint: JointProfile, spec: CanonicalSpec, model: KinematicModel,
     canonical = spec.joints[spec.joint_index(joint.canonical)]
     expected = UNIT_AXES[canonical.axis]
     measured = model.rotation_axis(q, joint.native_name) * joint.sign
-    angle = _angle_deg(measured, expected)
+    angle = angle_deg(measured, expected)
     shown = np.array2string(measured, precision=3, suppress_small=True)
     if angle >= 180.0 - AXIS_TOLERANCE_DEG:
         report.problems.append(KinematicProblem(
@@ -207,7 +233,7 @@ def _check_segments(segments: tuple[SegmentSpec, ...], mapped: Mapping[str, Join
         if direction is None:
             continue
         expected = np.array(segment.direction)
-        error = _angle_deg(direction, expected)
+        error = angle_deg(direction, expected)
         report.segment_error_deg[segment.name] = error
         if error <= SEGMENT_TOLERANCE_DEG:
             continue
@@ -251,21 +277,7 @@ def _blame(model: KinematicModel, q: np.ndarray, end: str, direction: np.ndarray
         if name not in by_native or name == end:
             continue
         axis = model.rotation_axis(q, name)
-        turn = _turn_about(axis, direction, expected)
-        if _angle_deg(_rotate(direction, axis, turn), expected) <= BLAME_RESIDUAL_DEG:
+        turn = turn_about(axis, direction, expected)
+        if angle_deg(rotate(direction, axis, turn), expected) <= BLAME_RESIDUAL_DEG:
             return by_native[name], turn
     return None
-
-
-def _turn_about(axis: np.ndarray, vector: np.ndarray, target: np.ndarray) -> float:
-    """The rotation about `axis` that brings `vector` closest to `target`."""
-    along_v = vector - axis * float(np.dot(axis, vector))
-    along_t = target - axis * float(np.dot(axis, target))
-    return math.atan2(float(np.dot(axis, np.cross(along_v, along_t))),
-                      float(np.dot(along_v, along_t)))
-
-
-def _rotate(vector: np.ndarray, axis: np.ndarray, angle: float) -> np.ndarray:
-    """Rodrigues' rotation of `vector` about unit `axis` by `angle`."""
-    return (vector * math.cos(angle) + np.cross(axis, vector) * math.sin(angle)
-            + axis * float(np.dot(axis, vector)) * (1 - math.cos(angle)))
