@@ -23,6 +23,7 @@ from interop_bridge.errors import MISSING, Problem, ProfileError
 from interop_bridge.profile_checks import (
     check_gains, check_mapped_range, check_sources, check_state_timeout, check_timeout_damping,
     check_unique)
+from interop_bridge.profile_kinematics import read_kinematics
 from interop_bridge.profile_model import (
     CommandProfile, ExtraJoint, GripperProfile, ImuProfile, JointProfile, Profile, TopicProfile,
     WrenchSensor)
@@ -105,6 +106,7 @@ def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '
     wrenches = _read_wrenches(top.get('wrenches', []), spec, reader)
     grippers = _read_grippers(top.get('grippers', []), reader)
     check_sources(joints, extra, grippers, adapter, options, reader)
+    kinematics = read_kinematics(top.get('kinematics', {}), source, spec, reader)
     if reader.problems or adapter is None:  # an unknown adapter is a reported problem
         raise ProfileError(reader.problems)
     return Profile(
@@ -114,7 +116,8 @@ def parse_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: str = '
         joints=tuple(sorted((joint for _, joint in joints), key=lambda joint: joint.index)),
         extra=tuple(entry for _, entry in extra), wrenches=tuple(wrenches),
         grippers=tuple(gripper for _, gripper in grippers), command=CommandProfile(**command),
-        options=MappingProxyType(options), source_file=source, sha256=sha256)
+        options=MappingProxyType(options), source_file=source, sha256=sha256,
+        kinematics=kinematics)
 
 
 def _read_entries(items: Any, keys: tuple[Key, ...], reader: Reader, path: str,

@@ -100,6 +100,28 @@ class TopicProfile:
 
 
 @dataclass(frozen=True)
+class FrameLink:
+    """Where a canonical frame sits on the robot's kinematic model."""
+
+    name: str                            # canonical frame (l_wrist, l_sole, gaze ...)
+    link: str                            # model link or frame
+    xyz: tuple[float, float, float]      # fixed offset in the link frame [m]
+
+
+@dataclass(frozen=True)
+class KinematicsProfile:
+    """The robot's kinematic model, when the profile attaches one."""
+
+    model: str = ''                      # absolute path; '' = none attached
+    base: str = ''                       # link of the canonical pelvis frame; '' = model root
+    frames: tuple[FrameLink, ...] = ()
+
+    def frame(self, name: str) -> FrameLink | None:
+        """The model link of canonical frame `name`, None when not declared."""
+        return next((frame for frame in self.frames if frame.name == name), None)
+
+
+@dataclass(frozen=True)
 class Profile:
     """A checked robot profile."""
 
@@ -120,6 +142,7 @@ class Profile:
     options: Mapping[str, Any]
     source_file: str
     sha256: str
+    kinematics: KinematicsProfile = KinematicsProfile()
 
     @property
     def by_name(self) -> bool:

@@ -98,6 +98,8 @@ TOP_KEYS = (
     Key('wrenches', list, 'force/torque sensors', default=[]),
     Key('grippers', list, 'grippers read from the joint state', default=[]),
     Key('command', dict, 'how canonical commands become vendor commands, and safety'),
+    Key('kinematics', dict, "the robot's kinematic model and where canonical frames sit on it "
+        '(profile_kinematics.py)', default={}),
     *_adapter_sections(),
 )
 

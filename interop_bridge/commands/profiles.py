@@ -21,12 +21,14 @@ def key_sections() -> KeySections:
     from interop_bridge.profile_schema import (
         COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS, TOP_KEYS, TOPIC_KEYS,
         WRENCH_KEYS)
+    from interop_bridge.profile_kinematics import FRAME_LINK_KEYS, KINEMATICS_KEYS
     from interop_bridge.vendors.registry import sections
 
     return (('top level', TOP_KEYS), ('topics', TOPIC_KEYS), ('imu', IMU_KEYS),
             ('joints[] (and joint_defaults)', JOINT_KEYS), ('extra[]', EXTRA_KEYS),
             ('wrenches[]', WRENCH_KEYS), ('grippers[]', GRIPPER_KEYS),
-            ('command', COMMAND_KEYS), *sections().items())
+            ('command', COMMAND_KEYS), ('kinematics', KINEMATICS_KEYS),
+            ('kinematics.frames[]', FRAME_LINK_KEYS), *sections().items())
 
 
 def __getattr__(name: str) -> KeySections:
@@ -64,12 +66,18 @@ def run_kinematic_check(args: argparse.Namespace) -> int:
     from interop_bridge.kinematics.model import load_model
     from interop_bridge.kinematics.profile_check import check_profile_kinematics
     from interop_bridge.profile import load_profile
+    from interop_bridge.profile_model import FrameLink
 
     if len(args.profiles) != 1:
         msg = f'--urdf checks exactly one profile, got {len(args.profiles)}'
         raise KinematicsError(msg)
-    frames = dict(_frame_pair(text) for text in args.frame)
-    profile, model = load_profile(args.profiles[0]), load_model(args.urdf)
+    profile = load_profile(args.profiles[0])
+    model = load_model(args.urdf or profile.kinematics.model or _no_model(profile.name))
+    if profile.kinematics.base:
+        model.set_base(profile.kinematics.base)
+    overrides = dict(_frame_pair(text) for text in args.frame)
+    frames = [frame for frame in profile.kinematics.frames if frame.name not in overrides]
+    frames += [FrameLink(name, link, (0.0, 0.0, 0.0)) for name, link in overrides.items()]
     report = check_profile_kinematics(profile, model, frames)
     for problem in report.problems:
         print(f'{profile.name}: {problem}')
@@ -83,6 +91,13 @@ def run_kinematic_check(args: argparse.Namespace) -> int:
           f'axes within {worst_axis:.1f} deg, {len(report.segment_error_deg)} segments within '
           f'{worst_segment:.1f} deg of the reference pose')
     return 0
+
+
+def _no_model(profile: str) -> str:
+    from interop_bridge.errors import KinematicsError
+
+    msg = f'profile {profile} attaches no kinematic model (kinematics.model): give --urdf MODEL'
+    raise KinematicsError(msg)
 
 
 def _frame_pair(text: str) -> tuple[str, str]:

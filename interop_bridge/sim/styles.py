@@ -100,9 +100,10 @@ def _h1_2() -> StyleSpec:
     legs = _sides('{side}_{joint}_joint', [
         ('hip_yaw', -0.43, 0.43), ('hip_pitch', -3.14, 2.5), ('hip_roll', -0.43, 3.14),
         ('knee', -0.12, 2.19), ('ankle_pitch', -0.897, 0.524), ('ankle_roll', -0.262, 0.262)])
+    # h1_2_handless.urdf (shoulder roll capped at the canonical range, as in the profile)
     left_arm, right_arm = _split(_sides('{side}_{joint}_joint', [
-        ('shoulder_pitch', -2.87, 2.87), ('shoulder_roll', -0.34, 3.11),
-        ('shoulder_yaw', -1.3, 4.45), ('elbow', -0.95, 3.18), ('wrist_roll', -3.01, 2.75),
+        ('shoulder_pitch', -3.14, 1.57), ('shoulder_roll', -0.38, 3.2),
+        ('shoulder_yaw', -2.66, 3.01), ('elbow', -0.95, 3.18), ('wrist_roll', -3.01, 2.75),
         ('wrist_pitch', -0.4625, 0.4625), ('wrist_yaw', -1.27, 1.27)]), 7)
     slots = [*legs, JointSpec('torso_joint', -2.35, 2.35), *left_arm, *right_arm] + [None] * 8
     # mode_machine 7 is a placeholder: no public source gives the H1-2 id.

@@ -23,7 +23,11 @@ from key_effects import (
 from profile_variants import set_key, set_keys, variant
 from unitree_reference import lowstate_crc
 
+from kinematic_fixtures import write_urdf
+
 from interop_bridge.commands.profiles import run_list
+from interop_bridge.kinematics.model import load_model
+from interop_bridge.kinematics.profile_check import check_profile_kinematics
 from interop_bridge.errors import ProfileError
 from interop_bridge.profile import load_profile
 from interop_bridge.vendors.registry import sections
@@ -38,6 +42,16 @@ def effect_description(tmp_path, capsys):
     run_list(None)
     text = yaml.safe_load(Path(load_profile('booster_t1').source_file).read_text())
     assert f"booster_t1           {text['description']}" in capsys.readouterr().out
+
+
+def effect_kinematics(tmp_path):
+    # the H1 has no wrist: its forearms end at the frames the section places on the model
+    model = write_urdf('unitree_h1', tmp_path / 'h1.urdf')
+    shipped = check_profile_kinematics(load_profile('unitree_h1'), load_model(model))
+    bare = check_profile_kinematics(
+        variant(tmp_path, 'unitree_h1', lambda raw: raw.pop('kinematics')), load_model(model))
+    assert set(shipped.segment_error_deg) - set(bare.segment_error_deg) == {
+        'left_forearm', 'right_forearm'}
 
 
 def effect_adapter(tmp_path):

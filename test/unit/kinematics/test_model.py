@@ -81,3 +81,56 @@ def test_unknown_names_and_files_are_kinematics_errors(arm, tmp_path: Path):
     broken.write_text('<robot name="x"><joint name="j" type="revolute">')
     with pytest.raises(KinematicsError, match='not a readable URDF model'):
         load_model(broken)
+
+
+# A trunk root with the pelvis hanging from a waist yaw joint (the Booster T1's tree), and a
+# hip below the pelvis: seen from the pelvis, the waist turns the trunk, not the pelvis.
+TRUNK_ROOTED = '''<robot name="t">
+  <link name="trunk"/><link name="Waist"/><link name="thigh"/>
+  <joint name="Waist" type="revolute"><parent link="trunk"/><child link="Waist"/>
+    <origin xyz="0 0 -0.1"/><axis xyz="0 0 1"/>
+    <limit lower="-1" upper="1" effort="30" velocity="10"/></joint>
+  <joint name="hip" type="revolute"><parent link="Waist"/><child link="thigh"/>
+    <origin xyz="0 0.1 0"/><axis xyz="0 1 0"/>
+    <limit lower="-1" upper="1" effort="0" velocity="0"/></joint>
+</robot>'''
+
+
+@pytest.fixture()
+def trunk_rooted(tmp_path: Path):
+    path = tmp_path / 't.urdf'
+    path.write_text(TRUNK_ROOTED)
+    return load_model(path)
+
+
+def test_a_joint_between_the_root_and_the_base_turns_the_root_side(trunk_rooted):
+    zero = trunk_rooted.configuration({})
+    np.testing.assert_allclose(trunk_rooted.rotation_axis(zero, 'Waist'), [0, 0, 1], atol=1e-6)
+    trunk_rooted.set_base('Waist')  # a link and a joint of one name: the link is meant
+    np.testing.assert_allclose(trunk_rooted.rotation_axis(zero, 'Waist'), [0, 0, -1], atol=1e-6)
+    np.testing.assert_allclose(trunk_rooted.rotation_axis(zero, 'hip'), [0, 1, 0], atol=1e-6)
+    np.testing.assert_allclose(trunk_rooted.frame_position(zero, 'trunk'), [0, 0, 0.1],
+                               atol=1e-12)
+
+
+def test_an_added_frame_sits_at_its_offset_and_turns_with_its_link(arm):
+    arm.add_frame('tip', 'fore', (0.3, 0.0, 0.0))
+    q = arm.configuration({'elbow': math.pi / 2})  # +y turns the forearm's x to -z
+    (rotation, position), = arm.frame_poses(q, ('tip',))
+    np.testing.assert_allclose(position - arm.joint_position(q, 'elbow'),
+                               rotation @ [0.3, 0.0, 0.0], atol=1e-12)
+    roll = 0.3
+    np.testing.assert_allclose(rotation @ [1.0, 0.0, 0.0],
+                               [0.0, math.sin(roll), -math.cos(roll)], atol=1e-12)
+    with pytest.raises(KinematicsError, match="a frame named 'tip' exists already"):
+        arm.add_frame('tip', 'fore', (0.0, 0.0, 0.0))
+    with pytest.raises(KinematicsError, match="no link or frame 'claw'"):
+        arm.add_frame('grip', 'claw', (0.0, 0.0, 0.0))
+    with pytest.raises(KinematicsError, match="no link 'torso' for the base frame"):
+        arm.set_base('torso')
+
+
+def test_effort_and_velocity_limits_are_read_and_zero_means_not_declared(trunk_rooted):
+    assert (trunk_rooted.joints['Waist'].effort, trunk_rooted.joints['Waist'].velocity) == (
+        30.0, 10.0)
+    assert (trunk_rooted.joints['hip'].effort, trunk_rooted.joints['hip'].velocity) == (0.0, 0.0)
