@@ -13,8 +13,9 @@ import numpy as np
 
 PATH_LABELS = {'direct': 'direct (no relay)', 'plain': 'plain rclpy re-publisher',
                'raw': 'serialized pass-through relay', 'bridge': 'interop bridge',
-               'bridge_all': 'interop bridge, every output subscribed'}
-BRIDGES = ('bridge', 'bridge_all')
+               'bridge_all': 'interop bridge, every output subscribed',
+               'bridge_task': 'interop bridge with task space (G1 model attached)'}
+BRIDGES = ('bridge', 'bridge_all', 'bridge_task')
 COLUMNS = (('rate', 'rate Hz', '{:g}'), ('path', 'path', '{}'), ('sent', 'msgs', '{:d}'),
            ('drops', 'drops', '{:d}'), ('p50_us', 'p50 µs', '{:.0f}'),
            ('p99_us', 'p99 µs', '{:.0f}'), ('max_us', 'max µs', '{:.0f}'),

@@ -14,6 +14,8 @@ LowState with an increasing tick, and one sink (bench_sink.py) records when each
           -> /g1/interop/state, whose `sequence` carries the tick; nothing else subscribed
   bridge_all  the same, with a listener on joint_states, native/joint_states and imu/data
           (the bridge builds those copies only while they have subscribers)
+  bridge_task  bridge, with the G1's kinematic model attached (kinematics.model: a URDF
+          written from test/fixtures/kinematics): task-space poses of 5 frames in every state
 
 Latency is receive time minus send time per tick (one monotonic clock, one host); the warm-up
 ticks are left out of every figure. Drops are measured ticks never received. CPU is the relay's
@@ -67,6 +69,10 @@ BRIDGE_ARGV = (sys.executable, '-m', 'interop_bridge.nodes.bridge', '--ros-args'
 BRIDGE_COPIES = ('/g1/joint_states:sensor_msgs/msg/JointState',
                  '/g1/native/joint_states:sensor_msgs/msg/JointState',
                  '/g1/imu/data:sensor_msgs/msg/Imu')
+# The G1 profile with its kinematic model attached (written once per run, see main()).
+TASK_PROFILE = Path(tempfile.gettempdir()) / f'interop_bench_task_{os.getpid()}' / \
+    'unitree_g1_29dof.yaml'
+TASK_ARGV = (*BRIDGE_ARGV[:5], f'profile:={TASK_PROFILE}', *BRIDGE_ARGV[6:])
 PATHS = {
     'direct': PathSpec('direct', SOURCE_TOPIC, 'unitree_hg/msg/LowState', 'tick'),
     'plain': PathSpec('plain', '/g1/relay/lowstate', 'unitree_hg/msg/LowState', 'tick',
@@ -79,8 +85,19 @@ PATHS = {
                        'sequence', BRIDGE_ARGV, 'bridge ready'),
     'bridge_all': PathSpec('bridge_all', '/g1/interop/state', 'interop_msgs/msg/WholeBodyState',
                            'sequence', BRIDGE_ARGV, 'bridge ready', BRIDGE_COPIES),
+    'bridge_task': PathSpec('bridge_task', '/g1/interop/state',
+                            'interop_msgs/msg/WholeBodyState', 'sequence', TASK_ARGV,
+                            'bridge ready'),
 }
-DEFAULT_PATHS = ('direct', 'plain', 'bridge', 'bridge_all')
+DEFAULT_PATHS = ('direct', 'plain', 'bridge', 'bridge_all', 'bridge_task')
+
+
+def write_task_profile() -> None:
+    """The model-attached G1 profile of the bridge_task path."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'test'))
+    from kinematic_fixtures import profile_with_model
+
+    profile_with_model('unitree_g1_29dof', TASK_PROFILE.parent)
 
 
 @dataclass(frozen=True)
@@ -272,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
           f'paths {", ".join(settings.paths)}, {settings.duration_s:g} s measured each in '
           f'{settings.rounds} round(s) (+{settings.warmup_s:g} s warm-up per run), '
           f'ROS_DOMAIN_ID {settings.domain_id}', flush=True)
+    if 'bridge_task' in settings.paths:
+        write_task_profile()
     try:
         measurements = run_all(settings)
     except BenchError as err:

@@ -7,8 +7,8 @@ so everything that decides what reaches a robot is testable without a ROS graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from interop_bridge.stream_health import StreamHealth
 from interop_bridge.vendors.codec import FieldDefs
 from interop_bridge.vendors.native import ImuSample, NativeCommand, NativeState
 from interop_bridge.vendors.ros_sensors import IMU_TYPE, WRENCH_TYPE
+
+if TYPE_CHECKING:
+    from interop_bridge.kinematics.task_space import TaskSpace
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class BridgeCore:
         self.mapper = self.codec.mapper
         self.limits: CommandLimits = command_limits(profile, self.mapper.joint_map,
                                                     spec.joint_names)
+        self.task_space = _task_space(profile, spec)
         self.native: NativeState | None = None
         self.canonical: CanonicalState | None = None
         self.imu: ImuSample | None = None
@@ -109,6 +113,9 @@ class BridgeCore:
             health.malformed += 1
             health.reject(problem or 'malformed vendor state')
             return None
+        if self.task_space is not None:
+            pose, valid = self.task_space.poses(state.position, state.valid)
+            state = replace(state, task_pose=pose, task_valid=valid)
         self.native, self.canonical, self.last_state_s = native, state, now_s
         if self.state_stale:  # the safe command goes on until a command is accepted again,
             self.timed_out = True  # the same watchdog event: not counted a second time
@@ -228,6 +235,15 @@ class BridgeCore:
         payload = self.codec.command_bytes(command, self.native)
         self.health['vendor_command'].received(now_s)
         return payload
+
+
+def _task_space(profile: Profile, spec: CanonicalSpec) -> TaskSpace | None:
+    """The profile's task space; Pinocchio is imported only for a profile with a model."""
+    if not profile.kinematics.model:
+        return None
+    from interop_bridge.kinematics.task_space import task_space_for
+
+    return task_space_for(profile, spec)
 
 
 def command_from_arrays(count: int, commanded: Any, position: Any, velocity: Any, effort: Any,

@@ -151,6 +151,8 @@ SPEC_KEYS = (
     Key('hand_channels', list, 'canonical hand channels, in index order', check=non_empty),
     Key('wrench_frames', list, 'force/torque sensor slots by frame',
         check=list_of(str, allow_empty=False)),
+    Key('task_frames', list, 'frames of the task-space state, declared under frames',
+        default=[], check=list_of(str, allow_empty=True)),
     Key('extra_joint_pattern', str, 'name pattern of vendor-only joints', check=non_empty),
     Key('units', dict, 'unit of every quantity'),
     Key('quaternion_order', list, 'component order of quaternions', check=_xyzw),
@@ -181,6 +183,7 @@ class CanonicalSpec:
     topics: tuple[TopicSpec, ...]
     services: tuple[ServiceSpec, ...]
     segments: tuple[SegmentSpec, ...] = ()
+    task_frames: tuple[str, ...] = ()
 
     @property
     def joint_count(self) -> int:
@@ -262,9 +265,10 @@ def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:
     _check_unique(reader, 'frames', [frame.name for frame in frames])
     _check_unique(reader, 'topics', [topic.name for topic in topics])
     frame_names = {frame.name for frame in frames}
-    for position, name in enumerate(top.get('wrench_frames', [])):
-        if frames and name not in frame_names:
-            reader.report(f'wrench_frames[{position}]', name, 'a frame declared under frames')
+    for key in ('wrench_frames', 'task_frames'):
+        for position, name in enumerate(top.get(key, [])):
+            if frames and name not in frame_names:
+                reader.report(f'{key}[{position}]', name, 'a frame declared under frames')
     _check_group_order(joints, groups, reader)
     for name in used_names.check_declared(_declared_names(top.get('topics', [])),
                                           _declared_names(top.get('services', [])),
@@ -281,7 +285,7 @@ def parse_canonical(raw: Any, *, source: str) -> CanonicalSpec:
         extra_joint_pattern=top['extra_joint_pattern'],
         units=MappingProxyType(dict(top['units'])),
         quaternion_order=tuple(top['quaternion_order']), frames=frames, topics=topics,
-        services=services, segments=segments)
+        services=services, segments=segments, task_frames=tuple(top['task_frames']))
 
 
 def _declared_names(items: list[Any]) -> set[str]:

@@ -35,6 +35,10 @@ class CanonicalState:
     imu: ImuSample | None
     sequence: np.ndarray | None
     stamp_ns: np.ndarray | None
+    # Task-space poses (..., task frames, 7) and validity, when the profile attaches a model
+    # (kinematics/task_space.py); None otherwise.
+    task_pose: np.ndarray | None = None
+    task_valid: np.ndarray | None = None
 
 
 # Native slots (MISSING_SLOT where there is none) of the joints, extras and grippers.

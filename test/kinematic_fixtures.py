@@ -54,3 +54,16 @@ def write_urdf(robot: str, path: Path) -> Path:
     """The fixture of `robot` written as a URDF at `path`."""
     path.write_text(urdf_text(load_fixture(robot), robot))
     return path
+
+
+def profile_with_model(robot: str, directory: Path) -> Path:
+    """A copy of the shipped profile `robot` with its fixture attached as kinematics.model."""
+    from interop_bridge.profile import load_profile
+
+    directory.mkdir(parents=True, exist_ok=True)
+    urdf = write_urdf(robot, directory / f'{robot}.urdf')
+    raw = yaml.safe_load(Path(load_profile(robot).source_file).read_text())
+    raw.setdefault('kinematics', {})['model'] = urdf.name
+    path = directory / f'{robot}.yaml'
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path

@@ -17,6 +17,12 @@ an entry valid nowhere in the episode (a joint, hand or force sensor the robot l
 and where it is valid nowhere in the dataset its statistics are neutral (stats.py), so every
 LeRobot normalization mode maps it to exactly 0. Statistics skip invalid entries.
 
+Task space: `observation.eef.position` and `.orientation` hold the pose of both hands, both
+feet and the head in the pelvis frame (x, y, z [m]; quaternion x, y, z, w) per task frame,
+computed on the grid from `observation.state` by the robot's own kinematics
+(kinematics/task_space.py); `valid.observation.eef` says per frame where that holds. A robot
+whose profile attaches no model has these features with validity 0 everywhere.
+
 Actions: `action` (+ `action.hand`) exist only when the export has an action source: the
 recorded commands, or the next frame's state when asked for (`--action next-state`). A
 recording without commands gets no action features, never an all-invalid zero action.
@@ -79,6 +85,12 @@ def wrench_names(spec: CanonicalSpec) -> tuple[str, ...]:
                  for component in WRENCH_COMPONENTS)
 
 
+def eef_names(spec: CanonicalSpec, components: tuple[str, ...]) -> tuple[str, ...]:
+    """'l_wrist.x' ... for every canonical task frame (task-space features)."""
+    return tuple(f'{frame}.{component}' for frame in spec.task_frames
+                 for component in components)
+
+
 def mask_key(feature_key: str) -> str:
     """The key of the validity mask of a feature group: 'valid.observation.state'."""
     return MASK_PREFIX + feature_key
@@ -110,6 +122,7 @@ def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int
     hands = hand_names(spec)
     state, imu = mask_key('observation.state'), mask_key('observation.imu')
     hand, wrench = mask_key('observation.hand'), mask_key('observation.wrench')
+    eef = mask_key('observation.eef')
     features = [
         _vector('observation.state', joints, state),
         _vector('observation.velocity', joints, state),
@@ -119,12 +132,14 @@ def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int
         _vector('observation.imu.linear_acceleration', AXES, imu),
         _vector('observation.hand', hands, hand),
         _vector('observation.wrench', wrench_names(spec), wrench),
+        _vector('observation.eef.position', eef_names(spec, AXES), eef),
+        _vector('observation.eef.orientation', eef_names(spec, QUATERNION), eef),
     ]
     if action != 'none':
         features += [_vector('action', joints, mask_key('action')),
                      _vector('action.hand', hands, mask_key('action.hand'))]
     features += [_vector(state, joints), _vector(imu, ('imu',)), _vector(hand, hands),
-                 _vector(wrench, spec.wrench_frames)]
+                 _vector(wrench, spec.wrench_frames), _vector(eef, spec.task_frames)]
     if action != 'none':
         features += [_vector(mask_key('action'), joints),
                      _vector(mask_key('action.hand'), hands)]

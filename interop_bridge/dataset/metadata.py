@@ -212,6 +212,11 @@ def gr00t_modality(spec: CanonicalSpec, video_keys: Sequence[str],
         action[f'{side}_hand'] = {'start': offset, 'end': end, 'original_key': 'action.hand',
                                   'absolute': True}
         offset = end
+    for number, frame in enumerate(spec.task_frames):  # task space, one slice per frame
+        for part, width in (('position', 3), ('orientation', 4)):
+            state[f'{frame}_eef_{part}'] = {'start': number * width,
+                                            'end': (number + 1) * width,
+                                            'original_key': f'observation.eef.{part}'}
     video: dict[str, ModalityKey] = {key.removeprefix('observation.images.'): {
         'original_key': key} for key in video_keys}
     return {'state': state, 'action': action if with_action else {}, 'video': video,

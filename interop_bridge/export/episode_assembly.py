@@ -60,7 +60,9 @@ FEATURE_OF = {  # decoded value -> dataset feature
     'wrench_valid': mask_key('observation.wrench'), 'hand': 'observation.hand',
     'hand_valid': mask_key('observation.hand'), 'action': 'action',
     'action_valid': mask_key('action'), 'action.hand': 'action.hand',
-    'action.hand_valid': mask_key('action.hand')}
+    'action.hand_valid': mask_key('action.hand'),
+    'eef.position': 'observation.eef.position', 'eef.orientation': 'observation.eef.orientation',
+    'eef_valid': mask_key('observation.eef')}
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class EpisodeBuilder:
         self.checksums = checksums  # counts the states left out for a failed checksum
         self.spec = spec or load_canonical()
         self.plausibility = Plausibility(robot.profile, self.spec, FEATURE_OF)
+        self.task_space = _task_space(robot.profile, self.spec)
         self.camera_keys = {f'observation.images.{name}': camera
                             for name, camera in robot.cameras.items()}
 
@@ -182,6 +185,7 @@ class EpisodeBuilder:
         for name, result in results.items():
             by_key.setdefault(name.split(':', 1)[1], []).append(result)
         values = {key: _combine(parts, length) for key, parts in by_key.items()}
+        values.update(self._task_space_values(values, length))
         next_state = self.policy.action == 'next-state'
         columns = {}
         for feature in self.features:
@@ -195,6 +199,18 @@ class EpisodeBuilder:
         kept = tuple(feature for feature in self.features if feature.key in columns)
         observed = apply_validity(kept, columns)
         return with_next_state_actions(observed) if next_state else observed
+
+    def _task_space_values(self, values: dict[str, np.ndarray],
+                           length: int) -> dict[str, np.ndarray]:
+        """Hand, foot and head poses on the grid, by forward kinematics of the resampled
+        joint positions (nothing when the profile attaches no model)."""
+        if self.task_space is None or 'position' not in values:
+            return {}
+        valid = np.nan_to_num(np.asarray(values['valid'], dtype=float), nan=0.0) > 0.5
+        pose, ok = self.task_space.batch(np.asarray(values['position'], dtype=float), valid)
+        return {'eef.position': pose[:, :, :3].reshape(length, -1),
+                'eef.orientation': pose[:, :, 3:].reshape(length, -1),
+                'eef_valid': ok.astype(np.float64)}
 
     def _camera_rows(self, grid: Grid, span: EpisodeSpan,
                      length: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -244,6 +260,15 @@ class EpisodeBuilder:
             msg = f'camera {topic}: images changed while the episode was encoded'
             raise ExportError(msg)
         return frames
+
+
+def _task_space(profile: Profile, spec: CanonicalSpec) -> Any:
+    """The profile's TaskSpace (Pinocchio imported only when it attaches a model)."""
+    if not profile.kinematics.model:
+        return None
+    from interop_bridge.kinematics.task_space import task_space_for
+
+    return task_space_for(profile, spec)
 
 
 def present_columns(profile: Profile, spec: CanonicalSpec, key: str,

@@ -78,14 +78,6 @@ def _root_body(model: KinematicModel, below: int) -> str:
     raise KinematicsError(msg)
 
 
-def _path(model: KinematicModel, base: str, end: str) -> tuple[str, ...]:
-    """Actuated joints from the base body to `end`, in that order."""
-    from_root_to_base, from_root_to_end = model.ancestors(base), model.ancestors(end)
-    up = [name for name in reversed(from_root_to_base) if name not in from_root_to_end]
-    down = [name for name in from_root_to_end if name not in from_root_to_base]
-    return tuple(up + down)
-
-
 def _end(tip: Tip) -> str:
     return tip.frame or tip.joint
 
@@ -106,7 +98,7 @@ def find_limbs(model: KinematicModel) -> Limbs:
     q = model.configuration({})
     for tip in tips:
         tip.position = tip_point(model, q, _end(tip))
-    limbs = Limbs(base, {side: _path(model, base, _end(tip))
+    limbs = Limbs(base, {side: model.path_joints(base, _end(tip))
                          for side, tip in zip(('left', 'right'), feet, strict=True)},
                   {}, (), ())
     limbs.frames.update({'l_sole': _end(feet[0]), 'r_sole': _end(feet[1])})
@@ -118,8 +110,8 @@ def find_limbs(model: KinematicModel) -> Limbs:
             limbs.notes.append(f'no {side} arm found')
             continue
         hand = max(candidates, key=lambda tip: (
-            len(_path(model, base, _end(tip))), abs(float(tip.position[1]))))
-        limbs.arms[side] = _path(model, base, _end(hand))
+            len(model.path_joints(base, _end(tip))), abs(float(tip.position[1]))))
+        limbs.arms[side] = model.path_joints(base, _end(hand))
         limbs.frames[f'{side[0]}_wrist'] = _end(hand)
         upper.remove(hand)
     left, right = limbs.arms['left'], limbs.arms['right']
@@ -135,6 +127,6 @@ def _find_head(model: KinematicModel, limbs: Limbs, upper: list[Tip]) -> None:
     if not central:
         return
     head = max(central, key=lambda tip: float(tip.position[2]))
-    limbs.head = tuple(name for name in _path(model, limbs.base, _end(head))
+    limbs.head = tuple(name for name in model.path_joints(limbs.base, _end(head))
                        if name not in limbs.waist)
     limbs.frames['gaze'] = _end(head)

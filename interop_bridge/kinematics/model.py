@@ -71,7 +71,7 @@ class KinematicModel:
         if not self.has_frame(link):
             msg = f'{self.source}: no link {link!r} for the base frame'
             raise KinematicsError(msg)
-        self._base_frame = self._frame_id(link)
+        self._base_frame = self.frame_id(link)
 
     def add_frame(self, name: str, link: str, xyz: tuple[float, float, float]) -> None:
         """A frame `name` fixed to `link`, at `xyz` [m] in the link's frame, same orientation."""
@@ -81,7 +81,7 @@ class KinematicModel:
         if self.has_frame(name):
             msg = f'{self.source}: a frame named {name!r} exists already'
             raise KinematicsError(msg)
-        parent_id = self._frame_id(link)
+        parent_id = self.frame_id(link)
         parent = self.model.frames[parent_id]
         offset = pin.SE3(np.eye(3), np.asarray(xyz, dtype=float))
         self.model.addFrame(pin.Frame(name, parent.parentJoint, parent_id,
@@ -115,6 +115,26 @@ class KinematicModel:
         pin.forwardKinematics(self.model, self.data, q)
         pin.updateFramePlacements(self.model, self.data)
 
+    @property
+    def base_frame_id(self) -> int | None:
+        """The frame of the base link set by set_base (None: the root body)."""
+        return self._base_frame
+
+    @property
+    def base_link(self) -> str:
+        """Name of the link everything is expressed in."""
+        if self._base_frame is not None:
+            return str(self.model.frames[self._base_frame].name)
+        for frame in self.model.frames:
+            if frame.type == pin.FrameType.BODY and int(frame.parentJoint) == self._base:
+                return str(frame.name)
+        return str(self.model.frames[0].name)
+
+    def base_placement(self) -> Any:
+        """The base frame's placement after the last forward-kinematics pass."""
+        return (self.data.oMi[self._base] if self._base_frame is None
+                else self.data.oMf[self._base_frame])
+
     def _in_base(self, placement: Any) -> Any:
         base = (self.data.oMi[self._base] if self._base_frame is None
                 else self.data.oMf[self._base_frame])
@@ -124,7 +144,7 @@ class KinematicModel:
                     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """(rotation 3x3, position) of each link or frame in the base frame at `q`, from one
         forward-kinematics pass."""
-        ids = [self._frame_id(name) for name in names]
+        ids = [self.frame_id(name) for name in names]
         self._placements(q)
         poses = []
         for frame_id in ids:
@@ -132,7 +152,7 @@ class KinematicModel:
             poses.append((np.array(placement.rotation), np.array(placement.translation)))
         return poses
 
-    def _frame_id(self, name: str) -> int:
+    def frame_id(self, name: str) -> int:
         """The frame of link `name` (a body first: an MJCF body and its joint share a name)."""
         for kind in FRAME_KINDS:
             frame_id = int(self.model.getFrameId(name, kind))
@@ -159,13 +179,21 @@ class KinematicModel:
     def ancestors(self, name: str) -> tuple[str, ...]:
         """Actuated joints from the root to joint or frame `name`, nearest last."""
         jid = (self.joint(name).joint_id if name in self.joints
-               else self.model.frames[self._frame_id(name)].parentJoint)
+               else self.model.frames[self.frame_id(name)].parentJoint)
         chain = []
         while jid > 0:
             if self.model.names[jid] in self.joints:
                 chain.append(self.model.names[jid])
             jid = self.model.parents[jid]
         return tuple(reversed(chain))
+
+    def path_joints(self, start: str, end: str) -> tuple[str, ...]:
+        """Actuated joints on the tree path from link/joint `start` to `end`, in that order
+        (up from `start` toward the root first, then down to `end`)."""
+        to_start, to_end = self.ancestors(start), self.ancestors(end)
+        up = [name for name in reversed(to_start) if name not in to_end]
+        down = [name for name in to_end if name not in to_start]
+        return tuple(up + down)
 
     def _below_base(self, joint: ModelJoint) -> bool:
         """Whether `joint` lies between the model's root and the base link, so that moving

@@ -139,7 +139,8 @@ class BridgeNode(Node):
         publishers, listened = self._outputs, self._listened
         publishers['state'].publish(build.whole_body_state(
             state, stamp=stamp, receive=receive_msg, stamp_source=STAMP_SOURCES[source],
-            imu_frame=self.profile.imu.frame, wrenches=self.core.wrenches))
+            imu_frame=self.profile.imu.frame, wrenches=self.core.wrenches,
+            task_frames=self.spec.task_frames))
         if 'joint_states' in listened:
             publishers['joint_states'].publish(
                 build.joint_state(self.spec.joint_names, state, stamp))

@@ -59,7 +59,8 @@ def wrench_message(frame: str, wrench: np.ndarray, stamp: Time) -> WrenchStamped
 
 
 def whole_body_state(state: CanonicalState, *, stamp: Time, receive: Time, stamp_source: int,
-                     imu_frame: str, wrenches: dict[str, np.ndarray]) -> WholeBodyState:
+                     imu_frame: str, wrenches: dict[str, np.ndarray],
+                     task_frames: tuple[str, ...] = ()) -> WholeBodyState:
     """interop_msgs/WholeBodyState of one mapped sample."""
     message = WholeBodyState()
     message.header.stamp = stamp
@@ -85,6 +86,10 @@ def whole_body_state(state: CanonicalState, *, stamp: Time, receive: Time, stamp
     message.imu_valid = state.imu is not None
     message.wrenches = [wrench_message(frame, values, stamp)
                         for frame, values in wrenches.items()]
+    if state.task_pose is not None and state.task_valid is not None:
+        message.task_frame = list(task_frames)
+        message.task_pose = _doubles(state.task_pose.reshape(-1))
+        message.task_valid = state.task_valid.tolist()
     return message
 
 

@@ -12,9 +12,11 @@ import vendor_messages as vm
 from bridge_probe import (
     SPEC, N, Probe, diagnostic_status, g1_bridge_fed_with_state, publish_command, start_bridge,
     vendor_state)
+from kinematic_fixtures import profile_with_model
 from ros_process import spin_until
 from unitree_reference import crc32_bitwise, hg_lowcmd_bytes
 
+from interop_bridge.kinematics.task_space import task_space_for
 from interop_bridge.profile import load_profile, shipped_profiles
 
 
@@ -42,6 +44,26 @@ def test_every_profile_maps_known_vendor_values_to_exact_canonical_values(
                                                               for i in range(N)]
     names = probe.received['joint_states'][-1].name
     assert names == [SPEC.joint_names[i] for i in range(N) if state.valid[i]]
+    assert (list(state.task_frame), list(state.task_pose), list(state.task_valid)) == (
+        [], [], [])  # no kinematic model attached: no task space, not zeros
+    assert bridge.stop(signal.SIGTERM) == 0
+
+
+def test_a_profile_with_a_kinematic_model_publishes_the_task_space_poses(
+        ros_node, start_process, tmp_path):
+    path = profile_with_model('unitree_g1_29dof', tmp_path / 'model')
+    profile = load_profile(path)
+    namespace = '/task_g1'
+    bridge = start_bridge(start_process, str(path), namespace)
+    typename, topic, raw, _ = vendor_state(profile)
+    probe = Probe(ros_node, namespace, typename, topic, raw)
+    assert spin_until(ros_node, lambda: probe.received['state']), bridge.output()
+    state = probe.received['state'][-1]
+    assert list(state.task_frame) == list(SPEC.task_frames)
+    expected, valid = task_space_for(profile, SPEC).poses(np.asarray(state.position),
+                                                          np.asarray(state.valid))
+    assert list(state.task_valid) == valid.tolist() == [True] * 5
+    np.testing.assert_allclose(np.asarray(state.task_pose).reshape(5, 7), expected, atol=1e-12)
     assert bridge.stop(signal.SIGTERM) == 0
 
 

@@ -16,8 +16,8 @@ def test_every_mask_key_starts_outside_observation_and_action():
     keys = [feature.key for feature in canonical_features(load_canonical(), {})]
     masks = [key for key in keys if is_mask(key)]
     assert masks == ['valid.observation.state', 'valid.observation.imu',
-                     'valid.observation.hand', 'valid.observation.wrench', 'valid.action',
-                     'valid.action.hand']
+                     'valid.observation.hand', 'valid.observation.wrench',
+                     'valid.observation.eef', 'valid.action', 'valid.action.hand']
     assert not [key for key in masks if key.startswith(('observation', 'action'))]
 
 

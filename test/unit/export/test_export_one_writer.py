@@ -166,7 +166,7 @@ def test_each_episode_is_reduced_once_and_the_dataset_aggregated_once(exported):
     stats = read_json(root, 'stats.json')
     assert counters['episode_stats'].calls == 5
     assert counters['aggregate_episode_stats'].calls == 1
-    assert counters['feature_stats'].calls == len(stats) == 18
+    assert counters['feature_stats'].calls == len(stats) == 21  # 18 + task space (2 + mask)
     assert 'action' not in stats  # the bags hold no commands: no action features
 
 
