@@ -106,13 +106,17 @@ def policy_expectation(root: Path) -> dict:
         'inputs': ['observation.state', 'observation.velocity', 'observation.effort',
                    'observation.imu.orientation', 'observation.imu.angular_velocity',
                    'observation.imu.linear_acceleration', 'observation.hand',
-                   'observation.wrench', 'observation.images.camera'],
+                   'observation.wrench', 'observation.eef.position',
+                   'observation.eef.orientation', 'observation.images.camera'],
         'outputs': ['action', 'action.hand'],
         'masks': {key: mask for key, mask in interop['valid_keys'].items() if mask},
         'absent': {'observation.state': absent_joints, 'observation.velocity': absent_joints,
                    'observation.effort': absent_joints, 'action': absent_joints,
                    'observation.hand': list(range(14)), 'action.hand': list(range(14)),
-                   'observation.wrench': list(range(24))},
+                   'observation.wrench': list(range(24)),
+                   # no kinematic model attached to the shipped G1 profile: no task space
+                   'observation.eef.position': list(range(15)),
+                   'observation.eef.orientation': list(range(20))},
         # Frames more than --max-staleness after the last state before the gap, up to the
         # first state after it; each has 29 joints x (position, velocity, effort) and 10 IMU
         # entries (orientation, angular velocity, linear acceleration) held.
