@@ -29,4 +29,7 @@ run_bench 'exporter: state msgs/s vs a plain rosbags loop, video encode fps, pea
 run_bench 'certify vs lerobot-doctor and deepen-grade on a seeded-defect corpus (bench/certify_peers.py, ~2.5 min)' \
   python bench/certify_peers.py --rebuild --corpus "$repo/out/certify_corpus"
 
+run_bench 'pose transfer across the six robots, joint space vs task space (bench/pose_transfer.py)' \
+  python bench/pose_transfer.py --out "$out/pose_transfer.md"
+
 echo "bench: results in $out"
