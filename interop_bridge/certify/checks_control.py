@@ -14,7 +14,7 @@ from interop_bridge.certify.checks_physics import LimitCheck
 from interop_bridge.certify.physics_common import (ACTION, ANCHORS, STATE, Accumulator, BoolArray,
                                                    FloatArray, column, declared_valid, usable)
 from interop_bridge.certify.model import (Check, CheckResult, CheckSpec, DatasetInput,
-                                          EpisodeData, Finding)
+                                          EpisodeData, Finding, memoized)
 
 TRACKING_MEDIAN = 0.1    # rad, median |action - state| at the best lag
 LAG_SECONDS = 0.2        # s, |best lag|
@@ -32,9 +32,19 @@ def pairs_at(action: FloatArray, act_valid: BoolArray, state: FloatArray,
 
 
 def centred_cost(difference: FloatArray, valid: BoolArray) -> float:
-    """Mean |difference - the joint's median difference| (a constant offset costs nothing)."""
+    """Mean |difference - the joint's median difference| (a constant offset costs nothing).
+
+    Joints valid at every frame are taken together (one median per column), the others one by
+    one on their valid frames.
+    """
+    present = valid.any(axis=0)
+    whole = present & valid.all(axis=0)
     total, count = 0.0, 0
-    for joint in np.flatnonzero(valid.any(axis=0)):
+    if whole.any():
+        block = difference[:, whole]
+        total += float(np.abs(block - np.median(block, axis=0)).sum())
+        count += block.size
+    for joint in np.flatnonzero(present & ~whole):
         values = difference[valid[:, joint], joint]
         total += float(np.abs(values - np.median(values)).sum())
         count += values.size
@@ -42,11 +52,16 @@ def centred_cost(difference: FloatArray, valid: BoolArray) -> float:
 
 
 def best_lag(data: EpisodeData, fps: int) -> tuple[int, FloatArray] | str:
-    """The lag [frames] at which the state best follows the action, and |action - state| there.
+    """The lag [frames] at which the state best follows the action, and |action - state| there
+    (or why there is none); searched once per episode, whichever check or report asks first.
 
     Lags -N..N (N = LAG_SEARCH_SECONDS * fps, at most half the episode) are tried in order of
     |lag|; a lag replaces the best one only when it lowers the offset-free cost by 1 %.
     """
+    return memoized(data, f'best_lag:{fps}', lambda: _search_lag(data, fps))
+
+
+def _search_lag(data: EpisodeData, fps: int) -> tuple[int, FloatArray] | str:
     act, state = usable(data, ACTION), usable(data, STATE)
     if act is None:
         return 'no action feature'

@@ -1,8 +1,9 @@
 """Format: every `interop validate` check (dataset/validate.py), one certify check each.
 
-`interop validate` runs once per certification (it decodes every MP4 once); each check reports
-its validate check's outcome. A check whose prerequisite failed fails as 'not run', as in
-`interop validate`.
+`interop validate` runs once per certification, after the episode pass; each check reports
+its validate check's outcome. The MP4s the pass decoded whole (for the video checks) are not
+decoded again: validate takes their frame counts (DatasetInput.decoded_frames). A check whose
+prerequisite failed fails as 'not run', as in `interop validate`.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class _Validation:
 
     def of(self, dataset: DatasetInput) -> ValidationReport:
         if self.report is None or self.report.root != dataset.root:
-            self.report = validate_dataset(dataset.root)
+            self.report = validate_dataset(dataset.root, decoded_frames=dataset.decoded_frames)
         return self.report
 
 

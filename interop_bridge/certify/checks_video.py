@@ -1,7 +1,8 @@
 """Video checks on decoded frames: count per row, frozen, black or saturated; camera rate.
 
-Every camera of an episode is decoded once (`camera_summary`, cached for the episode being
-checked) into stride-sampled grayscale; all frame figures come from that summary. Stride
+Every camera of an episode is decoded once (`camera_summary`, kept with the episode) into
+stride-sampled grayscale (video_luma.sample_stride: about 64 columns); all frame figures come
+from that summary. Stride
 sampling (no averaging) keeps a live camera's sensor noise, so a static scene is not taken for
 a frozen one, while a repeated image decodes to (nearly) the same pixels.
 """
@@ -18,10 +19,9 @@ from interop_bridge.certify.checks_episodes import runs
 from interop_bridge.certify.checks_time import CAMERA_PREFIX
 from interop_bridge.certify.episode_check import EpisodeCheck, Measure
 from interop_bridge.certify.model import (
-    Check, CheckResult, CheckSpec, DatasetInput, EpisodeData)
-from interop_bridge.certify.video_luma import rgb_luma
+    Check, CheckSpec, DatasetInput, EpisodeData, memoized)
+from interop_bridge.certify.video_luma import BLOCK_FRAMES, rgb_luma, sample_stride
 
-SAMPLE_WIDTH = 64         # grayscale columns kept per frame (stride sampling)
 FROZEN_DIFF = 0.5         # grey levels: lerobot-lint FROZEN_CAMERA's 0.5/255
 FROZEN_SHARE = 0.20
 FROZEN_RUN_S = 1.0
@@ -42,51 +42,68 @@ class CameraSummary:
     clipped: np.ndarray    # (frames,) share of sampled pixels black, or white if larger
 
 
-def _sample(frame: np.ndarray) -> tuple[np.ndarray, float]:
-    """Stride-sampled luma (float32) of an RGB (H, W, 3) or luma (H, W) frame, and the share of
-    sampled pixels black (luma <= 2) or the share white (>= 253), whichever is larger (a codec
-    rarely keeps exact 0 and 255)."""
-    stride = max(1, frame.shape[1] // SAMPLE_WIDTH)
+def _gray(frame: np.ndarray) -> np.ndarray:
+    """Stride-sampled luma (float32) of an RGB (H, W, 3) or luma (H, W) frame. Luma already
+    sampled (video_luma.sampled_luma) is kept as it is: its stride is 1."""
+    stride = sample_stride(frame.shape[1])
     sampled = frame[::stride, ::stride]
-    gray = rgb_luma(sampled) if sampled.ndim == 3 else sampled.astype(np.float32)
-    return gray, float(max((gray <= CLIP_MARGIN).mean(), (gray >= 255 - CLIP_MARGIN).mean()))
+    return rgb_luma(sampled) if sampled.ndim == 3 else sampled.astype(np.float32)
+
+
+def _blocks(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """The frames' stride-sampled luma, BLOCK_FRAMES frames at a time as (n, h, w) float32."""
+    block: list[np.ndarray] = []
+    for frame in frames:
+        block.append(_gray(frame))
+        if len(block) == BLOCK_FRAMES:
+            yield np.stack(block)
+            block = []
+    if block:
+        yield np.stack(block)
 
 
 def summarize(frames: Iterator[np.ndarray]) -> CameraSummary:
-    """Decode-once summary of a camera's frames."""
+    """Decode-once summary of a camera's frames (RGB or luma, one at a time)."""
+    return summarize_blocks(_blocks(frames))
+
+
+def summarize_blocks(blocks: Iterator[np.ndarray]) -> CameraSummary:
+    """The summary of consecutive blocks of sampled luma, (n, h, w) float32 each: per frame its
+    mean luma and the share of sampled pixels black (luma <= 2) or the share white (>= 253),
+    whichever is larger (a codec rarely keeps exact 0 and 255), and its mean difference from
+    the frame before."""
     diffs, luma, clipped = [], [], []
     previous: np.ndarray | None = None
-    for frame in frames:
-        gray, share = _sample(frame)
-        luma.append(float(gray.mean()))
-        clipped.append(share)
-        if previous is not None:
-            diffs.append(float(np.abs(gray - previous).mean()))
-        previous = gray
-    return CameraSummary(len(luma), np.asarray(diffs), np.asarray(luma), np.asarray(clipped))
+    for gray in blocks:
+        pixels = gray.shape[1] * gray.shape[2]
+        luma.append(gray.mean(axis=(1, 2)))
+        clipped.append(np.maximum(np.count_nonzero(gray <= CLIP_MARGIN, axis=(1, 2)),
+                                  np.count_nonzero(gray >= 255 - CLIP_MARGIN, axis=(1, 2)))
+                       / pixels)
+        chained = gray if previous is None else np.concatenate((previous[None], gray))
+        change = np.subtract(chained[1:], chained[:-1])
+        diffs.append(np.abs(change, out=change).mean(axis=(1, 2)))
+        previous = gray[-1]
+    return CameraSummary(sum(len(part) for part in luma), _joined(diffs), _joined(luma),
+                         _joined(clipped))
 
 
-_CACHE: list[tuple[EpisodeData, dict[str, CameraSummary]]] = []
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
 
 
 def camera_summary(data: EpisodeData, camera: str) -> CameraSummary:
-    """The camera's summary for this episode, decoded on first use (one episode is kept)."""
-    if not _CACHE or _CACHE[0][0] is not data:
-        _CACHE[:] = [(data, {})]
-    summaries = _CACHE[0][1]
-    if camera not in summaries:
-        frames = data.luma(camera) if data.luma is not None else data.frames(camera)
-        summaries[camera] = summarize(frames)
-    return summaries[camera]
+    """The camera's summary for this episode, decoded on first use (kept with the episode)."""
+    def decode() -> CameraSummary:
+        if data.luma is not None:
+            return summarize_blocks(data.luma(camera))
+        return summarize(data.frames(camera))
+
+    return memoized(data, f'camera_summary:{camera}', decode)
 
 
 class VideoCheck(EpisodeCheck):
-    """A check on decoded frames: the decoding cache is let go once results are asked for."""
-
-    def result(self, dataset: DatasetInput) -> CheckResult:
-        """The accumulated result; the last episode's decoding is no longer needed."""
-        _CACHE.clear()
-        return super().result(dataset)
+    """A check on decoded frames (camera_summary)."""
 
 
 def camera_key(camera: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from interop_bridge.profile import Profile
 GROUPS = ('format', 'time', 'physics', 'control', 'video', 'episodes', 'provenance')
 SEVERITIES = ('fail', 'warn')  # fail: the level does not hold; warn: reported, never blocks
 LEVELS = ('format', 'timing', 'physical', 'training-ready')  # each includes the ones before
+T = TypeVar('T')
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,11 @@ class EpisodeData:
     value feature that has a mask (True = valid), covering absent joints too. `profile` is the
     robot's profile when it is a shipped one (None otherwise). `frames(camera_key)` decodes
     that camera's frames of the episode in order, (H, W, 3) uint8; `luma(camera_key)`, when given,
-    their (H, W) float32 luma straight from the decoded Y plane (what the video checks read;
-    without it they compute luma from `frames`).
+    their luma straight from the decoded Y plane, stride-sampled as the video checks grade it,
+    in (n, h, w) float32 blocks of consecutive frames (video_luma.luma_blocks; without it the
+    checks compute luma from `frames`). `memo` holds what several checks derive from
+    the episode (a camera's decoding, the command lag), computed once (`memoized`) and let go
+    with the episode.
     """
 
     index: int
@@ -81,6 +85,15 @@ class EpisodeData:
     frames: Callable[[str], Iterator[np.ndarray]] = field(
         repr=False, default=lambda key: iter(()))
     luma: Callable[[str], Iterator[np.ndarray]] | None = field(repr=False, default=None)
+    memo: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+
+def memoized(data: EpisodeData, key: str, make: Callable[[], T]) -> T:
+    """`make()` computed once per episode: what checks of several groups derive alike."""
+    if key not in data.memo:
+        data.memo[key] = make()
+    found: T = data.memo[key]
+    return found
 
 
 @dataclass
@@ -94,6 +107,8 @@ class DatasetInput:
     fps: int
     camera_keys: tuple[str, ...]
     profile: Profile | None = None  # given with --profile: used for every episode's robot
+    # MP4 path (relative to root) -> frames, of the MP4s the episode pass decoded whole
+    decoded_frames: dict[str, int] = field(default_factory=dict)
 
 
 class Check(Protocol):

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -33,11 +33,11 @@ from interop_bridge.certify.rubric import all_checks
 from interop_bridge.certify.runner import EpisodeObserver, load_dataset_input, run_checks
 from interop_bridge.dataset.layout import INFO_PATH
 from interop_bridge.errors import CertifyError, ExportError, InteropError
-from interop_bridge.export.bag_sources import NOT_A_BAG, discover_bags, open_bag
-from interop_bridge.export.mcap_salvage import SalvagedMcap
-from interop_bridge.export.salvage import unclosed
-from interop_bridge.export.sqlite_salvage import SalvagedSqlite
 from interop_bridge.profile import Profile, load_profile, shipped_profiles
+
+if TYPE_CHECKING:  # the bag readers (rosbags) are imported only when a bag is certified
+    from interop_bridge.export.mcap_salvage import SalvagedMcap
+    from interop_bridge.export.sqlite_salvage import SalvagedSqlite
 
 # The scratch dataset is graded and deleted: H.264 encodes faster than AV1, and the video
 # checks grade the frames (decodable, frozen, black), which the codec does not change.
@@ -86,6 +86,8 @@ def certify_targets(paths: Sequence[Path]) -> list[Target]:
         if (path / INFO_PATH).is_file():
             targets.append(Target('dataset', path))
             continue
+        from interop_bridge.export.bag_sources import NOT_A_BAG, discover_bags
+
         try:
             bags = discover_bags([path])
         except ExportError as err:
@@ -124,6 +126,10 @@ def check_dataset_robot(dataset: DatasetInput, profile: Profile) -> None:
 
 def read_out(bag: Path) -> RecordingReadout:
     """How much of each storage file of the bag can be read (salvaging what is cut short)."""
+    from interop_bridge.export.bag_sources import open_bag
+    from interop_bridge.export.mcap_salvage import SalvagedMcap
+    from interop_bridge.export.sqlite_salvage import SalvagedSqlite
+
     try:
         opened = open_bag(bag)
     except ExportError as err:
@@ -142,6 +148,8 @@ def read_out(bag: Path) -> RecordingReadout:
 
 def _storage_readout(path: Path, salvaged: SalvagedMcap | SalvagedSqlite | None,
                      warnings: Sequence[str]) -> StorageReadout:
+    from interop_bridge.export.salvage import unclosed
+
     if salvaged is None:
         size = path.stat().st_size
         return StorageReadout(path.name, size, size, unclosed(path))

@@ -19,8 +19,9 @@ check result but stops the pass, raised as CertifyError naming the observer and 
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,8 +30,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from interop_bridge.certify.model import Check, CheckResult, DatasetInput, EpisodeData
-from interop_bridge.certify.video_luma import frame_luma
+from interop_bridge.certify.video_files import VideoFiles
+from interop_bridge.certify.video_luma import luma_blocks
 from interop_bridge.dataset import metadata
+from interop_bridge.dataset.arrow_values import numeric_array
 from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
 from interop_bridge.dataset.features import DEFAULT_FEATURE_KEYS, MASK_PREFIX
 from interop_bridge.dataset.layout import (DATA_DIR, INTEROP_PATH, STATS_PATH, FileSlot,
@@ -93,21 +96,40 @@ def episode_rows(root: Path) -> dict[int, dict[str, Any]]:
     return rows
 
 
-def iter_episodes(dataset: DatasetInput) -> Iterator[EpisodeData]:
-    """Every episode of the dataset, in data order (one data file in memory at a time)."""
+def iter_episodes(dataset: DatasetInput) -> Generator[EpisodeData, None, None]:
+    """Every episode of the dataset, in data order (one row group in memory at a time).
+
+    Camera frames come from one decoder per camera going through its MP4 in order
+    (video_files.py); when the pass ends, the MP4s decoded whole have their frame counts in
+    `dataset.decoded_frames` (format.video_frames takes them instead of decoding again).
+    """
     rows = episode_rows(dataset.root)
     profiles: dict[str, Profile | None] = {}
+    videos = VideoFiles(dataset.root, dataset.fps, dataset.decoded_frames)
     pending: list[pa.Table] = []
-    for table in _row_groups(dataset.root / DATA_DIR):
-        episodes = column_values(table, 'episode_index').astype(np.int64)
-        for index in dict.fromkeys(episodes.tolist()):
-            part = table.filter(pa.array(episodes == index))
-            if pending and _episode_of(pending[0]) != index:
-                yield _episode(dataset, pa.concat_tables(pending), rows, profiles)
-                pending = []
-            pending.append(part)
-    if pending:
-        yield _episode(dataset, pa.concat_tables(pending), rows, profiles)
+    try:
+        for table in _row_groups(dataset.root / DATA_DIR):
+            episodes = column_values(table, 'episode_index').astype(np.int64)
+            for index in dict.fromkeys(episodes.tolist()):
+                part = _rows_of(table, episodes == index)
+                if pending and _episode_of(pending[0]) != index:
+                    yield _episode(dataset, pa.concat_tables(pending), rows, profiles, videos)
+                    pending = []
+                pending.append(part)
+        if pending:
+            yield _episode(dataset, pa.concat_tables(pending), rows, profiles, videos)
+    finally:
+        videos.close()
+
+
+def _rows_of(table: pa.Table, chosen: np.ndarray) -> pa.Table:
+    """The chosen rows: a zero-copy slice when they are contiguous (an episode's rows in its
+    row group, the normal case), else a filter (which imports pyarrow.compute)."""
+    positions = np.flatnonzero(chosen)
+    first, count = int(positions[0]), int(positions.size)
+    if int(positions[-1]) - first + 1 == count:
+        return table.slice(first, count)
+    return table.filter(numeric_array(chosen))
 
 
 def _row_groups(data_dir: Path) -> Iterator[pa.Table]:
@@ -124,7 +146,7 @@ def _episode_of(table: pa.Table) -> int:
 
 
 def _episode(dataset: DatasetInput, table: pa.Table, rows: Mapping[int, Mapping[str, Any]],
-             profiles: dict[str, Profile | None]) -> EpisodeData:
+             profiles: dict[str, Profile | None], videos: VideoFiles) -> EpisodeData:
     index = _episode_of(table)
     row = rows.get(index, {})
     record = _records(dataset).get(str(index), {})
@@ -135,8 +157,9 @@ def _episode(dataset: DatasetInput, table: pa.Table, rows: Mapping[int, Mapping[
         profile=dataset.profile or _profile(robot, profiles), columns=columns,
         valid=expanded_masks(columns, dataset.interop.get('valid_keys') or {}),
         record=record,
-        frames=lambda key: episode_frames(dataset, row, key),
-        luma=lambda key: episode_frames(dataset, row, key, frame_luma))
+        frames=lambda key: (frame.to_ndarray(format='rgb24')
+                            for frame in episode_frames(dataset, row, key, videos)),
+        luma=lambda key: luma_blocks(episode_frames(dataset, row, key, videos)))
 
 
 def _records(dataset: DatasetInput) -> Mapping[str, Any]:
@@ -191,30 +214,15 @@ def expanded_masks(columns: Mapping[str, np.ndarray],
 
 
 def episode_frames(dataset: DatasetInput, row: Mapping[str, Any], key: str,
-                   convert: Callable[[Any], np.ndarray] | None = None) -> Iterator[np.ndarray]:
-    """The episode's frames of camera `key` in order, decoded with PyAV: (H, W, 3) uint8 RGB,
-    or what `convert` makes of each VideoFrame (video_luma.frame_luma: (H, W) float32 luma)."""
-    import av
-
+                   videos: VideoFiles) -> Iterator[Any]:
+    """The episode's decoded frames (PyAV VideoFrames) of camera `key`, in order."""
     if key not in dataset.camera_keys:
         msg = f'{key}: not a camera of the dataset ({", ".join(dataset.camera_keys)})'
         raise CertifyError(msg)
     slot = FileSlot(int(row[f'videos/{key}/chunk_index']), int(row[f'videos/{key}/file_index']))
-    start = float(row[f'videos/{key}/from_timestamp'])
-    end = float(row[f'videos/{key}/to_timestamp'])
-    half = 0.5 / dataset.fps
-    with av.open(str(dataset.root / video_path(key, slot))) as container:
-        stream = container.streams.video[0]
-        if start > 0 and stream.time_base is not None:
-            container.seek(int(max(start - half, 0.0) / stream.time_base), stream=stream,
-                           backward=True, any_frame=False)
-        for frame in container.decode(stream):
-            stamp = float(frame.time if frame.time is not None else 0.0)
-            if stamp < start - half:
-                continue
-            if stamp >= end - half:
-                break
-            yield frame.to_ndarray(format='rgb24') if convert is None else convert(frame)
+    window = (float(row[f'videos/{key}/from_timestamp']),
+              float(row[f'videos/{key}/to_timestamp']))
+    yield from videos.window(key, video_path(key, slot), window)
 
 
 def run_checks(dataset: DatasetInput, checks: Sequence[Check],
@@ -246,19 +254,25 @@ def _feed(dataset: DatasetInput, checks: Sequence[Check], errors: dict[int, str]
     """Hand every episode to every check not yet failed, then to every observer; the read
     error that stopped it."""
     try:
-        for data in iter_episodes(dataset):
-            for number, check in enumerate(checks):
-                if number in errors:
-                    continue
-                try:
-                    check.episode(data, dataset)
-                except Exception as err:  # reported as that check's FAIL
-                    errors[number] = f'episode {data.index}: {type(err).__name__}: {err}'
-            for observer in observers:
-                _observe(observer, data, dataset)
+        with contextlib.closing(iter_episodes(dataset)) as episodes:
+            for data in episodes:
+                _feed_one(data, dataset, checks, errors, observers)
     except READ_ERRORS as err:
         return f'{type(err).__name__}: {err}'
     return None
+
+
+def _feed_one(data: EpisodeData, dataset: DatasetInput, checks: Sequence[Check],
+              errors: dict[int, str], observers: Sequence[EpisodeObserver]) -> None:
+    for number, check in enumerate(checks):
+        if number in errors:
+            continue
+        try:
+            check.episode(data, dataset)
+        except Exception as err:  # reported as that check's FAIL
+            errors[number] = f'episode {data.index}: {type(err).__name__}: {err}'
+    for observer in observers:
+        _observe(observer, data, dataset)
 
 
 def _observe(observer: EpisodeObserver, data: EpisodeData, dataset: DatasetInput) -> None:

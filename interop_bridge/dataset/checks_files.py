@@ -15,7 +15,7 @@ import numpy as np
 
 from interop_bridge.dataset.view import TOLERANCE_S, DatasetView
 from interop_bridge.dataset.layout import FileSlot, slot_of, video_path
-from interop_bridge.dataset.video import decoded_frame_count
+from interop_bridge.dataset.parquet_io import column_values
 from interop_bridge.errors import CheckFailed
 
 
@@ -54,10 +54,12 @@ def check_row_groups(view: DatasetView) -> str:
 def check_data_indices(view: DatasetView) -> str:
     """Global index contiguous from 0, frame_index 0..n-1, rows match episode ranges/tasks."""
     by_episode = {row['episode_index']: row for row in view.episodes}
-    task_index = {task: int(index) for task, index in view.tasks_frame['task_index'].items()}
+    frame = view.tasks_frame
+    task_index = {task: int(index)
+                  for task, index in zip(frame.index, frame.columns['task_index'], strict=True)}
     expected_index = 0
     for group in view.row_groups():
-        columns = {name: group.table.column(name).to_numpy() for name in group.table.column_names}
+        columns = {name: column_values(group.table, name) for name in group.table.column_names}
         rows = len(columns['index'])
         where = f'{group.slot_text} row group {group.index}'
         if not np.array_equal(columns['index'], np.arange(expected_index, expected_index + rows)):
@@ -101,9 +103,9 @@ def check_timestamps(view: DatasetView) -> str:
     """timestamp == frame_index / fps within LeRobot's 1e-4 s for every row."""
     fps = view.fps
     for group in view.row_groups():
-        stamps = group.table.column('timestamp').to_numpy().astype(np.float64)
-        grid = group.table.column('frame_index').to_numpy() / fps
-        error = grid_error(stamps, group.table.column('frame_index').to_numpy(), fps)
+        stamps = column_values(group.table, 'timestamp').astype(np.float64)
+        grid = column_values(group.table, 'frame_index') / fps
+        error = grid_error(stamps, column_values(group.table, 'frame_index'), fps)
         if (error > TOLERANCE_S).any():
             worst = int(np.argmax(error))
             episode = group.table.column('episode_index')[worst].as_py()
@@ -158,7 +160,7 @@ def check_video_frames(view: DatasetView) -> str:
             path = view.root / video_path(key, slot)
             expected = sum(row['length'] for row in rows)
             _check_stream(path, view, shape)
-            decoded = decoded_frame_count(path)
+            decoded = view.decoded_frame_count(path)
             if decoded != expected:
                 msg = (f'{view.relative(path)} decodes to {decoded} frames, its '
                        f'episodes have {expected} rows')

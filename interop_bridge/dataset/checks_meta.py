@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from interop_bridge.dataset import metadata
+from interop_bridge.dataset.arrow_values import list_values, numpy_values
 from interop_bridge.dataset.view import DatasetView
 from interop_bridge.dataset.layout import CODEBASE_VERSION, STATS_PATH, TASKS_PATH
 from interop_bridge.dataset.stats import IMAGE_STAT_SHAPE, STAT_KEYS
@@ -62,9 +63,9 @@ def check_info(view: DatasetView) -> str:
 def check_tasks(view: DatasetView) -> str:
     """tasks.parquet: pandas index 'task' of strings, task_index 0..n-1, total_tasks."""
     frame = view.tasks_frame
-    if frame.index.name != 'task':
+    if frame.index_name != 'task':
         msg = (f'{TASKS_PATH} has no pandas index named "task" (index '
-               f'{frame.index.name!r}, columns {list(frame.columns)}); LeRobot would '
+               f'{frame.index_name!r}, columns {list(frame.columns)}); LeRobot would '
                'return the task index instead of the task string')
         raise CheckFailed(msg)
     if list(frame.columns) != ['task_index']:
@@ -75,7 +76,7 @@ def check_tasks(view: DatasetView) -> str:
     if not_text:
         msg = f'{TASKS_PATH} tasks must be non-empty strings, got {not_text[:3]!r}'
         raise CheckFailed(msg)
-    indices = frame['task_index'].tolist()
+    indices = frame.columns['task_index']
     if sorted(indices) != list(range(len(frame))):
         msg = f'{TASKS_PATH} task_index values {indices} are not 0..{len(frame) - 1}'
         raise CheckFailed(msg)
@@ -162,8 +163,8 @@ def _check_feature_stats(stats: object, key: str, is_camera: bool, where: str) -
 def _require_finite_column(table: pa.Table, column: str, where: str) -> None:
     values = table.column(column).combine_chunks()
     while pa.types.is_list(values.type) or pa.types.is_fixed_size_list(values.type):
-        values = values.flatten()
-    numbers = values.to_numpy(zero_copy_only=False).astype(np.float64)
+        values = list_values(values)
+    numbers = numpy_values(values).astype(np.float64)
     if not np.isfinite(numbers).all() or values.null_count:
         msg = f'{where}: {column} holds a non-finite or missing value'
         raise CheckFailed(msg)

@@ -18,7 +18,7 @@ checks that depend on them are reported as not run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,15 +95,17 @@ class ValidationReport:
 
 
 def validate_dataset(root: str | Path,
-                     on_result: Callable[[CheckResult], None] | None = None
-                     ) -> ValidationReport:
+                     on_result: Callable[[CheckResult], None] | None = None,
+                     decoded_frames: Mapping[str, int] | None = None) -> ValidationReport:
     """Run every check on the dataset at `root` (decodes every MP4 once).
 
     Args:
         root: the dataset directory.
         on_result: called with each check's result as soon as it is known (progress).
+        decoded_frames: frames of MP4s already decoded whole (path relative to root -> count,
+            from certify's episode pass): those MP4s are not decoded again.
     """
-    view = DatasetView(root)
+    view = DatasetView(root, decoded_frames)
     results: dict[str, CheckResult] = {}
     for name, check, needs in CHECKS:
         blocked = [need for need in needs if not results[need].passed]

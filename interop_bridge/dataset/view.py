@@ -1,14 +1,17 @@
-"""Read-only access to a dataset's metadata for the validation checks."""
+"""Read-only access to a dataset's metadata for the validation checks.
+
+meta/tasks.parquet is read with pyarrow and its 'pandas' schema metadata, into what
+`pd.read_parquet` would give (`TasksFrame`): pandas would cost a third of a second to import.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -16,11 +19,44 @@ from interop_bridge.errors import CheckFailed
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
 from interop_bridge.dataset.layout import DATA_DIR, TASKS_PATH
-from interop_bridge.dataset.parquet_io import read_parquet_dir
+from interop_bridge.dataset.parquet_io import read_file, read_parquet_dir
 from interop_bridge.dataset.records import DatasetInfo
+from interop_bridge.dataset.video import decoded_frame_count
 
 DEFAULT_COLUMNS = tuple(metadata.DEFAULT_FEATURES)
 TOLERANCE_S = 1e-4  # LeRobot's tolerance_s for timestamps and video frame look-ups
+
+
+@dataclass(frozen=True)
+class TasksFrame:
+    """meta/tasks.parquet as `pd.read_parquet` gives it: the index (its name and values, from
+    the 'pandas' schema metadata; a RangeIndex without it) and the other columns."""
+
+    index_name: str | None
+    index: list[Any]
+    columns: dict[str, list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def tasks_frame(table: pa.Table) -> TasksFrame:
+    """What pandas makes of a tasks table: index columns named by its 'pandas' metadata."""
+    entries = (table.schema.pandas_metadata or {}).get('index_columns', [])
+    named = [entry for entry in entries if isinstance(entry, str)]
+    columns = {name: table.column(name).to_pylist() for name in table.column_names
+               if name not in named}
+    if len(entries) == 1 and isinstance(entries[0], str):
+        return TasksFrame(entries[0], table.column(entries[0]).to_pylist(), columns)
+    if len(entries) == 1 and entries[0].get('kind') == 'range':
+        span = entries[0]
+        return TasksFrame(span.get('name'), list(range(span['start'], span['stop'],
+                                                       span['step'])), columns)
+    if len(entries) > 1:  # a MultiIndex: no single name, tuples for values
+        parts = [table.column(name).to_pylist() if isinstance(name, str) else
+                 list(range(table.num_rows)) for name in entries]
+        return TasksFrame(None, list(zip(*parts, strict=True)), columns)
+    return TasksFrame(None, list(range(table.num_rows)), columns)
 
 
 @dataclass(frozen=True)
@@ -34,10 +70,20 @@ class RowGroup:
 
 
 class DatasetView:
-    """Lazily loaded metadata of the dataset at `root` (each part read once)."""
+    """Lazily loaded metadata of the dataset at `root` (each part read once).
 
-    def __init__(self, root: str | Path) -> None:
+    `decoded_frames` (MP4 path relative to root -> frames) are frame counts someone already
+    decoded the MP4s for (certify's episode pass): `decoded_frame_count` takes them.
+    """
+
+    def __init__(self, root: str | Path, decoded_frames: Mapping[str, int] | None = None) -> None:
         self.root = Path(root)
+        self.decoded_frames = dict(decoded_frames or {})
+
+    def decoded_frame_count(self, path: Path) -> int:
+        """The frames a decoder gets out of the MP4 at `path` (decoded unless already known)."""
+        known = self.decoded_frames.get(self.relative(path))
+        return decoded_frame_count(path) if known is None else known
 
     @functools.cached_property
     def info(self) -> DatasetInfo:
@@ -56,9 +102,10 @@ class DatasetView:
                 if entry.get('dtype') == 'video']
 
     @functools.cached_property
-    def tasks_frame(self) -> pd.DataFrame:
-        """meta/tasks.parquet as pandas reads it."""
-        return pd.read_parquet(self.root / TASKS_PATH)
+    def tasks_frame(self) -> TasksFrame:
+        """meta/tasks.parquet as pandas reads it (without pandas)."""
+        with (self.root / TASKS_PATH).open('rb') as source:  # missing: OSError with its name
+            return tasks_frame(read_file(source))
 
     @functools.cached_property
     def episodes(self) -> list[dict[str, Any]]:
@@ -67,7 +114,7 @@ class DatasetView:
         for path in episode_files(self.root):
             schema = pq.read_schema(path)
             columns = [name for name in schema.names if not name.startswith(STATS_PREFIX)]
-            for row in pq.read_table(path, columns=columns).to_pylist():
+            for row in read_file(path, columns).to_pylist():
                 rows.append({**row, '_file': path})
         if not rows:
             msg = 'meta/episodes: no episode rows found'
@@ -79,7 +126,7 @@ class DatasetView:
         for path in episode_files(self.root):
             schema = pq.read_schema(path)
             columns = ['episode_index', *(n for n in schema.names if n.startswith(STATS_PREFIX))]
-            yield path, pq.read_table(path, columns=columns)
+            yield path, read_file(path, columns)
 
     def data_files(self) -> list[Path]:
         """The data parquet files, in the order LeRobot concatenates them."""

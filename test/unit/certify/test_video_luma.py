@@ -8,7 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from interop_bridge.certify.video_luma import LUMA_WEIGHTS, frame_luma
+from interop_bridge.certify.video_luma import (LUMA_WEIGHTS, SAMPLE_WIDTH, frame_luma,
+                                               luma_blocks, sample_stride, sampled_luma)
 
 
 def scenes(height: int = 96, width: int = 128) -> list[np.ndarray]:
@@ -55,3 +56,21 @@ def test_other_pixel_formats_go_through_rgb() -> None:
     frame = av.VideoFrame.from_ndarray(image, format='rgb24')
     expected = image.astype(np.float32) @ LUMA_WEIGHTS
     assert np.abs(frame_luma(frame) - expected).max() < 0.01
+
+
+@pytest.mark.parametrize('pix_fmt', ['yuv420p', 'yuvj420p', 'yuv444p'])
+def test_blocks_of_frames_hold_what_each_frame_sampled_gives(tmp_path: Path, pix_fmt: str) -> None:
+    with av.open(str(encoded(tmp_path / 'v.mp4', pix_fmt))) as container:
+        frames = list(container.decode(video=0))
+    blocks = list(luma_blocks(frames, size=3))
+    assert [len(block) for block in blocks] == [3, 1]
+    expected = np.stack([sampled_luma(frame) for frame in frames])
+    assert expected.shape == (4, 48, 64)  # every second row and column of 96 x 128
+    assert np.array_equal(np.concatenate(blocks), expected)
+    assert np.array_equal(expected[0], frame_luma(frames[0])[::2, ::2])
+
+
+def test_a_sampled_frame_is_not_sampled_again() -> None:
+    for width in (64, 127, 128, 200, 640, 1920, 3840):
+        kept = len(range(0, width, sample_stride(width)))
+        assert sample_stride(kept) == 1 and kept < 2 * SAMPLE_WIDTH
