@@ -192,3 +192,17 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
         for stamp, connection, data in sorted(messages, key=lambda item: item[0]):
             writer.write(connection, stamp, data)
     return path
+
+
+def mapped_state(profile_name: str, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical positions and validity from the ground truth, mapped by the profile."""
+    profile = load_profile(profile_name)
+    names = name_order(profile_name)
+    state, valid = np.zeros(32, dtype=np.float32), np.zeros(32, dtype=np.float32)
+    for joint in profile.joints:
+        slot = names.index(joint.source) if names else joint.source
+        native = np.float64(np.float32(native_value(slot, t))) if names is None else \
+            native_value(slot, t)
+        state[joint.index] = joint.gain * native + joint.offset
+        valid[joint.index] = 1.0
+    return state, valid

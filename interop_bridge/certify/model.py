@@ -107,6 +107,8 @@ class DatasetInput:
     fps: int
     camera_keys: tuple[str, ...]
     profile: Profile | None = None  # given with --profile: used for every episode's robot
+    # canonical joints the joint features store (dataset/joint_layout.py); None: not canonical
+    joints: tuple[int, ...] | None = None
     # MP4 path (relative to root) -> frames, of the MP4s the episode pass decoded whole
     decoded_frames: dict[str, int] = field(default_factory=dict)
 

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from interop_bridge.canonical import load_canonical
 from interop_bridge.certify.model import Check, CheckResult, DatasetInput, EpisodeData
 from interop_bridge.certify.video_files import VideoFiles
 from interop_bridge.certify.video_luma import luma_blocks
@@ -36,6 +37,7 @@ from interop_bridge.dataset import metadata
 from interop_bridge.dataset.arrow_values import numeric_array
 from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
 from interop_bridge.dataset.features import DEFAULT_FEATURE_KEYS, MASK_PREFIX
+from interop_bridge.dataset.joint_layout import canonical_layout, widen_columns
 from interop_bridge.dataset.layout import (DATA_DIR, INTEROP_PATH, STATS_PATH, FileSlot,
                                            video_path)
 from interop_bridge.dataset.parquet_io import column_values, read_file, read_parquet_dir
@@ -70,9 +72,20 @@ def load_dataset_input(root: str | Path, profile: Profile | None = None) -> Data
         msg = f'{root}: not a readable LeRobot dataset ({type(err).__name__}: {err})'
         raise CertifyError(msg) from err
     cameras = tuple(key for key, entry in features.items() if entry.get('dtype') == 'video')
+    joints = _joint_layout(features)
     return DatasetInput(root=root, info=info, interop=_optional_json(root, INTEROP_PATH),
                         stats=_optional_json(root, STATS_PATH), fps=fps, camera_keys=cameras,
-                        profile=profile)
+                        profile=profile, joints=joints)
+
+
+def _joint_layout(features: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """The canonical joints the dataset stores; None when its joint features are not named by
+    canonical joints, or badly (format.info fails then, naming why: validate reads the same).
+    """
+    try:
+        return canonical_layout(features, load_canonical())
+    except ExportError:  # reported by format.info, which runs the same check
+        return None
 
 
 def _optional_json(root: Path, relative: str) -> dict[str, Any]:
@@ -152,6 +165,8 @@ def _episode(dataset: DatasetInput, table: pa.Table, rows: Mapping[int, Mapping[
     record = _records(dataset).get(str(index), {})
     robot = record.get('robot_type') or dataset.info.get('robot_type')
     columns = episode_columns(table)
+    if dataset.joints is not None:  # the checks read joints at their canonical indices
+        columns = widen_columns(columns, dataset.joints, len(load_canonical().joint_names))
     return EpisodeData(
         index=index, length=table.num_rows, task=_task(row), robot_type=robot,
         profile=dataset.profile or _profile(robot, profiles), columns=columns,

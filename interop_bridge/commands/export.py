@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         bags=tuple(Path(bag) for bag in args.bags), out=Path(args.out), task=args.task,
         profile=args.profile, namespace=args.namespace, cameras=dict(args.camera or []),
         include_failed=args.include_failed, vcodec=args.vcodec, modality=args.modality,
-        policy=policy, allow_upsample=args.allow_upsample, license=args.license)
+        policy=policy, allow_upsample=args.allow_upsample, license=args.license,
+        joints=args.joints)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = export_recordings(request, lambda line: print(line, file=sys.stderr))
@@ -100,6 +101,10 @@ def register(commands: Any) -> None:
     parser.add_argument('--license', default='other', metavar='SPDX',
                         help="the data's licence for the dataset card, an SPDX identifier "
                         "such as CC-BY-4.0 (default: 'other', none stated)")
+    parser.add_argument('--joints', choices=('robot', 'canonical'), default='robot',
+                        help="joints the joint vectors hold: the robot's own (default; "
+                        'names in info.json say which) or all canonical joints, absent ones '
+                        'flagged invalid (one fixed width for every robot)')
     parser.add_argument('--modality', action='store_true',
                         help='also write a GR00T meta/modality.json')
     parser.set_defaults(run=run)

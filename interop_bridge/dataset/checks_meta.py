@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from interop_bridge.canonical import load_canonical
 from interop_bridge.dataset import metadata
+from interop_bridge.dataset.joint_layout import canonical_layout
 from interop_bridge.dataset.arrow_values import list_values, numpy_values
 from interop_bridge.dataset.view import DatasetView
 from interop_bridge.dataset.layout import CODEBASE_VERSION, STATS_PATH, TASKS_PATH
@@ -23,7 +25,8 @@ OPTIONAL_INFO_KEYS = ('tools',)
 
 
 def check_info(view: DatasetView) -> str:
-    """info.json: version, LeRobot's keys only, integer fps, default columns, video_path."""
+    """info.json: version, LeRobot's keys only, integer fps, default columns, video_path, and
+    joint features named by canonical joints in canonical order, the same joints in each."""
     info = view.info
     if info.get('codebase_version') != CODEBASE_VERSION:
         msg = (f'codebase_version is {info.get("codebase_version")!r}, '
@@ -57,7 +60,10 @@ def check_info(view: DatasetView) -> str:
         msg = (f'splits is {info["splits"]!r}, expected '
                f'{{"train": "0:{info["total_episodes"]}"}}')
         raise CheckFailed(msg)
-    return f'v3.0, fps {fps}, {len(info["features"])} features, robot {info["robot_type"]!r}'
+    joints = canonical_layout(info['features'], load_canonical())  # raises on a bad layout
+    stored = '' if joints is None else f', {len(joints)} canonical joints stored'
+    return (f'v3.0, fps {fps}, {len(info["features"])} features, robot '
+            f'{info["robot_type"]!r}{stored}')
 
 
 def check_tasks(view: DatasetView) -> str:

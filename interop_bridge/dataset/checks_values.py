@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.episodes_table import episode_files
 from interop_bridge.dataset.features import canonical_features, hold_invalid
+from interop_bridge.dataset.joint_layout import JOINT_FEATURES, canonical_layout
 from interop_bridge.dataset.parquet_io import column_values
 from interop_bridge.dataset.plausible import ORIENTATION_KEY, Envelope, bad_quaternion, envelopes
 from interop_bridge.dataset.view import DatasetView
@@ -73,13 +75,19 @@ def _read_verified(path: Path) -> pa.Table:
 
 
 def _bounds(features: Mapping[str, Any], spec: CanonicalSpec) -> dict[str, Envelope | None]:
-    """The envelope of each feature whose names are the canonical feature's (None: unit
-    quaternion)."""
+    """The envelope of each feature whose names are the canonical feature's, or for a joint
+    feature the canonical joints it stores (their entries of the envelope); None: unit
+    quaternion."""
     expected = {feature.key: feature.names for feature in canonical_features(spec, {})}
+    joints = canonical_layout(features, spec)
     found: dict[str, Envelope | None] = {}
     for key, envelope in envelopes(spec).items():
-        if tuple(features.get(key, {}).get('names') or ()) == expected[key]:
+        names = tuple(features.get(key, {}).get('names') or ())
+        if names == expected[key]:
             found[key] = envelope
+        elif key in JOINT_FEATURES and joints is not None and names:
+            found[key] = replace(envelope, low=envelope.low[list(joints)],
+                                 high=envelope.high[list(joints)])
     if tuple(features.get(ORIENTATION_KEY, {}).get('names') or ()) == expected[ORIENTATION_KEY]:
         found[ORIENTATION_KEY] = None
     return found

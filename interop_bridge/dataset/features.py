@@ -1,7 +1,8 @@
 """The canonical dataset schema: the features every exported dataset has, whatever the robot.
 
-Two robots' datasets share these features exactly (only the camera set is chosen per export,
-and whether there is an action), so they can be merged.
+Two robots' datasets share these features (only the camera set is chosen per export, whether
+there is an action, and which canonical joints the joint-wide features store: by default the
+robot's own, dataset/joint_layout.py), so they can be merged.
 
 Masks are bookkeeping, not policy features. LeRobot's `dataset_to_policy_features` makes every
 key starting with `observation` a STATE input and every key starting with `action` an ACTION
@@ -30,7 +31,7 @@ recording without commands gets no action features, never an all-invalid zero ac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,7 +103,8 @@ def is_mask(key: str) -> bool:
 
 
 def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int]],
-                       action: str = 'commands') -> tuple[Feature, ...]:
+                       action: str = 'commands',
+                       joints: Sequence[int] | None = None) -> tuple[Feature, ...]:
     """Every feature of a canonical dataset, in column order.
 
     Args:
@@ -110,6 +112,8 @@ def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int
         cameras: camera name -> (height, width); each becomes observation.images.<name>.
         action: where `action` comes from ('commands', 'next-state'), or 'none': no action
             features at all.
+        joints: the canonical joint indices the joint-wide features store, in canonical
+            order (dataset/joint_layout.py); None: all of them.
 
     Returns:
         The features, without LeRobot's default columns (timestamp, indices), which the
@@ -118,15 +122,16 @@ def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int
     if action not in ACTION_SOURCES:
         msg = f'action source {action!r}, expected one of {list(ACTION_SOURCES)}'
         raise ExportError(msg)
-    joints = spec.joint_names
+    stored = range(len(spec.joint_names)) if joints is None else joints
+    names = tuple(spec.joint_names[index] for index in stored)
     hands = hand_names(spec)
     state, imu = mask_key('observation.state'), mask_key('observation.imu')
     hand, wrench = mask_key('observation.hand'), mask_key('observation.wrench')
     eef = mask_key('observation.eef')
     features = [
-        _vector('observation.state', joints, state),
-        _vector('observation.velocity', joints, state),
-        _vector('observation.effort', joints, state),
+        _vector('observation.state', names, state),
+        _vector('observation.velocity', names, state),
+        _vector('observation.effort', names, state),
         _vector('observation.imu.orientation', QUATERNION, imu),
         _vector('observation.imu.angular_velocity', AXES, imu),
         _vector('observation.imu.linear_acceleration', AXES, imu),
@@ -136,12 +141,12 @@ def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int
         _vector('observation.eef.orientation', eef_names(spec, QUATERNION), eef),
     ]
     if action != 'none':
-        features += [_vector('action', joints, mask_key('action')),
+        features += [_vector('action', names, mask_key('action')),
                      _vector('action.hand', hands, mask_key('action.hand'))]
-    features += [_vector(state, joints), _vector(imu, ('imu',)), _vector(hand, hands),
+    features += [_vector(state, names), _vector(imu, ('imu',)), _vector(hand, hands),
                  _vector(wrench, spec.wrench_frames), _vector(eef, spec.task_frames)]
     if action != 'none':
-        features += [_vector(mask_key('action'), joints),
+        features += [_vector(mask_key('action'), names),
                      _vector(mask_key('action.hand'), hands)]
     for name, (height, width) in sorted(cameras.items()):
         features.append(Feature(key=f'observation.images.{name}', dtype='video',

@@ -6,9 +6,11 @@ episode_index / index / task_index and repacked into files by size; MP4 files ar
 unchanged (their internal offsets stay valid); per-episode statistics are kept, except
 those of the three renumbered columns, which are recomputed; dataset statistics are
 re-aggregated and the dataset card rewritten. robot_type becomes the robots joined with '+',
-and meta/interop.json keeps each episode's robot and where it came from. Datasets whose
-schemas differ (features, shapes, names, fps, cameras, video codec or size) or whose actions
-come from different sources are refused with one line naming every difference. The output
+and meta/interop.json keeps each episode's robot and where it came from. Datasets storing
+different canonical joints are merged with the union of their joints (merge_joints.py).
+Datasets whose schemas differ otherwise (features, shapes, names, fps, cameras, video codec
+or size) or whose actions come from different sources are refused with one line naming
+every difference. The output
 is written atomically (see atomic.py).
 """
 
@@ -24,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.atomic import is_dataset, staged_dataset
@@ -32,6 +35,9 @@ from interop_bridge.dataset.compat import require_same_schema
 from interop_bridge.dataset.episodes_table import (EpisodesWriter, Row, aggregate_episode_stats,
                                                    episode_row, episodes_schema,
                                                    iter_episode_rows, row_stats)
+from interop_bridge.dataset.joint_layout import stored_joints
+from interop_bridge.dataset.merge_joints import (positions_in, union_joints, widen_stats,
+                                                 widen_table, with_joints)
 from interop_bridge.dataset.layout import (DATA_DIR, INFO_PATH, INTEROP_PATH, MODALITY_PATH,
                                            FileSlot, data_path, megabytes_to_bytes, video_path)
 from interop_bridge.dataset.parquet_io import (RollingParquetWriter, data_schema,
@@ -64,21 +70,27 @@ def merge_datasets(out: str | Path, sources: Sequence[str | Path],
     if is_dataset(out) or any(out.absolute() == root.absolute() for root in roots):
         message = f'{out}: already holds a dataset; merge writes a new one'
         raise ExportError(message)
+    spec = load_canonical()
     infos = [metadata.read_info(root) for root in roots]
     interops = [metadata.read_interop(root) for root in roots]
+    joints = union_joints(infos, spec)
+    layouts = [None if joints is None else stored_joints(info['features'], spec)
+               for info in infos]
+    if joints is not None:  # compared (and written) with the union of the joints
+        infos = [with_joints(info, joints, spec) for info in infos]
     for root, info, interop in zip(roots[1:], infos[1:], interops[1:], strict=True):
         require_same_schema(infos[0], info, f'cannot merge {root} with {roots[0]}')
         if interop['valid_keys'] != interops[0]['valid_keys']:
             raise ExportError(_validity_difference(root, interop, roots[0], interops[0]))
     _require_one_action_source(roots)
     with staged_dataset(out) as staging:
-        merger = _Merger(staging, infos[0], interops[0]['valid_keys'])
+        merger = _Merger(staging, infos[0], interops[0]['valid_keys'], joints)
         try:
-            for root, interop in zip(roots, interops, strict=True):
-                merger.add_dataset(root, interop, on_episode)
+            for root, interop, layout in zip(roots, interops, layouts, strict=True):
+                merger.add_dataset(root, interop, on_episode, layout)
         finally:
             merger.close()
-        merger.finish(roots, infos)
+        merger.finish(roots, infos, spec)
         write_card(staging)
     return WriteSummary(out, merger.episodes, merger.frames, merger.episodes, merger.frames, 0,
                         0.0)
@@ -98,9 +110,11 @@ def iter_episode_tables(root: Path) -> Iterator[pa.Table]:
 class _Merger:
     """Accumulates episodes of several datasets into the staging directory."""
 
-    def __init__(self, staging: Path, info: DatasetInfo,
-                 valid_keys: dict[str, str | None]) -> None:
+    def __init__(self, staging: Path, info: DatasetInfo, valid_keys: dict[str, str | None],
+                 joints: tuple[int, ...] | None) -> None:
         self._staging = staging
+        self._joints = joints  # the canonical joints the merge stores (None: not canonical)
+        self._positions: list[int] | None = None  # where the current source's joints go
         self._entries: dict[str, FeatureEntry] = info['features']
         self._video_keys = [k for k, e in self._entries.items() if e['dtype'] == 'video']
         limit = megabytes_to_bytes(info['data_files_size_in_mb'])
@@ -120,9 +134,12 @@ class _Merger:
         self.frames = 0
 
     def add_dataset(self, root: Path, interop: InteropFile,
-                    on_episode: Callable[[int], None] | None) -> None:
-        """Append every episode of the dataset at `root`."""
+                    on_episode: Callable[[int], None] | None,
+                    stored: tuple[int, ...] | None = None) -> None:
+        """Append every episode of the dataset at `root` (which stores joints `stored`)."""
         first = self.episodes
+        self._positions = None if stored is None or self._joints is None or \
+            stored == self._joints else positions_in(stored, self._joints)
         self._datasets += 1
         rows, tables = iter_episode_rows(root), iter_episode_tables(root)
         for row, table in itertools.zip_longest(rows, tables):
@@ -156,8 +173,11 @@ class _Merger:
             'task_index': np.full(length, self._tasks.index(task), dtype=np.int64)}
         for name, values in new_columns.items():
             table = table.set_column(table.schema.get_field_index(name), name, pa.array(values))
-        slot = self._data.write(table.select(self._schema.names))
         stats = row_stats(row)
+        if self._positions is not None and self._joints is not None:
+            table = widen_table(table, self._positions, len(self._joints))
+            stats = widen_stats(stats, self._positions, len(self._joints))
+        slot = self._data.write(table.select(self._schema.names))
         stats.update({name: value_stats(values) for name, values in new_columns.items()})
         spans = {key: VideoSpan(self._video_slot(root, key, row),
                                 row[f'videos/{key}/from_timestamp'],
@@ -190,7 +210,8 @@ class _Merger:
         self._data.close()
         self._rows.close()
 
-    def finish(self, roots: Sequence[Path], infos: Sequence[DatasetInfo]) -> None:
+    def finish(self, roots: Sequence[Path], infos: Sequence[DatasetInfo],
+               spec: CanonicalSpec) -> None:
         """Write info.json, tasks, stats.json, interop.json (and modality.json if any)."""
         robot_type = metadata.join_robot_types(info.get('robot_type') for info in infos)
         sizes = (infos[0]['data_files_size_in_mb'], infos[0]['video_files_size_in_mb'])
@@ -205,8 +226,11 @@ class _Merger:
                                 'exports': self._exports, 'episodes': self._interop_episodes,
                                 'merged_from': [str(root) for root in roots]}
         metadata.write_json(self._staging, INTEROP_PATH, interop)
-        if (roots[0] / MODALITY_PATH).is_file():
+        if (roots[0] / MODALITY_PATH).is_file() and self._joints is None:
             shutil.copyfile(roots[0] / MODALITY_PATH, self._staging / MODALITY_PATH)
+        elif (roots[0] / MODALITY_PATH).is_file():  # slices of the merged joints
+            metadata.write_modality(self._staging, metadata.gr00t_modality(
+                spec, self._video_keys, 'action' in self._entries, joints=self._joints))
 
 
 def _require_one_action_source(roots: Sequence[Path]) -> None:

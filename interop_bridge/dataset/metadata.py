@@ -190,16 +190,24 @@ def dataset_action_source(root: Path) -> str:
     return 'commands' if 'action' in info['features'] else 'none'
 
 
-def gr00t_modality(spec: CanonicalSpec, video_keys: Sequence[str],
-                   with_action: bool = True) -> ModalityFile:
+def gr00t_modality(spec: CanonicalSpec, video_keys: Sequence[str], with_action: bool = True,
+                   joints: Sequence[int] | None = None) -> ModalityFile:
     """meta/modality.json for Isaac GR00T: body-part slices of the canonical vectors.
 
-    Without an action feature the `action` block is empty.
+    `joints` are the canonical joints the joint-wide features store (None: all of them): a
+    body part's slice spans its stored joints, and a part none of whose joints is stored has
+    no slice. Without an action feature the `action` block is empty.
     """
     state: dict[str, ModalitySlice] = {}
     action: dict[str, ModalitySlice] = {}
+    stored = list(range(len(spec.joint_names)) if joints is None else joints)
     for group in spec.groups:
-        start, end = _contiguous(spec.group_indices(group), group)
+        _contiguous(spec.group_indices(group), group)
+        positions = [stored.index(index) for index in spec.group_indices(group)
+                     if index in stored]
+        if not positions:
+            continue
+        start, end = _contiguous(positions, group)
         state[group] = {'start': start, 'end': end, 'original_key': 'observation.state'}
         action[group] = {'start': start, 'end': end, 'original_key': 'action',
                          'absolute': True}

@@ -101,6 +101,7 @@ class ExportMeta(TypedDict, total=False):
     vcodec: str
     action: dict[str, str]  # source ('commands', 'next-state', 'none') and reason
     license: str  # SPDX identifier given at export ('other': none given; dataset/card.py)
+    joints: str  # the joint layout asked for: 'robot' or 'canonical' (dataset/joint_layout.py)
     bags: list[BagRecord]
 
 

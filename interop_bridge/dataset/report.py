@@ -22,11 +22,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from interop_bridge.canonical import load_canonical
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.episodes_table import episode_files
 from interop_bridge.dataset.layout import INFO_PATH, INTEROP_PATH
 from interop_bridge.dataset.features import mask_key
+from interop_bridge.dataset.joint_layout import canonical_layout, widen_columns
 from interop_bridge.dataset.parquet_io import read_tasks
 from interop_bridge.dataset.records import DatasetInfo, EpisodeRecord, InteropFile
 
@@ -187,6 +189,10 @@ def write_report(dataset: str | Path, out: str | Path) -> Path:
     if names is None:
         message = f'{dataset}: observation.state has names None; the report needs joint names'
         raise ExportError(message)
+    spec = load_canonical()
+    joints = canonical_layout(info['features'], spec)
+    if joints is not None:  # every canonical joint, those not stored flagged invalid
+        data, names = widen_columns(data, joints, len(spec.joint_names)), list(spec.joint_names)
     rows = _episode_rows(dataset, info, interop, data)
     out.mkdir(parents=True, exist_ok=True)
     _plot_trajectories(out / 'trajectories.png', names, data, rows)

@@ -38,6 +38,7 @@ from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.export.frame_validity import (apply_validity, is_next_state_feature,
                                                   with_next_state_actions)
 from interop_bridge.dataset.features import ACTION_SOURCES, Feature, mask_key
+from interop_bridge.dataset.joint_layout import JOINT_FEATURES, joint_indices, narrow
 from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.plausibility import Plausibility
 from interop_bridge.profile import Profile
@@ -114,6 +115,8 @@ class EpisodeBuilder:
         self.task_space = _task_space(robot.profile, self.spec)
         self.camera_keys = {f'observation.images.{name}': camera
                             for name, camera in robot.cameras.items()}
+        self.stored_joints = {feature.key: joint_indices(feature.names, self.spec, feature.key)
+                              for feature in features if feature.key in JOINT_FEATURES}
 
     def build(self, span: EpisodeSpan, meta: EpisodeMeta) -> Episode:
         """The episode on the grid, of this robot, with its resampling report in `meta`."""
@@ -195,6 +198,8 @@ class EpisodeBuilder:
             data = None if key is None else values.get(key)
             if data is None:  # the robot or recording has none: all invalid, no allocation
                 data = np.broadcast_to(np.float64(np.nan), (length, feature.shape[0]))
+            elif feature.key in self.stored_joints:  # the joints the dataset stores
+                data = narrow(data, self.stored_joints[feature.key])
             columns[feature.key] = data
         kept = tuple(feature for feature in self.features if feature.key in columns)
         observed = apply_validity(kept, columns)

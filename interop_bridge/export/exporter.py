@@ -19,10 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from interop_bridge.canonical import CanonicalSpec, load_canonical
-from interop_bridge.dataset.atomic import write_dataset
+from interop_bridge.dataset.atomic import is_dataset, write_dataset
 from interop_bridge.dataset.episode import Episode
 from interop_bridge.dataset.features import Feature, canonical_features
-from interop_bridge.dataset.metadata import gr00t_modality
+from interop_bridge.dataset.joint_layout import layout_joints, stored_joints
+from interop_bridge.dataset.metadata import gr00t_modality, read_info
 from interop_bridge.dataset.records import EpisodeMeta, ModalityFile
 from interop_bridge.dataset.summary import WriteSummary
 from interop_bridge.errors import ExportError
@@ -49,7 +50,8 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
     action = resolve_action(request.policy.action, plans, request.out)
     if action.source == 'none' and request.policy.action == 'commands':
         progress(f'warning: {action.reason}')
-    features = canonical_features(spec, check_same_schema(plans), action.source)
+    joints = export_joints(request, plans, spec)
+    features = canonical_features(spec, check_same_schema(plans), action.source, joints)
     check_memory([(str(plan.path), span) for plan in plans for span in plan.spans], features,
                  request.policy.fps)
     started = time.monotonic()
@@ -59,12 +61,35 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
         summary = write_dataset(request.out, features, request.policy.fps, episodes,
                                 export_meta(request, spec, plans, action.record()),
                                 vcodec=request.vcodec,
-                                modality=_modality(request, spec, features),
+                                modality=_modality(request, spec, features, joints),
                                 on_episode=lines.episode_written)
     progress(f'exported {summary.new_episodes} episode(s) in '
              f'{time.monotonic() - started:.1f} s to {request.out}')
     lines.report_implausible()
     return summary
+
+
+def export_joints(request: ExportRequest, plans: Sequence[BagPlan],
+                  spec: CanonicalSpec) -> tuple[int, ...]:
+    """The canonical joints the dataset stores (dataset/joint_layout.py).
+
+    A new dataset: the export's robots' joints (union), or all with --joints canonical. An
+    existing one keeps the joints it stores; the robots' joints must be among them.
+    """
+    wanted = layout_joints(request.joints, [[joint.index for joint in plan.robot.profile.joints]
+                                            for plan in plans if plan.spans], spec)
+    if not is_dataset(request.out):
+        return wanted
+    stored = stored_joints(read_info(request.out)['features'], spec)
+    missing = [spec.joint_names[index] for index in wanted if index not in stored]
+    if missing:
+        asked = 'this export asks for' if request.joints == 'canonical' else \
+            "this export's robots have"
+        msg = (f'{request.out} stores {len(stored)} joint(s), not {missing!r} that {asked}: '
+               'export into a new dataset and `interop merge` the two (merge stores the '
+               'union), or export both with --joints canonical')
+        raise ExportError(msg)
+    return stored
 
 
 def iter_episodes(plans: Sequence[BagPlan], features: tuple[Feature, ...],
@@ -155,10 +180,10 @@ def progress_bar(done: int, total: int, width: int = 20) -> str:
     return f'[{"#" * filled}{"-" * (width - filled)}] {done:>{len(str(total))}}/{total}'
 
 
-def _modality(request: ExportRequest, spec: CanonicalSpec,
-              features: tuple[Feature, ...]) -> ModalityFile | None:
+def _modality(request: ExportRequest, spec: CanonicalSpec, features: tuple[Feature, ...],
+              joints: Sequence[int]) -> ModalityFile | None:
     if not request.modality:
         return None
     keys = {feature.key for feature in features}
     return gr00t_modality(spec, [feature.key for feature in features if feature.is_video],
-                          with_action='action' in keys)
+                          with_action='action' in keys, joints=joints)

@@ -14,6 +14,7 @@ from pathlib import Path
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.card import DEFAULT_LICENSE, check_license
+from interop_bridge.dataset.joint_layout import check_layout
 from interop_bridge.dataset.records import SourceRecord
 from interop_bridge.export.bag_reader import BagSource, Recording, open_bags
 from interop_bridge.export.bag_sources import discover_bags
@@ -46,9 +47,11 @@ class ExportRequest:
     policy: ExportPolicy = ExportPolicy()
     allow_upsample: bool = False  # --fps above the state stream's rate
     license: str = DEFAULT_LICENSE  # SPDX identifier for the dataset card ('other': not given)
+    joints: str = 'robot'  # joint layout: the robots' own joints, or 'canonical' (all)
 
     def __post_init__(self) -> None:
         check_license(self.license)
+        check_layout(self.joints)
 
 
 @dataclass

@@ -59,4 +59,4 @@ def export_meta(request: ExportRequest, spec: CanonicalSpec, plans: Sequence[Bag
             'canonical_sha256': hashlib.sha256(Path(spec.source).read_bytes()).hexdigest(),
             'policy': cast(dict[str, JsonValue], asdict(request.policy)),
             'vcodec': request.vcodec, 'action': action, 'license': request.license,
-            'bags': [bag_record(plan) for plan in plans]}
+            'joints': request.joints, 'bags': [bag_record(plan) for plan in plans]}

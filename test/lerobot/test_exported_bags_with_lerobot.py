@@ -2,11 +2,12 @@
 
 The bags hold vendor topics with known ground truth (test/bag_factory.py); the expected values
 given to the loader script are computed from that ground truth and the profiles, not read back
-from the dataset, so the loader sees what went into the bags. The two-robot dataset's action is
-the next state (--action next-state: the T1 bag holds no commands). A second dataset, of a G1
-bag with commands and a 0.3 s state dropout, goes through LeRobot's own
+from the dataset, so the loader sees what went into the bags. The two-robot dataset is each
+robot's export (in its own joints) merged by `interop merge`, which stores the union of their
+joints; its action is the next state (--action next-state: the T1 bag holds no commands). A
+second dataset, of a G1 bag with commands and a 0.3 s state dropout, goes through LeRobot's own
 `dataset_to_policy_features` and make_policy's feature selection (the robot's observations and
-actions, no mask) and a LeRobot-style normalization of the whole batch (no absent joint and no
+actions, no mask) and a LeRobot-style normalization of the whole batch (no absent entry and no
 dropout yields a value that was not read from the robot).
 """
 
@@ -21,6 +22,7 @@ import numpy as np
 import process_groups
 import pytest
 
+from interop_bridge.dataset.merge import merge_datasets
 from interop_bridge.export.episode_assembly import ExportPolicy
 from interop_bridge.export.exporter import ExportRequest, export_recordings
 from interop_bridge.dataset.validate import validate_dataset
@@ -44,8 +46,14 @@ EPISODES = (  # bag, profile, start, end, task
 )
 
 
+def union_joints() -> list[int]:
+    """The canonical joints of either robot, in canonical order: what the merge stores."""
+    return sorted({joint.index for profile in (G1, 'booster_t1')
+                   for joint in bf.load_profile(profile).joints})
+
+
 def expected_rows() -> list[dict]:
-    rows, index = [], 0
+    rows, index, stored = [], 0, union_joints()
     for episode_index, (_, profile, start, end, task) in enumerate(EPISODES):
         frames = int(round((end - start) * FPS)) + 1
         for frame in range(frames):
@@ -53,9 +61,9 @@ def expected_rows() -> list[dict]:
             state, valid = _state(profile, t)
             action, _ = _state(profile, start + min(frame + 1, frames - 1) / FPS)
             rows.append({'index': index, 'episode_index': episode_index, 'frame_index': frame,
-                         'task': task, 'observation.state': state.tolist(),
-                         'valid.observation.state': valid.tolist(),
-                         'action': action.tolist(),
+                         'task': task, 'observation.state': state[stored].tolist(),
+                         'valid.observation.state': valid[stored].tolist(),
+                         'action': action[stored].tolist(),
                          'codes': {'observation.images.camera': int(round(t * bf.CAMERA_HZ))}})
             index += 1
     return rows
@@ -79,10 +87,10 @@ def exported(tmp_path_factory) -> Path:
                        if name == bag)
         bf.write_vendor_bag(base / bag, profile, storage='mcap' if bag == 'g1' else 'sqlite3',
                             events=events, commands=profile.startswith('unitree'))
-        export_recordings(ExportRequest(bags=(base / bag,), out=base / 'dataset',
+        export_recordings(ExportRequest(bags=(base / bag,), out=base / f'{bag}-dataset',
                                         profile=profile, policy=ExportPolicy(
                                             action='next-state')), lambda line: None)
-    return base / 'dataset'
+    return merge_datasets(base / 'dataset', [base / 'g1-dataset', base / 't1-dataset']).root
 
 
 @pytest.fixture(scope='module')
@@ -98,9 +106,8 @@ def with_dropout(tmp_path_factory) -> Path:
 
 def policy_expectation(root: Path) -> dict:
     """The robot's observations and actions (written out, not derived from the dataset), the
-    canonical entries a G1 lacks, and the masks the dataset declares for its features."""
-    present = {joint.index for joint in bf.load_profile(G1).joints}
-    absent_joints = [index for index in range(32) if index not in present]
+    canonical entries a G1 lacks (no hand, force sensor or kinematic model; its joint vectors
+    hold only its own 29 joints), and the masks the dataset declares for its features."""
     interop = json.loads((root / 'meta' / 'interop.json').read_text())
     return {
         'inputs': ['observation.state', 'observation.velocity', 'observation.effort',
@@ -110,9 +117,7 @@ def policy_expectation(root: Path) -> dict:
                    'observation.eef.orientation', 'observation.images.camera'],
         'outputs': ['action', 'action.hand'],
         'masks': {key: mask for key, mask in interop['valid_keys'].items() if mask},
-        'absent': {'observation.state': absent_joints, 'observation.velocity': absent_joints,
-                   'observation.effort': absent_joints, 'action': absent_joints,
-                   'observation.hand': list(range(14)), 'action.hand': list(range(14)),
+        'absent': {'observation.hand': list(range(14)), 'action.hand': list(range(14)),
                    'observation.wrench': list(range(24)),
                    # no kinematic model attached to the shipped G1 profile: no task space
                    'observation.eef.position': list(range(15)),

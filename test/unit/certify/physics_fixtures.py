@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
+from dataset_rows import read_rows
 from scipy.spatial.transform import Rotation
 
 from interop_bridge.certify.model import Check, CheckResult, DatasetInput, EpisodeData
@@ -112,16 +112,11 @@ def by_id(checks: list[Check], check_id: str) -> Check:
 
 def exported_episodes(root: Path) -> list[EpisodeData]:
     """EpisodeData of every episode of an exported dataset, masks expanded by valid_keys."""
-    table = pq.read_table(sorted((root / 'data').rglob('*.parquet')))
     interop: dict[str, Any] = json.loads((root / 'meta' / 'interop.json').read_text())
-    columns: dict[str, np.ndarray] = {}
-    for name in table.column_names:
-        kind = str(table[name].type)
-        if kind.startswith('fixed_size_list'):
-            columns[name] = np.stack(table[name].to_numpy(zero_copy_only=False)).astype(float)
-        elif kind in ('float', 'double'):
-            columns[name] = table[name].to_numpy().astype(float)
-    episode_of = table['episode_index'].to_numpy()
+    rows = read_rows(root)  # joint columns at their canonical indices
+    columns = {name: values.astype(float) for name, values in rows.items()
+               if np.issubdtype(values.dtype, np.floating)}
+    episode_of = rows['episode_index']
     out = []
     for number in np.unique(episode_of):
         rows = episode_of == number

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,12 @@ def test_one_episode_with_masks_expanded_and_its_frames(dataset: Path) -> None:
     assert episode.valid['observation.imu.orientation'].shape == (FRAMES, 4)
     assert episode.valid['observation.wrench'].shape == (FRAMES, 24)
     assert episode.valid['observation.state'].dtype == bool
-    # G1 29-dof has 29 of the 32 canonical joints: the other three are never valid
+    # G1 29-dof has 29 of the 32 canonical joints, the only ones stored (no head): the
+    # runner puts them back at their canonical indices, the other three never valid
+    assert data.joints == tuple(range(29))
     assert episode.valid['observation.state'].all(axis=0).sum() == 29
+    assert not episode.valid['observation.state'][:, 29:].any()
+    assert (episode.columns['observation.effort'][:, 29:] == 0.0).all()
     assert episode.record['profile'] == 'unitree_g1_29dof'
     frames = list(episode.frames('observation.images.camera'))
     assert len(frames) == FRAMES
@@ -73,3 +78,19 @@ def test_an_unreadable_data_file_fails_episode_checks(dataset: Path) -> None:
     results = run_checks(load_dataset_input(dataset), [Raising(SPEC, 'no')])
     assert not results[0].passed
     assert results[0].detail.startswith('not every episode was read (')
+
+
+def test_joint_names_out_of_order_fail_the_format_and_the_columns_stay_as_stored(
+        dataset: Path) -> None:
+    info_path = dataset / 'meta' / 'info.json'
+    info = json.loads(info_path.read_text())
+    names = info['features']['observation.state']['names']
+    info['features']['observation.state']['names'] = [names[1], names[0], *names[2:]]
+    info_path.write_text(json.dumps(info))
+    data = load_dataset_input(dataset)
+    assert data.joints is None  # not placed at canonical indices it does not declare right
+    result = run_checks(data, [format_checks()[0]])[0]
+    assert result.check_id == 'format.info' and not result.passed
+    assert 'not in canonical order' in result.detail
+    episode = next(iter_episodes(data))
+    assert episode.columns['observation.state'].shape == (FRAMES, 29)

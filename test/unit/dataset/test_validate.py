@@ -109,6 +109,15 @@ def test_a_wrong_total_frames_is_caught(copy):
         'not run: episodes, row groups failed'
 
 
+def test_joint_features_naming_different_joints_are_caught(copy):
+    info = json.loads((copy / 'meta/info.json').read_text())
+    names = info['features']['action']['names']
+    info['features']['action']['names'] = [names[1], names[0], *names[2:]]  # two swapped
+    (copy / 'meta/info.json').write_text(json.dumps(info))
+    assert 'features.action.names' in failure(copy, 'info')
+    assert 'not in canonical order' in failure(copy, 'info')
+
+
 def test_tasks_written_with_plain_pyarrow_are_caught(copy):
     pq.write_table(pa.table({'task_index': [0, 1], 'task': ['pick', 'place']}),
                    copy / 'meta/tasks.parquet')

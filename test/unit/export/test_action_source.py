@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 import bag_factory as bf
+from dataset_rows import read_rows as rows_of
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 
 from interop_bridge.cli import main
@@ -24,13 +24,6 @@ from interop_bridge.profile import load_profile
 G1 = 'unitree_g1_29dof'
 WAVE = (bf.EventSpec(0.2, 1.2, 'wave both arms'),)
 START_S, FPS = 0.2, 30
-
-
-def rows_of(root: Path) -> dict[str, np.ndarray]:
-    table = pq.read_table(next((root / 'data').rglob('*.parquet')))
-    return {name: np.stack(table[name].to_numpy(zero_copy_only=False))
-            if str(table[name].type).startswith('fixed_size_list') else table[name].to_numpy()
-            for name in table.column_names}
 
 
 def meta(root: Path, name: str) -> dict:

@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 
 import bag_factory as bf
+from dataset_rows import read_rows
 import numpy as np
 import pytest
 import vendor_messages as vm
 
 from interop_bridge.errors import ExportError
 from interop_bridge.export.exporter import ExportRequest, export_recordings
-from interop_bridge.dataset.parquet_io import column_values, read_parquet_dir, read_table
 from interop_bridge.dataset.validate import validate_dataset
 from interop_bridge.profile import load_profile
 
@@ -48,11 +48,6 @@ def export(bag: Path, out: Path, lines: list[str]) -> Path:
     request = ExportRequest(bags=(bag,), out=out, profile=PROFILE, vcodec='libx264')
     export_recordings(request, lines.append)
     return out
-
-
-def read_rows(root: Path) -> dict[str, np.ndarray]:
-    table = read_table(read_parquet_dir(root / 'data'))
-    return {name: column_values(table, name) for name in table.column_names}
 
 
 def state_at(tick: int) -> np.ndarray:

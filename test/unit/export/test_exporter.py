@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import bag_factory as bf
+from dataset_rows import canonical_joint_names, raw_rows, read_rows
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -22,36 +23,15 @@ from interop_bridge.dataset.validate import validate_dataset
 from interop_bridge.profile import load_profile, shipped_profiles
 
 WAVE = (bf.EventSpec(0.2, 1.2, 'wave both arms'),)
-
-
-def read_rows(root: Path) -> dict[str, np.ndarray]:
-    tables = [pq.read_table(path) for path in sorted((root / 'data').rglob('*.parquet'))]
-    columns = {}
-    for name in tables[0].column_names:
-        parts = [np.stack(t[name].to_numpy(zero_copy_only=False)) if t[name].type.num_fields
-                 or str(t[name].type).startswith('fixed_size_list') else t[name].to_numpy()
-                 for t in tables]
-        columns[name] = np.concatenate(parts)
-    return columns
+# Body joints of each robot (hands aside), as `interop check-profile --urdf` matched them
+# one by one against the vendor's URDF/MJCF (test/fixtures/kinematics/README.md).
+BODY_JOINTS = {'unitree_g1_29dof': 29, 'unitree_g1_23dof': 23, 'unitree_h1': 19,
+               'unitree_h1_2': 27, 'booster_t1': 23, 'pal_talos': 28}
 
 
 def export(bags, out: Path, **options) -> None:
     request = ExportRequest(bags=tuple(bags), out=out, vcodec='libx264', **options)
     export_recordings(request, lambda line: None)
-
-
-def expected_state(profile_name: str, t: float) -> tuple[np.ndarray, np.ndarray]:
-    """Canonical positions and validity from the ground truth, mapped by the profile."""
-    profile = load_profile(profile_name)
-    names = bf.name_order(profile_name)
-    state, valid = np.zeros(32, dtype=np.float32), np.zeros(32, dtype=np.float32)
-    for joint in profile.joints:
-        slot = names.index(joint.source) if names else joint.source
-        native = np.float64(np.float32(bf.native_value(slot, t))) if names is None else \
-            bf.native_value(slot, t)
-        state[joint.index] = joint.gain * native + joint.offset
-        valid[joint.index] = 1.0
-    return state, valid
 
 
 @pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
@@ -63,30 +43,39 @@ def test_a_vendor_bag_of_every_robot_exports_its_mapped_ground_truth(
     rows = read_rows(tmp_path / 'ds')
     assert len(rows['frame_index']) == 31  # 1.0 s at 30 fps, both ends included
     for frame in (0, 7, 30):
-        state, valid = expected_state(profile, 0.2 + frame / 30)
+        state, valid = bf.mapped_state(profile, 0.2 + frame / 30)
         np.testing.assert_allclose(rows['observation.state'][frame], state, atol=2e-6)
         np.testing.assert_array_equal(rows['valid.observation.state'][frame], valid)
     np.testing.assert_allclose(rows['timestamp'], np.arange(31, dtype=np.float32) / 30)
     info = json.loads((tmp_path / 'ds' / 'meta' / 'info.json').read_text())
     assert info['robot_type'] == profile
+    stored = info['features']['observation.state']['names']  # only the robot's own joints
+    assert len(stored) == BODY_JOINTS[profile] and raw_rows(tmp_path / 'ds')[
+        'observation.state'].shape == (31, BODY_JOINTS[profile])
+    assert stored == [name for name in canonical_joint_names() if name in stored]
+    assert rows['valid.observation.state'][:, [canonical_joint_names().index(name)
+                                               for name in stored]].all()
     assert validate_dataset(tmp_path / 'ds').ok
 
 
-def test_two_robots_merge_into_one_dataset_with_identical_features(tmp_path):
+def test_two_robots_append_to_one_canonical_layout_dataset_with_identical_features(tmp_path):
     g1 = bf.write_vendor_bag(tmp_path / 'g1', 'unitree_g1_29dof', events=WAVE)
     t1 = bf.write_vendor_bag(tmp_path / 't1', 'booster_t1', storage='sqlite3',
                              events=(bf.EventSpec(0.5, 1.5, 'wave both arms'),))
-    export([g1], tmp_path / 'ds', profile='unitree_g1_29dof')
-    export([t1], tmp_path / 'ds', profile='booster_t1')
+    export([g1], tmp_path / 'ds', profile='unitree_g1_29dof', joints='canonical')
+    export([t1], tmp_path / 'ds', profile='booster_t1', joints='canonical')
     info = json.loads((tmp_path / 'ds' / 'meta' / 'info.json').read_text())
     assert info['robot_type'] == 'unitree_g1_29dof+booster_t1'
     assert info['total_episodes'] == 2 and info['total_tasks'] == 1
+    assert info['features']['observation.state']['shape'] == [32]
     rows = read_rows(tmp_path / 'ds')
     t1_first = rows['episode_index'] == 1
-    state, valid = expected_state('booster_t1', 0.5)
+    state, valid = bf.mapped_state('booster_t1', 0.5)
     np.testing.assert_allclose(rows['observation.state'][t1_first][0], state, atol=2e-6)
+    np.testing.assert_array_equal(rows['valid.observation.state'][t1_first][0], valid)
     interop = json.loads((tmp_path / 'ds' / 'meta' / 'interop.json').read_text())
     assert interop['episodes']['1']['robot_type'] == 'booster_t1'
+    assert [export['joints'] for export in interop['exports']] == ['canonical', 'canonical']
     assert validate_dataset(tmp_path / 'ds').ok
 
 
@@ -191,7 +180,7 @@ def test_nan_states_become_invalid_frames_not_numbers(tmp_path, monkeypatch):
     assert rows['valid.observation.state'][12][0] == 1.0
     assert np.isfinite(rows['observation.state']).all()
     # The gap holds the last valid reading (the ground truth at the frame before it), not 0.
-    held, _ = expected_state('unitree_g1_29dof', 0.2 + (invalid[0] - 1) / 30)
+    held, _ = bf.mapped_state('unitree_g1_29dof', 0.2 + (invalid[0] - 1) / 30)
     assert abs(held[3]) > 1e-3
     np.testing.assert_allclose(rows['observation.state'][invalid, 3], held[3], atol=2e-6)
 

@@ -13,12 +13,12 @@ import struct
 from pathlib import Path
 
 import bag_factory as bf
+from dataset_rows import read_rows
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from interop_bridge.canonical import load_canonical
-from interop_bridge.dataset.parquet_io import column_values, read_parquet_dir, read_table
 from interop_bridge.dataset.validate import validate_dataset
 from interop_bridge.export.exporter import ExportRequest, export_recordings
 from interop_bridge.export.plausibility import Plausibility
@@ -37,11 +37,6 @@ def clean(tmp_path_factory):
     base = tmp_path_factory.mktemp('flip')
     bag = bf.write_vendor_bag(base / 'bag', PROFILE, events=WAVE, camera=False)
     return bag, export(bag, base / 'ds')
-
-
-def read_rows(root: Path) -> dict[str, np.ndarray]:
-    table = read_table(read_parquet_dir(root / 'data'))
-    return {name: column_values(table, name) for name in table.column_names}
 
 
 def export(bag: Path, out: Path, lines: list[str] | None = None) -> Path:
