@@ -10,6 +10,11 @@ Examples:
 
 Exporting into an existing dataset appends episodes; the dataset changes only when the whole
 export succeeded (Ctrl-C or an error leaves it as it was).
+
+With --manifest FILE.jsonl the export is sharded (interop_bridge/scale): every bag becomes a
+shard dataset of its own (--jobs at a time), recorded in the manifest by content hash,
+settings and exporter version, and the done shards are merged into --out. A rerun exports
+only the bags not yet done; a bag that fails is recorded with its error and the rest merge.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         include_failed=args.include_failed, vcodec=args.vcodec, modality=args.modality,
         policy=policy, allow_upsample=args.allow_upsample, license=args.license,
         joints=args.joints)
+    if args.manifest is not None:
+        return _run_sharded(args, request)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         summary = export_recordings(request, lambda line: print(line, file=sys.stderr))
@@ -63,6 +70,24 @@ def run(args: argparse.Namespace) -> int:
     print(f'dataset: {summary.root} ({summary.total_episodes} episodes, '
           f'{summary.total_frames} frames; {summary.new_episodes} new)')
     return 0
+
+
+def _run_sharded(args: argparse.Namespace, request: Any) -> int:
+    """--manifest: one shard per bag (--jobs at a time), then one merge; exit 1 when a bag
+    failed (the others are merged)."""
+    with importing_work():
+        from interop_bridge.scale.driver import ShardedExport, run_sharded
+        from interop_bridge.scale.local_engine import local_engine
+
+    job = ShardedExport(request, Path(args.manifest),
+                        Path(args.staging) if args.staging else None)
+    summary = run_sharded(job, local_engine(args.jobs), lambda line: print(line, file=sys.stderr))
+    for record in summary.failed:
+        print(f'error: {record.bag}: {record.error}', file=sys.stderr)
+    done = len(summary.records) - len(summary.failed)
+    print(f'dataset: {request.out} ({done} bag(s) merged, {len(summary.failed)} failed; '
+          f'{summary.submitted} exported in this run; manifest {args.manifest})')
+    return 1 if summary.failed else 0
 
 
 def register(commands: Any) -> None:
@@ -105,6 +130,15 @@ def register(commands: Any) -> None:
                         help="joints the joint vectors hold: the robot's own (default; "
                         'names in info.json say which) or all canonical joints, absent ones '
                         'flagged invalid (one fixed width for every robot)')
+    parser.add_argument('--manifest', metavar='FILE.jsonl',
+                        help='sharded export: each bag to its own shard, recorded in this '
+                        'manifest (a rerun skips the bags done), then one merge into --out '
+                        '(a new dataset)')
+    parser.add_argument('--jobs', type=int, default=0, metavar='N',
+                        help='with --manifest: bags exported at a time (default: every core)')
+    parser.add_argument('--staging', metavar='DIR',
+                        help='with --manifest: where the shards go (default: beside the '
+                        'manifest, <name>.shards)')
     parser.add_argument('--modality', action='store_true',
                         help='also write a GR00T meta/modality.json')
     parser.set_defaults(run=run)
