@@ -15,6 +15,14 @@ else
   echo "bootstrap: installing ROS 2 Jazzy wheels and dependencies into .venv (first run only)"
   venv_install bootstrap "$venv" "$repo/requirements.txt"
   venv_stamp "$venv" "$repo/requirements.txt"
+  rm -f "$venv/.ray-requirements.sha256"  # a fresh venv: install Ray again below
+fi
+# Ray, the optional engine of sharded exports: in .venv (its workers run this interpreter),
+# for test/unit/scale; a single machine never imports it.
+if ! venv_is_current "$venv" "$repo/requirements-ray.txt" .ray-requirements.sha256; then
+  echo "bootstrap: installing Ray (requirements-ray.txt) into .venv"
+  venv_install bootstrap "$venv" "$repo/requirements-ray.txt"
+  venv_stamp "$venv" "$repo/requirements-ray.txt" .ray-requirements.sha256
 fi
 
 "$venv/bin/python" "$repo/scripts/fix_wheel_cmake.py" "$venv"

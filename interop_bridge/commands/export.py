@@ -15,6 +15,7 @@ With --manifest FILE.jsonl the export is sharded (interop_bridge/scale): every b
 shard dataset of its own (--jobs at a time), recorded in the manifest by content hash,
 settings and exporter version, and the done shards are merged into --out. A rerun exports
 only the bags not yet done; a bag that fails is recorded with its error and the rest merge.
+`--engine ray [--address ADDR]` runs one Ray task per bag instead (docs/export.md).
 """
 
 from __future__ import annotations
@@ -79,9 +80,13 @@ def _run_sharded(args: argparse.Namespace, request: Any) -> int:
         from interop_bridge.scale.driver import ShardedExport, run_sharded
         from interop_bridge.scale.local_engine import local_engine
 
+        from interop_bridge.scale.ray_engine import ray_engine
+
     job = ShardedExport(request, Path(args.manifest),
                         Path(args.staging) if args.staging else None)
-    summary = run_sharded(job, local_engine(args.jobs), lambda line: print(line, file=sys.stderr))
+    engine = ray_engine(args.address, memory_mb=args.task_memory_mb) \
+        if args.engine == 'ray' else local_engine(args.jobs)
+    summary = run_sharded(job, engine, lambda line: print(line, file=sys.stderr))
     for record in summary.failed:
         print(f'error: {record.bag}: {record.error}', file=sys.stderr)
     done = len(summary.records) - len(summary.failed)
@@ -136,6 +141,14 @@ def register(commands: Any) -> None:
                         '(a new dataset)')
     parser.add_argument('--jobs', type=int, default=0, metavar='N',
                         help='with --manifest: bags exported at a time (default: every core)')
+    parser.add_argument('--engine', choices=('local', 'ray'), default='local',
+                        help='with --manifest: worker processes on this machine, or one Ray '
+                        'task per bag (requirements-ray.txt)')
+    parser.add_argument('--address', metavar='ADDR',
+                        help="with --engine ray: the cluster's address (default: the "
+                        'RAY_ADDRESS one, else a local Ray)')
+    parser.add_argument('--task-memory-mb', type=int, default=1500, metavar='MB',
+                        help='with --engine ray: memory declared per bag task')
     parser.add_argument('--staging', metavar='DIR',
                         help='with --manifest: where the shards go (default: beside the '
                         'manifest, <name>.shards)')

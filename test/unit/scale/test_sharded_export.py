@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import bag_factory as bf
 import embodied_bags as eb
 import numpy as np
+import process_groups
 import pytest
 from dataset_rows import read_rows
 
@@ -174,3 +176,12 @@ def test_a_manifest_line_that_is_no_record_is_refused(tmp_path):
     manifest.write_text('[1, 2]\n')
     with pytest.raises(ExportError, match='run.jsonl:1: not a manifest record'):
         read_manifest(manifest)
+
+
+def test_a_local_sharded_export_never_imports_ray():
+    code = ('import sys; import interop_bridge.commands.export, interop_bridge.scale.driver, '
+            'interop_bridge.scale.local_engine, interop_bridge.scale.ray_engine; '
+            'print("ray" in sys.modules)')
+    result = process_groups.run([sys.executable, '-c', code], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == 'False'

@@ -1,0 +1,82 @@
+"""The Ray engine: `export_bag` as one Ray task per bag, on an existing cluster or a local one.
+
+Ray is optional (requirements-ray.txt) and imported only here, only when `--engine ray` is
+asked for. Each task asks for `cpus` CPUs and declares `memory_mb` of memory (Ray admits tasks
+by it; it does not enforce it) and is retried up to `RETRIES` times when its worker or node
+dies (system failures); a bag that raises is not retried: export_bag records it as failed.
+Tasks get paths and the request, never bag bytes or frames. The driver waits on the tasks one
+completion at a time (`ray.wait`) so every result is in the manifest as soon as it exists;
+a task still unfinished after `task_timeout_s` of no progress at all (an infeasible request,
+a cluster without workers) ends the run with an error naming the bags left.
+
+Bags, staging and output must be on a path every node sees (a shared filesystem).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from interop_bridge.errors import ExportError
+from interop_bridge.export.planning import ExportRequest
+from interop_bridge.scale.driver import Engine
+from interop_bridge.scale.manifest import ShardRecord
+from interop_bridge.scale.shards import export_bag
+
+RETRIES = 3
+DEFAULT_MEMORY_MB = 1500  # declared per task: the exporter peaks well below (docs/export.md)
+DEFAULT_TIMEOUT_S = 1800.0
+
+
+def ray_engine(address: str | None = None, cpus: float = 1.0,
+               memory_mb: int = DEFAULT_MEMORY_MB,
+               task_timeout_s: float = DEFAULT_TIMEOUT_S) -> Engine:
+    """An engine submitting one task per bag to the Ray cluster at `address` (None: the one
+    this process is connected to, or a new local one)."""
+    def run(pending: Sequence[tuple[Path, str]], staging: Path,
+            request: ExportRequest) -> Iterator[ShardRecord]:
+        if not pending:
+            return
+        ray = _connected(address)
+        task = ray.remote(export_bag).options(num_cpus=cpus, memory=memory_mb * 2**20,
+                                              max_retries=RETRIES, retry_exceptions=False)
+        refs = {task.remote(bag, key, staging, request): (bag, key) for bag, key in pending}
+        while refs:
+            ready, _ = ray.wait(list(refs), num_returns=1, timeout=task_timeout_s)
+            if not ready:
+                left = ', '.join(str(bag) for bag, _ in refs.values())
+                msg = (f'no Ray task finished in {task_timeout_s:g} s (a cluster without '
+                       f'{cpus:g} free CPUs and {memory_mb} MB for a task?); not done: {left}')
+                raise ExportError(msg)
+            for ref in ready:
+                bag, key = refs.pop(ref)
+                yield _result(ray, ref, bag, key)
+    return run
+
+
+def _connected(address: str | None) -> Any:
+    """The ray module, connected (to `address`, or started locally) with usage stats off."""
+    os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')
+    try:
+        import ray
+    except ImportError as error:
+        msg = ('--engine ray needs Ray: pip install -r requirements-ray.txt (the pinned '
+               'version) into the same environment on every node')
+        raise ExportError(msg) from error
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                 logging_level=logging.WARNING)
+    return ray
+
+
+def _result(ray: Any, ref: Any, bag: Path, key: str) -> ShardRecord:
+    try:
+        record: ShardRecord = ray.get(ref)
+    except ray.exceptions.RayError as error:  # retries used up: recorded, a rerun retries
+        return ShardRecord(key, str(bag), 'failed',
+                           error=f'Ray task failed after {RETRIES} retries: '
+                                 f'{type(error).__name__}: {error}')
+    return record
