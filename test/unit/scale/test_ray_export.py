@@ -5,7 +5,8 @@ nothing, a rerun submits no task, a corrupt bag fails alone.
 The cluster is ray.cluster_utils.Cluster (Ray's own multi-node testing tool): a head without
 CPUs, so every task runs on a worker node, and two 1-CPU workers. Settings from
 ../shared/reference/scale-out.md: every socket on 127.0.0.1 (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0),
-usage stats off, a private RAY_TMPDIR, a fast node health check; torn down with
+usage stats off, a private RAY_TMPDIR, token authentication off (it would write
+~/.ray/auth_token), a fast node health check; torn down with
 Cluster.shutdown(), never `ray stop` (it kills every Ray process on the machine).
 """
 
@@ -60,7 +61,7 @@ def cluster():
     saved = dict(os.environ)
     temp = tempfile.mkdtemp(prefix='ray', dir='/tmp')  # short: socket paths <= 107 chars
     os.environ.update({'RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER': '0', 'RAY_USAGE_STATS_ENABLED': '0',
-                       'RAY_TMPDIR': temp,
+                       'RAY_TMPDIR': temp, 'RAY_AUTH_MODE': 'disabled',  # no ~/.ray token
                        'PYTHONPATH': f'{REPO}:{saved.get("PYTHONPATH", "")}'})
     nodes = Cluster(initialize_head=True, head_node_args={
         'num_cpus': 0, 'include_dashboard': False, 'object_store_memory': 75 * 2**20,
