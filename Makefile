@@ -1,7 +1,8 @@
 # The two commands: `make demo` and `make test`. Both bootstrap what they need.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-RUN := source scripts/env.sh &&
+# Tests, the demo and the benchmarks: DDS on this machine only (scripts/test_env.sh).
+RUN := source scripts/test_env.sh &&
 
 .PHONY: help bootstrap build test demo bench clean
 

@@ -1,6 +1,6 @@
 """Benchmark references: the plain rclpy re-publisher, and the cheapest possible Python relay.
 
-    python bench/bench_relay.py --input /g1/lowstate --output /g1/relay/lowstate [--raw]
+    python bench/bench_relay.py --input /lowstate --output /g1/relay/lowstate [--raw]
 
 Default: what a naive bridge author would write. A default `Node`, `rclpy.spin`
 (SingleThreadedExecutor), unitree_hg LowState taken as Python message objects and published
@@ -63,7 +63,7 @@ def spin(node: Node, events: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Relay until SIGINT/SIGTERM."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--input', default='/g1/lowstate')
+    parser.add_argument('--input', default='/lowstate')
     parser.add_argument('--output', default='/g1/relay/lowstate')
     parser.add_argument('--raw', action='store_true',
                         help='serialized pass-through on the EventsExecutor')

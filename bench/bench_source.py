@@ -1,6 +1,6 @@
 """Benchmark source: a simulated G1 publishing serialized unitree_hg LowState at a paced rate.
 
-    python bench/bench_source.py --topic /g1/lowstate --rate 1000 --warmup 2 --duration 30 \
+    python bench/bench_source.py --topic /lowstate --rate 1000 --warmup 2 --duration 30 \
         --out send.npz
 
 Waits for a subscriber, then publishes ticks 1..N (N = rate * (warmup + duration)) against
@@ -122,7 +122,7 @@ def publish_paced(node: Node, publisher: object, rate: float, total: int,
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options of the source."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--topic', default='/g1/lowstate')
+    parser.add_argument('--topic', default='/lowstate')
     parser.add_argument('--rate', type=float, required=True, help='messages per second')
     parser.add_argument('--warmup', type=float, required=True, help='seconds not measured')
     parser.add_argument('--duration', type=float, required=True, help='measured seconds')

@@ -7,7 +7,7 @@
 For every rate and path a simulated G1 (bench_source.py) publishes serialized unitree_hg
 LowState with an increasing tick, and one sink (bench_sink.py) records when each tick arrives:
 
-  direct  sink on /g1/lowstate itself: the DDS + Python floor
+  direct  sink on /lowstate itself: the DDS + Python floor
   plain   a plain rclpy re-publisher (bench_relay.py) -> /g1/relay/lowstate
   raw     (optional) serialized pass-through on the EventsExecutor -> /g1/raw/lowstate
   bridge  python -m interop_bridge.nodes.bridge (profile unitree_g1_29dof, namespace /g1)
@@ -43,7 +43,7 @@ from bench_processes import (
 from bench_report import PATH_LABELS, Measurement, latencies, plot, rows, text_table, verdicts
 from bench_report import write_outputs
 
-SOURCE_TOPIC = '/g1/lowstate'
+SOURCE_TOPIC = '/lowstate'  # where a G1 publishes (the profile's topic)
 STARTUP_S = 40.0
 DRAIN_S = 0.5
 QUICK_DURATION_S = 5.0

@@ -92,7 +92,7 @@ class CommandProfile:
 
 @dataclass(frozen=True)
 class TopicProfile:
-    """Vendor topic names, relative to the bridge namespace."""
+    """Vendor topic names: absolute ('/lowstate') or relative to the bridge namespace."""
 
     state: str
     command: str

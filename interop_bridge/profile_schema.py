@@ -89,7 +89,9 @@ TOP_KEYS = (
     Key('stamp_source', str, 'header.stamp of canonical state: receive time, or the vendor '
         'stamp where the vendor message has one', default='receive',
         check=one_of(*STAMP_SOURCES)),
-    Key('topics', dict, 'vendor topic names, relative to the namespace'),
+    Key('topics', dict, "vendor topic names: absolute ('/lowstate') as the vendor publishes "
+        'them, whatever namespace the bridge runs in; relative ones resolve in the '
+        "bridge's namespace (canonical topics always do)"),
     Key('imu', dict, 'base IMU conventions', default={}),
     Key('joint_defaults', dict, 'values every joint entry inherits unless it sets them',
         default={}),
@@ -104,8 +106,9 @@ TOP_KEYS = (
 )
 
 TOPIC_KEYS = (
-    Key('state', str, 'vendor state topic (joint_states for ros2_control)', check=_topic),
-    Key('command', str, 'vendor command topic', check=_topic),
+    Key('state', str, "vendor state topic ('/lowstate' is DDS rt/lowstate; /joint_states "
+        'for ros2_control)', check=_topic),
+    Key('command', str, "vendor command topic ('/lowcmd' is DDS rt/lowcmd)", check=_topic),
     Key('imu', str, 'separate sensor_msgs/Imu topic (ros2_control)', default='',
         check=_topic_or_none),
 )

@@ -5,11 +5,17 @@ monotonic time and reads `snapshot` once per diagnostics period. A status says w
 *now*: a problem turns it WARN for the period it happened in (and while it lasts: a silent
 stream, a timeout still running), and it is OK again once the stream is healthy, while the
 counters keep their totals.
+
+A vendor stream that never starts is named as the vendor's DDS stack names it
+(`AwaitedStream`), once it has been silent for the bridge's `vendor_silence_warning_s`
+(`SilenceWatch`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from interop_bridge.dds_names import dds_topic, dds_type
 
 
 @dataclass(frozen=True)
@@ -121,3 +127,74 @@ def stream_status(snapshot: HealthSnapshot, ongoing: str | None) -> tuple[bool, 
     if snapshot.new_problems and not problems:
         problems.append(f'{snapshot.new_problems} problem(s) since the last report')
     return bool(problems), '; '.join(problems) or 'ok'
+
+
+@dataclass(frozen=True)
+class AwaitedStream:
+    """The vendor stream a bridge waits for, named as the vendor's own DDS stack names it."""
+
+    ros_topic: str  # resolved ('/lowstate'), after remapping
+    ros_type: str  # 'unitree_hg/msg/LowState'
+    domain_id: int
+
+    @property
+    def dds_topic(self) -> str:
+        """'rt/lowstate'."""
+        return dds_topic(self.ros_topic)
+
+    @property
+    def dds_type(self) -> str:
+        """'unitree_hg::msg::dds_::LowState_'."""
+        return dds_type(self.ros_type)
+
+    def silence_message(self, silent_s: float) -> str:
+        """What is awaited and what to check, in one line (log and /diagnostics)."""
+        return (f'no vendor state for {silent_s:.1f} s since start: waiting for DDS topic '
+                f'{self.dds_topic} (ROS {self.ros_topic}) of type {self.dds_type} on domain '
+                f'{self.domain_id}; check {SILENCE_CHECKS} (docs/deploy.md)')
+
+    def as_pairs(self) -> list[tuple[str, str]]:
+        """Key/value pairs for the vendor state's DiagnosticStatus while it is silent."""
+        return [('awaited_dds_topic', self.dds_topic), ('awaited_dds_type', self.dds_type),
+                ('awaited_ros_topic', self.ros_topic), ('domain_id', str(self.domain_id)),
+                ('check', SILENCE_CHECKS)]
+
+
+SILENCE_CHECKS = ("ROS_DOMAIN_ID (the robot's domain), the network interface facing the robot "
+                  'and its address, ROS_AUTOMATIC_DISCOVERY_RANGE (SYSTEM_DEFAULT with a Fast '
+                  'DDS profile: interop dds-profile), the robot as an initial peer')
+
+
+@dataclass
+class SilenceWatch:
+    """Whether a stream stayed silent for `after_s` since `start_s` (0: never judged silent).
+
+    `announce` is true once, the first time the stream is found silent; `arrived` once, for
+    the first message after that.
+    """
+
+    after_s: float
+    start_s: float
+    announced: bool = False
+    resolved: bool = False
+
+    def silent_for(self, now_s: float, count: int) -> float | None:
+        """Seconds since start while nothing arrived and the limit has passed, else None."""
+        elapsed = now_s - self.start_s
+        if count > 0 or self.after_s <= 0 or elapsed < self.after_s:
+            return None
+        return elapsed
+
+    def announce(self, now_s: float, count: int) -> bool:
+        """True exactly once: the first call that finds the stream silent."""
+        if self.announced or self.silent_for(now_s, count) is None:
+            return False
+        self.announced = True
+        return True
+
+    def arrived(self, count: int) -> bool:
+        """True exactly once: the first call with messages after the stream was announced."""
+        if not self.announced or self.resolved or count == 0:
+            return False
+        self.resolved = True
+        return True

@@ -10,6 +10,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 out="$repo/out/bench"
 mkdir -p "$out"
 cd "$repo"
+# Simulated robots and benchmark sources: DDS traffic stays on this machine.
+# shellcheck source=test_env.sh
+source "$repo/scripts/test_env.sh"
 
 run_bench() {  # run_bench <title> <command...>
   echo "== $1 =="

@@ -13,6 +13,10 @@ out="$repo/out/demo"
 cd "$repo"
 rm -rf "$out"
 mkdir -p "$out"
+# Simulated robots: DDS traffic stays on this machine (also when run by hand from a shell set
+# up for a real robot).
+# shellcheck source=test_env.sh
+source "$repo/scripts/test_env.sh"
 # A DDS domain of its own, so a demo never mixes with tests or other runs on this machine.
 export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-$((20 + RANDOM % 10))}
 

@@ -15,6 +15,7 @@ if [ -f "$_interop_repo/.ws/install/setup.bash" ]; then
   # The package's executables (what `ros2 run interop_bridge <name>` would start).
   export PATH="$_interop_repo/.ws/install/interop_bridge/lib/interop_bridge:$PATH"
 fi
-# Keep tests and demos on this machine: no DDS traffic leaves the host.
-export ROS_AUTOMATIC_DISCOVERY_RANGE=${ROS_AUTOMATIC_DISCOVERY_RANGE:-LOCALHOST}
+# The DDS settings (ROS_DOMAIN_ID, ROS_AUTOMATIC_DISCOVERY_RANGE, a Fast DDS profile) are left
+# as the shell has them: beside a real robot they are the deployment's (docs/deploy.md). Tests,
+# the demo and the benchmarks keep their traffic on this machine: scripts/test_env.sh.
 unset _interop_repo _interop_had_u

@@ -140,9 +140,12 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
                      camera: bool = True, namespace: str = '', version: int = 9,
                      commands: bool = False,
                      extra: tuple[tuple[str, str, float, bytes], ...] = (),
-                     state_gap: tuple[float, float] | None = None) -> Path:
+                     state_gap: tuple[float, float] | None = None,
+                     vendor_in_namespace: bool = False) -> Path:
     """A bag of a robot's vendor topics (what `ros2 bag record` of the vendor gives).
 
+    Vendor topics are where the profile names them (`/lowstate`, as a real G1 publishes), or
+    with `vendor_in_namespace` inside `namespace` (`/g1/lowstate`: a driver started there).
     `extra`: more messages (topic, type, time [s], serialized bytes) to record.
     `state_gap`: (start, end) [s] during which no state message was recorded (a dropout).
     """
@@ -152,8 +155,11 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
     state_type = {'unitree_hg': 'unitree_hg/msg/LowState', 'unitree_go': 'unitree_go/msg/LowState',
                   'booster': 'booster_interface/msg/LowState',
                   'ros2_control': 'sensor_msgs/msg/JointState'}[profile.adapter]
-    state_topic = profile.topics.state if profile.topics.state.startswith('/') else \
-        f'{namespace}/{profile.topics.state}'
+
+    def vendor_topic(topic: str) -> str:
+        inside = vendor_in_namespace or not topic.startswith('/')
+        return f'{namespace}/{topic.lstrip("/")}' if inside else topic
+    state_topic = vendor_topic(profile.topics.state)
     with Writer(path, version=version, storage_plugin=_storage(storage)) as writer:
         state = writer.add_connection(state_topic, state_type, typestore=store)
         image = writer.add_connection(f'{namespace}/camera/image_raw', 'sensor_msgs/msg/Image',
@@ -178,7 +184,7 @@ def write_vendor_bag(path: Path, profile_name: str, *, storage: str = 'mcap',
                 messages.append((stamp, episode, _event(kind, episode_id, spec.task, stamp)))
         if commands:
             family = profile.adapter[-2:]
-            command = writer.add_connection(f'{namespace}/{profile.topics.command}',
+            command = writer.add_connection(vendor_topic(profile.topics.command),
                                             f'{profile.adapter}/msg/LowCmd', typestore=store)
             enabled = len(profile.joints)
             for tick in range(int(duration_s * COMMAND_HZ) + 1):

@@ -61,7 +61,7 @@ class Probe:
         self.node = node
         self.received: dict[str, list] = {'state': [], 'joint_states': [], 'embodiment': []}
         self.raw = raw
-        full = topic if topic.startswith('/') else f'{namespace}/{topic}'
+        full = vendor_topic(namespace, topic)
         self.state_pub = node.create_publisher(message_class(typename), full, 10)
         node.create_subscription(WholeBodyState, f'{namespace}/interop/state',
                                  self.received['state'].append, 10)
@@ -75,10 +75,17 @@ class Probe:
         self.state_pub.publish(self.raw)
 
 
-def lowcmd_probe(ros_node, namespace: str):
+def vendor_topic(namespace: str, topic: str) -> str:
+    """A profile's vendor topic as a bridge in `namespace` resolves it."""
+    return topic if topic.startswith('/') else f'{namespace}/{topic}'
+
+
+def lowcmd_probe(ros_node, namespace: str, profile: str = 'unitree_g1_29dof'):
+    """Every LowCmd the G1 bridge in `namespace` sends (on its profile's command topic)."""
     from unitree_hg.msg import LowCmd
     commands = []
-    ros_node.create_subscription(LowCmd, f'{namespace}/lowcmd', commands.append, 50)
+    topic = vendor_topic(namespace, load_profile(profile).topics.command)
+    ros_node.create_subscription(LowCmd, topic, commands.append, 50)
     return commands
 
 

@@ -27,7 +27,13 @@ INTERRUPTING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # Each pytest run gets its own DDS domain, so parallel runs (or a running demo) never see
 # each other's topics. Child processes inherit it through the environment.
 os.environ.setdefault('ROS_DOMAIN_ID', str(random.Random(os.getpid()).randint(30, 99)))
-os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
+# Test traffic stays on this machine, whatever the shell holds for a real robot (as
+# scripts/test_env.sh): a test that needs the deployment settings gives them to the processes
+# it starts (test/vendor_dds/deployment.py).
+os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
+for _variable in ('FASTRTPS_DEFAULT_PROFILES_FILE', 'FASTDDS_DEFAULT_PROFILES_FILE',
+                  'ROS_STATIC_PEERS'):
+    os.environ.pop(_variable, None)
 
 atexit.register(process_groups.end_all)
 _previous_handlers: dict[int, Any] = {}

@@ -18,12 +18,12 @@ def start_process(tmp_path: Path) -> Iterator[Callable[..., Process]]:
 
     SIGINT to each process group, up to 10 s together, then SIGKILL; every process is reaped
     and its log closed, also after a failure or a pytest-timeout (raised inside the test, so
-    this finalizer still runs).
+    this finalizer still runs). `env`: the environment of the process (default: the test's).
     """
     started: list[Process] = []
 
-    def start(*argv: str, name: str = 'process') -> Process:
-        process = Process(list(argv), tmp_path / f'{name}-{len(started)}.log')
+    def start(*argv: str, name: str = 'process', env: dict[str, str] | None = None) -> Process:
+        process = Process(list(argv), tmp_path / f'{name}-{len(started)}.log', env)
         started.append(process)
         return process
 

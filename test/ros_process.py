@@ -29,13 +29,14 @@ class Process:
     the process and closes its log.
     """
 
-    def __init__(self, argv: list[str], log_path: Path) -> None:
+    def __init__(self, argv: list[str], log_path: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.argv = argv
         self.log_path = log_path
         self._log = open(log_path, 'w')  # noqa: SIM115 - closed in end()
         try:
             self.popen = process_groups.spawn(argv, stdout=self._log, stderr=subprocess.STDOUT,
-                                              env=dict(os.environ))
+                                              env=dict(os.environ) if env is None else env)
         except BaseException:
             self._log.close()
             raise

@@ -3,7 +3,10 @@
 A recording from the project's recorder holds canonical topics (`<ns>/interop/state` ...) and
 the latched embodiment, which names the robot profile. A plain `ros2 bag record` of a vendor's
 own topics holds only vendor topics: the profile must then be given, and the exporter decodes
-them with the same codec and mapping as the live bridge.
+them with the same codec and mapping as the live bridge. A vendor topic is looked up where the
+profile names it (`/lowstate`: where a real G1 publishes) and, failing that, inside the robot's
+namespace (`/g1/lowstate`: a driver or simulation started in a namespace); a vendor recording
+without canonical topics takes the namespace it holds the state topic in.
 """
 
 from __future__ import annotations
@@ -59,6 +62,28 @@ def _join(namespace: str, topic: str) -> str:
     return topic if topic.startswith('/') else f'{namespace}/{topic}'
 
 
+def vendor_topic(topics: Mapping[str, Any], namespace: str, topic: str) -> str:
+    """Where a profile's vendor topic is recorded: as the profile names it (absolute, or
+    relative to the namespace), else the same name inside the namespace; the first name when
+    neither is recorded."""
+    named = _join(namespace, topic)
+    inside = f'{namespace}/{topic.lstrip("/")}'
+    return inside if named not in topics and inside in topics else named
+
+
+def vendor_namespace(topics: Mapping[str, Any], state_topic: str, source: str) -> str:
+    """The namespace of a vendor recording without canonical topics: '' when it holds the
+    profile's state topic at the root (`/lowstate`), else the one namespace it holds it in."""
+    name = f'/{state_topic.lstrip("/")}'
+    if name in topics:
+        return ''
+    found = sorted(topic[:-len(name)] for topic in topics if topic.endswith(name))
+    if len(found) > 1:
+        msg = f'{source}: holds {name} in several namespaces {found}; choose one with --namespace'
+        raise ExportError(msg)
+    return found[0] if found else ''
+
+
 def choose_namespace(topics: Mapping[str, Any], wanted: str | None, profile: str | None,
                      source: str) -> str:
     """The robot namespace of a recording (the only one, or the one asked for)."""
@@ -99,7 +124,10 @@ def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
                              'embodiment', sha)
         check_embodiment(robot.profile, embodiment, source)
     elif profile is not None:
-        robot = RobotStreams(ns, load_profile(profile), 'option', sha)
+        chosen = load_profile(profile)
+        if namespace is None and not ns:
+            ns = vendor_namespace(topics, chosen.topics.state, source)
+        robot = RobotStreams(ns, chosen, 'option', sha)
     else:
         msg = f'{source}: no {embodiment_topic} recorded and no --profile given'
         raise ExportError(msg)
@@ -134,7 +162,7 @@ def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
         robot.state_topic = canonical
         robot.decoders[canonical] = topic_decoders.CanonicalStateDecoder(fielddefs, spec)
         return
-    vendor = _join(robot.namespace, profile.topics.state)
+    vendor = vendor_topic(topics, robot.namespace, profile.topics.state)
     if vendor not in topics:
         msg = (f'{source}: missing required topic: neither {canonical} nor the '
                f'vendor state {vendor} ({profile.name}) is recorded')
@@ -147,11 +175,11 @@ def _add_state(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
                f'{profile.name} reads {decoder.typename}: wrong --profile?')
         raise ExportError(msg)
     robot.decoders[vendor] = decoder
-    if profile.topics.imu and _join(robot.namespace, profile.topics.imu) in topics:
-        robot.decoders[_join(robot.namespace, profile.topics.imu)] = \
-            topic_decoders.ImuDecoder(codec)
+    imu = vendor_topic(topics, robot.namespace, profile.topics.imu) if profile.topics.imu else ''
+    if imu in topics:
+        robot.decoders[imu] = topic_decoders.ImuDecoder(codec)
     for sensor in profile.wrenches:
-        topic = _join(robot.namespace, sensor.topic)
+        topic = vendor_topic(topics, robot.namespace, sensor.topic)
         if topic in topics:
             robot.decoders[topic] = topic_decoders.WrenchDecoder(codec, spec, sensor)
 
@@ -162,7 +190,7 @@ def _add_commands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Map
     if canonical in topics:
         robot.decoders[canonical] = topic_decoders.CanonicalCommandDecoder(fielddefs)
         return
-    vendor = _join(robot.namespace, robot.profile.topics.command)
+    vendor = vendor_topic(topics, robot.namespace, robot.profile.topics.command)
     if vendor in topics:
         robot.decoders[vendor] = topic_decoders.VendorCommandDecoder(
             robot.vendor_codec(spec, fielddefs))

@@ -49,7 +49,7 @@ def read_bag_facts(path: str | Path) -> BagFacts:
         slots, names = _slots_and_names(adapter, first)
         command = by_type.get(adapter.command_type, '')
         imu = by_type.get('sensor_msgs/msg/Imu', '') if adapter.by_name else ''
-        return BagFacts(adapter, topic.lstrip('/'), command.lstrip('/'), imu.lstrip('/'),
+        return BagFacts(adapter, topic, command, imu,  # as recorded: absolute, like the vendor's
                         round(sample.rate_hz, 1), slots, names, str(path))
 
 

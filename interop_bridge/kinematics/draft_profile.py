@@ -23,7 +23,7 @@ from interop_bridge.kinematics.model import KinematicModel, ModelJoint, load_mod
 UNKNOWN_VELOCITY = 10.0  # rad/s, when the model declares none
 UNKNOWN_EFFORT = 10.0    # N m
 DEFAULT_RATE_HZ = 500.0
-ROS2_CONTROL_TOPICS = ('joint_states', 'forward_position_controller/commands')
+ROS2_CONTROL_TOPICS = ('/joint_states', '/forward_position_controller/commands')
 
 
 def draft_profile_text(model_path: Path, out: Path, bag: BagFacts | None = None,
@@ -85,9 +85,9 @@ def _interface(bag: BagFacts | None, draft: DraftMapping, model: KinematicModel)
     adapter = bag.adapter
     section = {'unitree': f'unitree: {{motor_slots: {bag.slots}}}',
                'booster': f'booster: {{motor_count: {bag.slots}}}'}[adapter.section]
+    command = bag.command_topic or '/' + adapter.command_type.rsplit('/', 1)[-1].lower()
     return [f'adapter: {adapter.name}', 'stamp_source: receive', 'topics:',
-            f'  state: {bag.state_topic}',
-            f'  command: {bag.command_topic or adapter.command_type.rsplit("/", 1)[-1].lower()}'
+            f'  state: {bag.state_topic}', f'  command: {command}'
             + ('' if bag.command_topic else '  # REVIEW: no command in the recording'),
             'command: {limit_policy: clamp}', section]
 

@@ -3,11 +3,15 @@
     ros2 run interop_bridge bridge --ros-args -p profile:=unitree_g1_29dof -r __ns:=/g1
 
 Parameters: `profile` (a shipped profile name or a path to a profile file, read only),
-`diagnostics_period` [s]. Vendor state arrives as serialized bytes and is decoded with numpy
-(no per-field Python message objects); canonical state, the standard JointState/Imu copies and
-the latched embodiment go out in the robot's namespace. Canonical commands are checked against
-the profile (interop_bridge.command_safety) and leave as serialized vendor commands. A bad
-profile is logged and the node exits with status 1 before touching any topic.
+`diagnostics_period` [s], `vendor_silence_warning_s` [s] (after this long without any vendor
+state since start, the bridge logs once which DDS topic and type it waits for and what to
+check, and /diagnostics says the same; 0 disables). Vendor topics are the profile's: absolute
+where the vendor's are (`/lowstate`), else in the node's namespace. Vendor state arrives as
+serialized bytes and is decoded with numpy (no per-field Python message objects); canonical
+state, the standard JointState/Imu copies and the latched embodiment go out in the robot's
+namespace. Canonical commands are checked against the profile (interop_bridge.command_safety)
+and leave as serialized vendor commands. A bad profile is logged and the node exits with
+status 1 before touching any topic.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import time
 import numpy as np
 import rclpy
 from builtin_interfaces.msg import Time
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import WrenchStamped
 from rclpy.node import Node
 from rcl_interfaces.msg import ParameterDescriptor
@@ -31,17 +35,19 @@ from interop_bridge.bridge_core import BridgeCore, command_from_arrays
 from interop_bridge.canonical import load_canonical
 from interop_bridge.msgdefs import fielddefs_for
 from interop_bridge.nodes import canonical_messages as build
+from interop_bridge.nodes.bridge_diagnostics import bridge_diagnostics
 from interop_bridge.nodes.qos import canonical_qos, qos_profile
 from interop_bridge.nodes.spin import run_node
 from interop_bridge.profile import load_profile
 from interop_bridge.state_mapping import CanonicalState
-from interop_bridge.stream_health import stream_status
+from interop_bridge.stream_health import AwaitedStream, SilenceWatch
 from interop_bridge.vendors.native import NativeState
 from interop_bridge.vendors.registry import message_types
 from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyState
 from sensor_msgs.msg import Imu, JointState
 
 LISTENER_REFRESH_S = 0.5
+VENDOR_SILENCE_WARNING_S = 3.0  # default of the vendor_silence_warning_s parameter
 WATCHDOG_PERIOD_S = 0.02  # how often a silent vendor state stream is checked
 PENDING_LIMIT = 64  # messages taken from one queue before a watchdog decides
 STANDARD_COPIES = ('joint_states', 'native', 'imu')  # built only while someone listens
@@ -50,9 +56,6 @@ STANDARD_COPIES = ('joint_states', 'native', 'imu')  # built only while someone 
 VENDOR_QOS = qos_profile('best_effort', 'volatile', 50)
 STAMP_SOURCES = {'vendor': WholeBodyState.STAMP_SOURCE_VENDOR,
                  'receive': WholeBodyState.STAMP_SOURCE_RECEIVE}
-# diagnostic_msgs has no type information: its level constants are single bytes.
-LEVEL_OK: bytes = DiagnosticStatus.OK
-LEVEL_WARN: bytes = DiagnosticStatus.WARN
 
 
 class BridgeNode(Node):
@@ -64,6 +67,11 @@ class BridgeNode(Node):
             description='shipped profile name or path to a profile file', read_only=True))
         self.declare_parameter('diagnostics_period', 1.0, ParameterDescriptor(
             description='seconds between /diagnostics messages'))
+        self.declare_parameter('vendor_silence_warning_s', VENDOR_SILENCE_WARNING_S,
+                               ParameterDescriptor(
+                                   description='seconds without any vendor state after start '
+                                   'before the bridge says what it waits for; 0: never',
+                                   read_only=True))
         spec = load_canonical()
         profile = load_profile(self.get_parameter('profile').value or '<no profile given>')
         self.spec, self.profile = spec, profile
@@ -73,6 +81,10 @@ class BridgeNode(Node):
             message_class(self.core.codec.command_type), profile.topics.command,
             QoSProfile(depth=10))
         self._make_subscriptions()
+        self._awaited = AwaitedStream(self._state_subscription.topic_name,
+                                      self.core.codec.state_type, self.context.get_domain_id())
+        self._silence = SilenceWatch(
+            float(self.get_parameter('vendor_silence_warning_s').value), time.monotonic())
         period = float(self.get_parameter('diagnostics_period').value)
         self.create_timer(period, self._publish_diagnostics)
         # Standard copies nobody subscribes to are not built (like topic_tools' lazy relays);
@@ -87,8 +99,8 @@ class BridgeNode(Node):
             build.embodiment(profile, spec, self.get_clock().now().to_msg()))
         self.get_logger().info(
             f'bridge ready: {profile.name} ({profile.vendor} {profile.model}), '
-            f'state {profile.topics.state} -> interop/state, interop/command -> '
-            f'{profile.topics.command}')
+            f'state {self._awaited.ros_topic} -> interop/state, interop/command -> '
+            f'{self._vendor_command.topic_name}')
 
     def _make_publishers(self) -> dict[str, Publisher]:
         qos = {topic.name: canonical_qos(topic) for topic in self.spec.topics}
@@ -198,6 +210,7 @@ class BridgeNode(Node):
                                                    state.hand_valid[columns], stamp))
 
     def _watch_vendor_state(self) -> None:
+        self._watch_silence()
         if self.core.state_is_stale(time.monotonic()):
             self._take_pending()
         if not self.core.state_is_stale(time.monotonic()):
@@ -210,6 +223,16 @@ class BridgeNode(Node):
                 f'{self.profile.command.state_timeout_s} s: canonical commands are refused, the '
                 f'safe command ({self.profile.command.on_timeout}) is sent if commands were')
         self._send_safe_command_if_due()
+
+    def _watch_silence(self) -> None:
+        """Say once what the bridge waits for when no vendor state came since start."""
+        now, count = time.monotonic(), self.core.health['state'].count
+        if self._silence.announce(now, count):
+            self.get_logger().warning(self._awaited.silence_message(now - self._silence.start_s))
+        elif self._silence.arrived(count):
+            self.get_logger().info(
+                f'vendor state arrived on {self._awaited.dds_topic} '
+                f'({self._awaited.ros_topic}) {now - self._silence.start_s:.1f} s after start')
 
     def _send_safe_command_if_due(self) -> None:
         if self.core.watchdog_due(time.monotonic()):
@@ -241,18 +264,10 @@ class BridgeNode(Node):
         self._vendor_command.publish(result.payload)
 
     def _publish_diagnostics(self) -> None:
-        now = time.monotonic()
-        array = DiagnosticArray()
-        array.header.stamp = self.get_clock().now().to_msg()
-        for key, health in self.core.health.items():
-            snapshot = health.snapshot(now)
-            status = DiagnosticStatus(name=f'{self.get_namespace().rstrip("/")}/bridge: '
-                                      f'{snapshot.name}', hardware_id=self.profile.name)
-            warn, status.message = stream_status(snapshot, self.core.ongoing_problem(key, now))
-            status.level = LEVEL_WARN if warn else LEVEL_OK
-            status.values = [KeyValue(key=k, value=v) for k, v in snapshot.as_pairs()]
-            array.status.append(status)
-        self._outputs['diagnostics'].publish(array)
+        self._outputs['diagnostics'].publish(bridge_diagnostics(
+            self.core, prefix=self.get_namespace().rstrip('/'), hardware_id=self.profile.name,
+            now_s=time.monotonic(), stamp=self.get_clock().now().to_msg(),
+            awaited=self._awaited, silence=self._silence))
 
 
 def _lazy(key: str) -> bool:

@@ -11,9 +11,12 @@ Parameters (read once at start; see interop_bridge/sim/settings.py):
                      (default: every TALOS joint but the grippers, arm_left_1_joint and
                      arm_right_1_joint last, as config/robots/pal_talos.yaml expects)
 
-Topics (relative, so a namespace applies):
-  Unitree (hg: G1, H1-2; go: H1)  out lowstate; in lowcmd, arm_sdk (LowCmd)
-  Booster T1                      out low_state; in joint_ctrl (LowCmd, cmd_type SERIAL)
+Topics: where the real robot has them. Unitree and Booster robots publish absolute topics
+(DDS rt/lowstate ...), whatever the namespace: two simulated robots of one vendor need a DDS
+domain each (ROS_DOMAIN_ID) or remapping. A ros2_control controller manager publishes in its
+own namespace, so the TALOS style's topics are relative, as is the camera.
+  Unitree (hg: G1, H1-2; go: H1)  out /lowstate; in /lowcmd, /arm_sdk (LowCmd)
+  Booster T1                      out /low_state; in /joint_ctrl (LowCmd, cmd_type SERIAL)
   ros2_control TALOS              out joint_states, imu_sensor_broadcaster/imu,
                                   left_ankle_ft/wrench, right_ankle_ft/wrench;
                                   in forward_position_controller/commands (Float64MultiArray)

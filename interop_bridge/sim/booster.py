@@ -1,10 +1,10 @@
-"""The simulated robot as a Booster robot sees the wire: low_state out, joint_ctrl in.
+"""The simulated robot as a Booster robot sees the wire: /low_state out, /joint_ctrl in.
 
-`low_state` (booster_interface/LowState) carries the IMU as roll/pitch/yaw only, the joint-space
+`/low_state` (booster_interface/LowState) carries the IMU as roll/pitch/yaw only, the joint-space
 motors in `motor_state_serial` and an actuator-space copy in `motor_state_parallel`. The ankle
 parallel linkage is represented by a plain differential stand-in, crank up = pitch + roll,
 crank down = pitch - roll (torques by virtual work); Booster's real linkage kinematics are not
-public. `joint_ctrl` (booster_interface/LowCmd) is applied only with cmd_type SERIAL (1) and
+public. `/joint_ctrl` (booster_interface/LowCmd) is applied only with cmd_type SERIAL (1) and
 one MotorCmd per joint; PARALLEL commands are ignored (and counted by the node). MotorCmd.weight
 is not used ("not effective in custom mode").
 """
@@ -18,8 +18,9 @@ from interop_bridge.export.typestore import TypeDefinitions
 from interop_bridge.sim.robot import SimRobot
 from interop_bridge.sim.templates import message_template
 
-STATE_TOPIC = 'low_state'
-COMMAND_TOPIC = 'joint_ctrl'
+# Where the robot publishes and listens (DDS rt/low_state ...): absolute, whatever the namespace.
+STATE_TOPIC = '/low_state'
+COMMAND_TOPIC = '/joint_ctrl'
 STATE_TYPE = 'booster_interface/msg/LowState'
 COMMAND_TYPE = 'booster_interface/msg/LowCmd'
 CMD_TYPE_PARALLEL = 0

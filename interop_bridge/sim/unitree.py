@@ -1,12 +1,12 @@
 """The simulated robot as a Unitree robot sees the wire: LowState out, LowCmd and arm_sdk in.
 
-State goes out as pre-serialized CDR (`lowstate`, unitree_hg or unitree_go LowState): the
+State goes out as pre-serialized CDR (`/lowstate`, unitree_hg or unitree_go LowState): the
 message is laid out once and only the changing values are written per tick, then its CRC (as
 the robot computes it, interop_bridge.vendors.unitree_state_crc). Commands come in
 as raw CDR and are checked like the robot checks them:
-- `lowcmd`: the CRC over the packed struct image must match, and (unitree_hg) `mode_machine`
+- `/lowcmd`: the CRC over the packed struct image must match, and (unitree_hg) `mode_machine`
   must equal the robot's; slots with mode 0 are ignored.
-- `arm_sdk`: the CRC must match; the weight in `motor_cmd[weight slot].q` (0..1) blends the
+- `/arm_sdk`: the CRC must match; the weight in `motor_cmd[weight slot].q` (0..1) blends the
   command into the arm (and waist) slots whose kp or kd is non-zero. The vendor's arm_sdk
   examples set neither `mode` nor `mode_machine`, so neither is checked here.
 """
@@ -23,9 +23,10 @@ from interop_bridge.vendors.unitree_crc import (
     go_lowcmd_crc, go_lowcmd_image, hg_lowcmd_crc, hg_lowcmd_image, motor_columns)
 from interop_bridge.vendors.unitree_state_crc import LowStateCrc
 
-STATE_TOPIC = 'lowstate'
-COMMAND_TOPIC = 'lowcmd'
-ARM_SDK_TOPIC = 'arm_sdk'
+# Where the robot publishes and listens (DDS rt/lowstate ...): absolute, whatever the namespace.
+STATE_TOPIC = '/lowstate'
+COMMAND_TOPIC = '/lowcmd'
+ARM_SDK_TOPIC = '/arm_sdk'
 MOTOR_TEMPERATURE_C = 32
 IMU_TEMPERATURE_C = 38
 SUPPLY_VOLTAGE_V = 50.4
@@ -124,7 +125,7 @@ class UnitreeWire:
         """Check one serialized LowCmd and apply it; return why it was ignored, or None.
 
         Args:
-            topic: `lowcmd` or `arm_sdk` (relative name, as subscribed).
+            topic: `/lowcmd` or `/arm_sdk` (as subscribed).
             raw: The serialized message (with the CDR header).
         """
         if not self._command_layout.matches(raw):

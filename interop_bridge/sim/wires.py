@@ -26,11 +26,11 @@ class RobotWire(Protocol):
     # Read-only members (properties), so a wire's plain tuple attributes of any length match.
     @property
     def state_topics(self) -> tuple[tuple[str, str], ...]:
-        """(relative topic, 'pkg/msg/Type'), in the order `encode` returns the messages."""
+        """(topic, 'pkg/msg/Type'), in the order `encode` returns the messages."""
 
     @property
     def command_topics(self) -> tuple[tuple[str, str], ...]:
-        """(relative topic, 'pkg/msg/Type') of every command the wire takes."""
+        """(topic, 'pkg/msg/Type') of every command the wire takes."""
 
     def encode(self, stamp_ns: int, tick_ms: int) -> list[bytes]:
         """Serialized state messages for the robot's current state."""

@@ -100,7 +100,7 @@ def hg_command(slot: int, q: float, *, mode_machine: int = 5, good_crc: bool = T
 
 
 def test_g1_publishes_lowstate_at_500_hz_with_a_millisecond_tick(robots, probe):
-    state = Latest(probe, LowState, '/g1/lowstate')
+    state = Latest(probe, LowState, '/lowstate')
     try:
         assert spin_until(probe, lambda: state.raw is not None)
         first = state.message()
@@ -116,8 +116,8 @@ def test_g1_publishes_lowstate_at_500_hz_with_a_millisecond_tick(robots, probe):
 
 
 def test_g1_follows_a_lowcmd_with_the_right_crc(robots, probe):
-    state = Latest(probe, LowState, '/g1/lowstate')
-    publisher = probe.create_publisher(LowCmd, '/g1/lowcmd', 10)
+    state = Latest(probe, LowState, '/lowstate')
+    publisher = probe.create_publisher(LowCmd, '/lowcmd', 10)
     try:
         assert spin_until(probe, lambda: state.raw is not None)
         before = state.message().motor_state[25].q
@@ -131,11 +131,11 @@ def test_g1_follows_a_lowcmd_with_the_right_crc(robots, probe):
 
 
 @pytest.mark.parametrize('slot,command,logged', [
-    (18, hg_command(18, 1.5, good_crc=False), 'ignored command on lowcmd: wrong crc'),
+    (18, hg_command(18, 1.5, good_crc=False), 'ignored command on /lowcmd: wrong crc'),
     (17, hg_command(17, 1.5, mode_machine=4), 'mode_machine 4 does not match the robot (5)')])
 def test_g1_ignores_a_lowcmd_a_real_robot_would_drop(robots, probe, slot, command, logged):
-    state = Latest(probe, LowState, '/g1/lowstate')
-    publisher = probe.create_publisher(LowCmd, '/g1/lowcmd', 10)
+    state = Latest(probe, LowState, '/lowstate')
+    publisher = probe.create_publisher(LowCmd, '/lowcmd', 10)
     positions = []
 
     def record() -> bool:
@@ -168,8 +168,8 @@ def test_g1_camera_publishes_moving_rgb8_images(robots, probe):
 
 
 def test_t1_ignores_parallel_commands_and_follows_serial_ones(robots, probe):
-    state = Latest(probe, BoosterLowState, '/t1/low_state')
-    publisher = probe.create_publisher(BoosterLowCmd, '/t1/joint_ctrl', 10)
+    state = Latest(probe, BoosterLowState, '/low_state')
+    publisher = probe.create_publisher(BoosterLowCmd, '/joint_ctrl', 10)
 
     def command(cmd_type: int, q: float) -> BoosterLowCmd:
         return BoosterLowCmd(cmd_type=cmd_type, motor_cmd=[

@@ -12,7 +12,7 @@ from unitree_reference import lowstate_crc
 from interop_bridge.bridge_core import BridgeCore, command_from_arrays
 from interop_bridge.canonical import load_canonical
 from interop_bridge.profile import load_profile
-from interop_bridge.stream_health import stream_status
+from interop_bridge.stream_health import AwaitedStream, SilenceWatch, stream_status
 
 SPEC = load_canonical()
 N = SPEC.joint_count
@@ -117,3 +117,25 @@ def test_an_explicit_nan_stiffness_of_a_commanded_joint_is_rejected_not_defaulte
     empty = core.on_command(full_command(np.zeros(N)), 0.01)  # empty: the defaults
     message = vm.deserialize(empty.payload, 'unitree_hg/msg/LowCmd')
     assert (message.motor_cmd[3].kp, message.motor_cmd[3].kd) == (150.0, 4.0)
+
+
+def test_a_silent_stream_is_announced_once_after_its_limit_and_its_arrival_once():
+    watch = SilenceWatch(after_s=3.0, start_s=10.0)
+    assert watch.silent_for(12.9, 0) is None and not watch.announce(12.9, 0)
+    assert watch.silent_for(13.5, 0) == pytest.approx(3.5)
+    assert watch.announce(13.5, 0) and not watch.announce(14.0, 0)
+    assert not watch.arrived(0) and watch.arrived(1) and not watch.arrived(2)
+    assert watch.silent_for(20.0, 1) is None  # something arrived: not silent
+    never = SilenceWatch(after_s=0.0, start_s=0.0)  # 0 disables the warning
+    assert never.silent_for(100.0, 0) is None and not never.announce(100.0, 0)
+    assert not SilenceWatch(3.0, 0.0).arrived(5)  # heard in time: nothing to say
+
+
+def test_the_awaited_stream_is_named_as_the_vendor_dds_names_it():
+    awaited = AwaitedStream('/lowstate', 'unitree_hg/msg/LowState', 0)
+    text = awaited.silence_message(3.04)
+    assert text.startswith('no vendor state for 3.0 s since start: waiting for DDS topic '
+                           'rt/lowstate (ROS /lowstate) of type unitree_hg::msg::dds_::LowState_ '
+                           'on domain 0; check ROS_DOMAIN_ID')
+    assert text.endswith('(docs/deploy.md)')
+    assert dict(awaited.as_pairs())['awaited_dds_topic'] == 'rt/lowstate'

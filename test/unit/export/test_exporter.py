@@ -216,7 +216,7 @@ def test_commands_the_bridge_sent_export_as_the_actions_it_was_asked_for(tmp_pat
         command = command_from_arrays(len(wanted), core.limits.present, np.nan_to_num(wanted),
                                       [], [], [], [])
         result = core.on_command(command, index / bf.COMMAND_HZ)
-        commands.append((f'/{profile.topics.command}', 'booster_interface/msg/LowCmd',
+        commands.append((profile.topics.command, 'booster_interface/msg/LowCmd',
                          index / bf.COMMAND_HZ, result.payload))
     bag = bf.write_vendor_bag(tmp_path / 'bag', 'booster_t1', events=WAVE, extra=tuple(commands))
     export([bag], tmp_path / 'ds', profile='booster_t1')

@@ -79,7 +79,7 @@ def test_a_sample_bag_gives_the_adapter_slots_topics_and_rate(tmp_path: Path):
     bag = write_vendor_bag(tmp_path / 'g1', 'unitree_g1_29dof', camera=False, commands=True)
     facts = read_bag_facts(bag)
     assert (facts.adapter.name, facts.slots, facts.state_topic, facts.command_topic) == (
-        'unitree_hg', 35, 'lowstate', 'lowcmd')
+        'unitree_hg', 35, '/lowstate', '/lowcmd')
     assert facts.rate_hz == pytest.approx(STATE_HZ, rel=0.01)
     out = tmp_path / 'g1.yaml'
     model = write_urdf('unitree_g1_29dof', tmp_path / 'g1.urdf')

@@ -47,7 +47,7 @@ def test_low_state_has_rpy_only_imu_and_both_motor_sets(t1):
 
 def test_a_serial_command_is_followed(t1):
     robot, wire = t1
-    assert wire.take_command('joint_ctrl', command(1, q=0.1)) is None
+    assert wire.take_command('/joint_ctrl', command(1, q=0.1)) is None
     for _ in range(200):
         robot.step(0.002)
     assert robot.q[10] == pytest.approx(0.1, abs=0.01)
@@ -58,12 +58,12 @@ def test_a_serial_command_is_followed(t1):
     (2, 'unknown cmd_type 2 (expected SERIAL = 1)')])
 def test_other_command_types_are_ignored(t1, cmd_type, reason):
     robot, wire = t1
-    assert wire.take_command('joint_ctrl', command(cmd_type)) == reason
+    assert wire.take_command('/joint_ctrl', command(cmd_type)) == reason
     assert not robot.held.any()
 
 
 def test_a_command_for_another_joint_count_is_ignored(t1):
     robot, wire = t1
-    assert wire.take_command('joint_ctrl', command(1, count=29)) == (
+    assert wire.take_command('/joint_ctrl', command(1, count=29)) == (
         'booster_interface/msg/LowCmd with 29 motor commands (expected 23)')
     assert not robot.held.any()

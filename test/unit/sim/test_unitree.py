@@ -53,7 +53,7 @@ def test_lowstate_carries_positions_imu_tick_and_mode_machine(g1):
 
 def test_a_lowcmd_with_the_right_crc_and_mode_machine_is_followed(g1):
     robot, wire = g1
-    assert wire.take_command('lowcmd', serialize_message(hg_command(q=0.4))) is None
+    assert wire.take_command('/lowcmd', serialize_message(hg_command(q=0.4))) is None
     run(robot)
     assert robot.q[3] == pytest.approx(0.4, abs=0.01)
 
@@ -62,14 +62,14 @@ def test_a_lowcmd_with_a_wrong_crc_is_ignored(g1):
     robot, wire = g1
     command = hg_command(q=0.4)
     command.crc ^= 1
-    reason = wire.take_command('lowcmd', serialize_message(command))
+    reason = wire.take_command('/lowcmd', serialize_message(command))
     assert reason.startswith('wrong crc (got ')
     assert not robot.held.any()
 
 
 def test_a_lowcmd_for_another_robot_type_is_ignored(g1):
     robot, wire = g1
-    reason = wire.take_command('lowcmd', serialize_message(hg_command(mode_machine=4)))
+    reason = wire.take_command('/lowcmd', serialize_message(hg_command(mode_machine=4)))
     assert reason == 'mode_machine 4 does not match the robot (5)'
     assert not robot.held.any()
 
@@ -77,14 +77,14 @@ def test_a_lowcmd_for_another_robot_type_is_ignored(g1):
 def test_slots_with_mode_zero_are_ignored(g1):
     robot, wire = g1
     command = hg_command(q=0.4, slots=[3])
-    assert wire.take_command('lowcmd', serialize_message(command)) is None
+    assert wire.take_command('/lowcmd', serialize_message(command)) is None
     assert list(np.flatnonzero(robot.held)) == [3]
 
 
 def test_a_message_of_another_size_is_reported_malformed(g1):
     _, wire = g1
     raw = serialize_message(hg_command())
-    assert wire.take_command('lowcmd', raw[:-8]) == 'malformed unitree_hg/msg/LowCmd (996 bytes)'
+    assert wire.take_command('/lowcmd', raw[:-8]) == 'malformed unitree_hg/msg/LowCmd (996 bytes)'
 
 
 def test_arm_sdk_blends_the_arm_slots_by_the_weight_and_ignores_the_legs(g1):
@@ -94,7 +94,7 @@ def test_arm_sdk_blends_the_arm_slots_by_the_weight_and_ignores_the_legs(g1):
         command.motor_cmd[slot].q, command.motor_cmd[slot].kp = 1.0, 40.0
     command.motor_cmd[29].q = 0.5
     command.crc = hg_lowcmd_crc(command)
-    assert wire.take_command('arm_sdk', serialize_message(command)) is None
+    assert wire.take_command('/arm_sdk', serialize_message(command)) is None
     assert list(np.flatnonzero(robot.held)) == [18]
     run(robot, 1.0)
     assert 0.4 < robot.q[18] < 0.6
@@ -107,8 +107,8 @@ def test_h1_lowstate_is_unitree_go_with_its_header_and_20_slots():
     assert list(state.head) == [0xFE, 0xEF] and state.level_flag == 0xFF and state.tick == 7
     assert [motor.mode for motor in state.motor_state] == [1] * 9 + [0] + [1] * 10
     assert state.motor_state[0].q == pytest.approx(robot.q[0], abs=1e-6)
-    assert wire.command_topics == (('lowcmd', 'unitree_go/msg/LowCmd'),
-                                   ('arm_sdk', 'unitree_go/msg/LowCmd'))
+    assert wire.command_topics == (('/lowcmd', 'unitree_go/msg/LowCmd'),
+                                   ('/arm_sdk', 'unitree_go/msg/LowCmd'))
 
 
 def test_h1_checks_the_go_crc_over_every_field():
@@ -119,9 +119,9 @@ def test_h1_checks_the_go_crc_over_every_field():
     for motor in command.motor_cmd:
         motor.mode, motor.q, motor.kp, motor.reserve = 1, 0.1, 60.0, [1, 2, 3]
     command.crc = go_lowcmd_crc(command)
-    assert wire.take_command('lowcmd', serialize_message(command)) is None
+    assert wire.take_command('/lowcmd', serialize_message(command)) is None
     command.led[5] = 10  # changed after the CRC was computed
-    assert wire.take_command('lowcmd', serialize_message(command)).startswith('wrong crc')
+    assert wire.take_command('/lowcmd', serialize_message(command)).startswith('wrong crc')
 
 
 @pytest.mark.parametrize(('style', 'message_type'),
