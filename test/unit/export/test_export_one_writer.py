@@ -12,6 +12,7 @@ from pathlib import Path
 
 import bag_factory as bf
 import numpy as np
+from dataset_rows import raw_rows
 import pyarrow.parquet as pq
 import pytest
 from embodied_bags import embodied_vendor_bag
@@ -82,14 +83,7 @@ def files(root: Path, pattern: str) -> list[str]:
 
 
 def data_columns(root: Path) -> dict[str, np.ndarray]:
-    tables = [pq.read_table(path) for path in sorted((root / 'data').rglob('*.parquet'))]
-    columns = {}
-    for name in tables[0].column_names:
-        parts = [np.stack(table[name].to_numpy(zero_copy_only=False))
-                 if str(table[name].type).startswith('fixed_size_list')
-                 else table[name].to_numpy() for table in tables]
-        columns[name] = np.concatenate(parts).astype(np.float64)
-    return columns
+    return {name: values.astype(np.float64) for name, values in raw_rows(root).items()}
 
 
 def independent_stats(values: np.ndarray, valid: np.ndarray) -> dict[str, np.ndarray]:
