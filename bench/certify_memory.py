@@ -2,11 +2,16 @@
 
     python bench/certify_memory.py                        30, 120 and 240 s recordings
     python bench/certify_memory.py --durations 30 60 --episode-s 20
+    python bench/certify_memory.py --durations 20 120 --episode-s 10 --keep out/bench/memory
 
 For each duration, a physically consistent Unitree G1 recording (test/physical_bags.py: 500 Hz
 LowState, 50 Hz LowCmd, a 30 Hz 128x96 camera, episode events) is written as a vendor
 `ros2 bag record` would (streamed to the bag, in time order), then three processes are run
-and their peak resident memory (ru_maxrss of the child, from wait4) and wall time measured:
+and their peak resident memory and wall time measured: peak RSS is ru_maxrss from wait4, the
+largest of the process and its children (certify forks helpers that decode the video and run
+validate's checks beside the episode pass: certify/forked.py); peak PSS is all the processes
+together (/proc smaps_rollup, sampled every 5 ms; pages a child shares with its parent
+counted once):
 
 - `certify bag`: `interop certify BAG --profile unitree_g1_29dof` (export to a scratch dataset,
   grade, certificate beside the bag: what a user runs);
@@ -15,19 +20,24 @@ and their peak resident memory (ru_maxrss of the child, from wait4) and wall tim
 
 By default the whole recording is one episode (`--episode-s 0`); `--episode-s S` marks an
 episode every S seconds instead, which shows what grows with the recording and what with one
-episode. Prints one table and writes the figures to out/bench/certify_memory.json. A benchmark
-prints figures, it passes or fails nothing.
+episode. `--keep DIR` writes the recordings into DIR and reuses them on the next run (same
+duration and episodes): writing a recording takes most of the time. Prints one table and
+writes the figures to out/bench/certify_memory.json. A benchmark prints figures, it passes or
+fails nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -42,6 +52,7 @@ from bag_factory import START_NS, _event  # noqa: E402
 from rosbags.rosbag2 import StoragePlugin, Writer  # noqa: E402
 
 PROFILE = 'unitree_g1_29dof'
+PSS_EVERY_S = 0.005
 NS = 1_000_000_000
 
 
@@ -51,7 +62,8 @@ class Run:
 
     duration_s: float
     what: str
-    peak_rss_mb: float
+    peak_rss_mb: float   # the largest process (certify forks helpers: see certify/forked.py)
+    peak_pss_mb: float   # all its processes together, sampled every PSS_EVERY_S
     wall_s: float
     status: int
 
@@ -102,27 +114,72 @@ def write_bag(path: Path, duration_s: float, episode_s: float) -> Path:
     return path
 
 
+def _descendants(pid: int) -> list[int]:
+    """The process and every process below it (Linux /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f'/proc/{current}/task').glob('*/children'):
+            with contextlib.suppress(OSError):
+                queue.extend(int(child) for child in task.read_text().split())
+    return found
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of the process tree [MB]: pages shared by a parent and its
+    forked children counted once, split between them (0 where /proc cannot say)."""
+    total = 0
+    for member in _descendants(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f'/proc/{member}/smaps_rollup').read_text().splitlines():
+                if line.startswith('Pss:'):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
+def _sample_pss(pid: int, peak: list[float], stop: threading.Event) -> None:
+    while not stop.wait(PSS_EVERY_S):
+        peak[0] = max(peak[0], tree_pss_mb(pid))
+
+
 def measure(duration_s: float, what: str, argv: list[str]) -> Run:
-    """Run `python -m interop_bridge.cli ARGV` and measure its peak RSS and wall time."""
+    """Run `python -m interop_bridge.cli ARGV` and measure its peak RSS (the largest of its
+    processes, wait4), the peak PSS of all its processes together (sampled) and wall time."""
     started = time.monotonic()
     child = subprocess.Popen([sys.executable, '-m', 'interop_bridge.cli', *argv], cwd=ROOT,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak, stop = [0.0], threading.Event()
+    sampler = threading.Thread(target=_sample_pss, args=(child.pid, peak, stop), daemon=True)
+    sampler.start()
     assert child.stderr is not None
     errors = child.stderr.read()
+    stop.set()
+    sampler.join()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         print(errors.decode(errors='replace')[-2000:], file=sys.stderr)
-    return Run(duration_s, what, round(usage.ru_maxrss / 1024, 1),
+    return Run(duration_s, what, round(usage.ru_maxrss / 1024, 1), round(peak[0], 1),
                round(time.monotonic() - started, 1), child.returncode)
 
 
+def recording(duration_s: float, episode_s: float, home: Path) -> Path:
+    """The recording of that length and episodes under `home`, written unless it is there."""
+    bag = home / f'g1_{duration_s:g}s_episodes_{episode_s:g}s'
+    if not (bag / 'metadata.yaml').is_file():
+        shutil.rmtree(bag, ignore_errors=True)
+        write_bag(bag, duration_s, episode_s)
+    return bag
+
+
 def bench_one(duration_s: float, episode_s: float, scratch: Path) -> list[Run]:
-    """Write one recording and measure the three processes on it."""
-    bag = write_bag(scratch / f'g1_{duration_s:g}s', duration_s, episode_s)
+    """Write one recording (or reuse it) and measure the three processes on it."""
+    bag = recording(duration_s, episode_s, scratch)
     size_mb = sum(f.stat().st_size for f in bag.iterdir()) / 1e6
     print(f'{duration_s:g} s recording: {size_mb:.0f} MB', flush=True)
     dataset = scratch / f'ds_{duration_s:g}s'
+    shutil.rmtree(dataset, ignore_errors=True)
     return [measure(duration_s, 'certify bag', ['certify', str(bag), '--profile', PROFILE]),
             measure(duration_s, 'export', ['export', str(bag), '--profile', PROFILE,
                                            '--vcodec', 'libx264', '--out', str(dataset)]),
@@ -137,16 +194,22 @@ def main() -> int:
     parser.add_argument('--episode-s', type=float, default=0.0,
                         help='an episode every S seconds (0: one episode, the whole bag)')
     parser.add_argument('--out', type=Path, default=ROOT / 'out' / 'bench')
+    parser.add_argument('--keep', type=Path, default=None,
+                        help='write the recordings here and reuse them (default: a temporary '
+                             'directory, deleted)')
     args = parser.parse_args()
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix='certify-memory-') as scratch:
+        home = Path(scratch) if args.keep is None else args.keep
+        home.mkdir(parents=True, exist_ok=True)
         for duration_s in args.durations:
-            runs.extend(bench_one(duration_s, args.episode_s, Path(scratch)))
+            runs.extend(bench_one(duration_s, args.episode_s, home))
     print(f'\nepisodes: {"one per recording" if args.episode_s <= 0 else f"{args.episode_s:g} s"}')
-    print(f'{"recording s":>11}  {"process":<16} {"peak RSS MB":>11} {"wall s":>7} {"exit":>4}')
+    print(f'{"recording s":>11}  {"process":<16} {"peak RSS MB":>11} {"peak PSS MB":>11} '
+          f'{"wall s":>7} {"exit":>4}')
     for run in runs:
         print(f'{run.duration_s:>11g}  {run.what:<16} {run.peak_rss_mb:>11.1f} '
-              f'{run.wall_s:>7.1f} {run.status:>4}')
+              f'{run.peak_pss_mb:>11.1f} {run.wall_s:>7.1f} {run.status:>4}')
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / 'certify_memory.json').write_text(json.dumps(
         {'episode_s': args.episode_s, 'runs': [asdict(run) for run in runs]}, indent=1) + '\n')

@@ -2,16 +2,22 @@
 
     python bench/certify_peers.py                  # build the corpus if missing, run, table
     python bench/certify_peers.py --corpus DIR --rebuild
+    python bench/certify_peers.py --long-only --long-s 900   # only the speed table
 
 Every corpus item (bench/certify_corpus.py) is graded by each tool in a fresh process:
   interop certify DATASET --json FILE           (a copy of the dataset: certify writes into it)
   .venv-peers/bin/lerobot-doctor check DATASET --json
   .venv-peers/bin/deepen grade DATASET --json   (and deepen grade BAG for bag defects)
 Each run's wall time is divided by the hours of data in the item (frames / fps) for s/h. The
+project's modules are byte-compiled first (`compileall`), as the peers' are by their install:
+with PYTHONDONTWRITEBYTECODE set, every certify run would otherwise compile them again. The
 corpus items are a few seconds long, so their times are mostly start-up: the speed that matters
 per hour of data is measured on long clean recordings (--long-s, default 90 s of which 84 s are
 in three episodes: one G1 and one TALOS recording, camera on), graded by every tool the same
-way; any failure there counts as a false alarm too.
+way; any failure there counts as a false alarm too. `--long-only` times only those (the
+corpus is neither built nor graded; results go to DIR/speed_<long-s>s.md and .json);
+`--repeat N` grades each long recording N times, the tools in turn, and keeps each tool's
+median time (other work on the machine then weighs on every tool alike).
 
 Caught (documented rule, the same for every tool):
   interop certify: a check the item names as expected did not pass (fail or warn).
@@ -35,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -165,6 +171,17 @@ def grade(entry: dict, progress) -> list[Run]:
     return runs
 
 
+def graded_median(entry: dict, repeat: int, progress) -> list[Run]:
+    """Every tool on one item `repeat` times, tools interleaved; per tool the median run."""
+    rounds = [grade(entry, progress) for _ in range(max(1, repeat))]
+    kept = []
+    for runs in zip(*rounds, strict=True):
+        worst = max(runs, key=lambda run: run.rank)  # a false alarm in any round counts
+        middle = sorted(run.seconds for run in runs)[len(runs) // 2]
+        kept.append(replace(worst, seconds=middle))
+    return kept
+
+
 def table(manifest: list[dict], runs: dict[str, list[Run]]) -> tuple[str, dict]:
     """The markdown table and its figures."""
     columns = [('certify', 'dataset'), ('doctor', 'dataset'), ('deepen', 'dataset'),
@@ -266,26 +283,63 @@ def speed_table(entries: list[dict], runs: dict[str, list[Run]]) -> tuple[str, d
     return '\n'.join(lines) + '\n', figures
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--corpus', type=Path, default=DEFAULT, help='corpus directory')
     parser.add_argument('--rebuild', action='store_true', help='build the corpus again')
     parser.add_argument('--long-s', type=float, default=90.0,
                         help='length of the long clean recordings timed per hour of data')
+    parser.add_argument('--repeat', type=int, default=1,
+                        help='grade each long recording this many times (the tools in turn) '
+                             'and keep the median time of each tool')
+    parser.add_argument('--long-only', action='store_true',
+                        help='time the tools on the long clean recordings only (no corpus)')
     args = parser.parse_args(argv)
-    if args.rebuild or not (args.corpus / 'corpus.json').exists():
-        subprocess.run([sys.executable, str(REPO / 'bench' / 'certify_corpus.py'), '--out',
-                        str(args.corpus)], check=True, cwd=REPO)
     for tool in ('lerobot-doctor', 'deepen'):
         if not (PEERS / tool).exists():
             parser.error(f'{PEERS / tool} missing: run scripts/bootstrap_peers.sh')
+    return args
+
+
+def speed_only(corpus: Path, long_s: float, repeat: int) -> int:
+    """--long-only: the speed table on the long clean recordings, nothing else."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    long = long_items(corpus, long_s, print)
+    print(f'timing every tool on {len(long)} long clean recordings')
+    long_runs = {entry['name']: graded_median(entry, repeat, print) for entry in long}
+    speed, figures = speed_table(long, long_runs)
+    print('\n' + speed)
+    stem = corpus / f'speed_{long_s:g}s'
+    Path(f'{stem}.md').write_text(speed)
+    Path(f'{stem}.json').write_text(json.dumps(
+        {'long_s': long_s, 'items': long, 'summary': figures,
+         'runs': {name: [{**asdict(run), 'findings': sorted(run.findings)} for run in done]
+                  for name, done in long_runs.items()}}, indent=1) + '\n')
+    print(f'results: {stem}.md, {stem}.json')
+    return 0
+
+
+def byte_compile() -> None:
+    """The project's modules compiled to __pycache__, as an installed package's are."""
+    subprocess.run([sys.executable, '-m', 'compileall', '-q', str(REPO / 'interop_bridge')],
+                   check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    byte_compile()
+    if args.long_only:
+        return speed_only(args.corpus, args.long_s, args.repeat)
+    if args.rebuild or not (args.corpus / 'corpus.json').exists():
+        subprocess.run([sys.executable, str(REPO / 'bench' / 'certify_corpus.py'), '--out',
+                        str(args.corpus)], check=True, cwd=REPO)
     manifest = json.loads((args.corpus / 'corpus.json').read_text())
     print(f'grading {len(manifest)} items with 3 tools')
     runs = {entry['name']: grade(entry, print) for entry in manifest}
     summary, figures = table(manifest, runs)
     long = long_items(args.corpus, args.long_s, print)
     print(f'timing every tool on {len(long)} long clean recordings')
-    long_runs = {entry['name']: grade(entry, print) for entry in long}
+    long_runs = {entry['name']: graded_median(entry, args.repeat, print) for entry in long}
     speed, speed_figures = speed_table(long, long_runs)
     figures['long_recordings'] = speed_figures
     text = summary + '\n' + speed + '\n' + per_item(manifest, runs)

@@ -7,12 +7,14 @@ valid (commanded) and, for tracking, its state entry is valid too.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from interop_bridge.certify.checks_physics import LimitCheck
 from interop_bridge.certify.physics_common import (ACTION, ANCHORS, STATE, Accumulator, BoolArray,
-                                                   FloatArray, column, declared_valid, usable)
+                                                   FloatArray, column, column_median,
+                                                   declared_valid, median, usable)
 from interop_bridge.certify.model import (Check, CheckResult, CheckSpec, DatasetInput,
                                           EpisodeData, Finding, memoized)
 
@@ -31,6 +33,11 @@ def pairs_at(action: FloatArray, act_valid: BoolArray, state: FloatArray,
     return difference, act_valid[first:last] & state_valid[first + lag:last + lag]
 
 
+def _deviation(values: FloatArray) -> tuple[float, int]:
+    """Sum of |value - its column's median| and the number of values."""
+    return float(np.abs(values - column_median(values)).sum()), values.size
+
+
 def centred_cost(difference: FloatArray, valid: BoolArray) -> float:
     """Mean |difference - the joint's median difference| (a constant offset costs nothing).
 
@@ -41,14 +48,50 @@ def centred_cost(difference: FloatArray, valid: BoolArray) -> float:
     whole = present & valid.all(axis=0)
     total, count = 0.0, 0
     if whole.any():
-        block = difference[:, whole]
-        total += float(np.abs(block - np.median(block, axis=0)).sum())
-        count += block.size
+        total, count = _deviation(difference[:, whole])
     for joint in np.flatnonzero(present & ~whole):
-        values = difference[valid[:, joint], joint]
-        total += float(np.abs(values - np.median(values)).sum())
-        count += values.size
+        part, size = _deviation(difference[valid[:, joint], joint][:, None])
+        total, count = total + part, count + size
     return total / count if count else np.inf
+
+
+@dataclass(frozen=True)
+class LagPairs:
+    """Action and state of one episode, and the joints valid in both at every frame (the
+    common case: those are compared at every lag without building masks)."""
+
+    action: FloatArray
+    act_valid: BoolArray
+    state: FloatArray
+    state_valid: BoolArray
+    always: BoolArray        # joints valid in action and state at every frame
+    always_action: FloatArray
+    always_state: FloatArray
+
+    @classmethod
+    def of(cls, action: FloatArray, act_valid: BoolArray, state: FloatArray,
+           state_valid: BoolArray) -> LagPairs:
+        always: BoolArray = np.asarray(act_valid.all(axis=0) & state_valid.all(axis=0))
+        if not action.shape[0]:
+            always = np.zeros_like(always)
+        return cls(action, act_valid, state, state_valid, always,
+                   np.ascontiguousarray(action[:, always]),
+                   np.ascontiguousarray(state[:, always]))
+
+    def cost(self, lag: int) -> float:
+        """centred_cost of action[k] - state[k + lag], computed on the always-valid joints
+        alone when no other joint is valid anywhere in the lag's window (the same sums)."""
+        frames = self.action.shape[0]
+        first, last = max(0, -lag), frames - max(0, lag)
+        if not (self.act_valid[first:last] & self.state_valid[first + lag:last + lag]
+                )[:, ~self.always].any():
+            if not self.always.any() or last <= first:
+                return np.inf
+            block = self.always_action[first:last] - self.always_state[first + lag:last + lag]
+            total, count = _deviation(block)
+            return total / count
+        return centred_cost(*pairs_at(self.action, self.act_valid, self.state,
+                                      self.state_valid, lag))
 
 
 def best_lag(data: EpisodeData, fps: int) -> tuple[int, FloatArray] | str:
@@ -69,10 +112,10 @@ def _search_lag(data: EpisodeData, fps: int) -> tuple[int, FloatArray] | str:
         return 'no observation.state feature'
     (action, act_valid), (position, state_valid) = act, state
     reach = min(int(round(LAG_SEARCH_SECONDS * fps)), action.shape[0] // 2)
+    pairs = LagPairs.of(action, act_valid, position, state_valid)
     best: tuple[int, float] | None = None
     for lag in sorted(range(-reach, reach + 1), key=abs):
-        difference, valid = pairs_at(action, act_valid, position, state_valid, lag)
-        cost = centred_cost(difference, valid)
+        cost = pairs.cost(lag)
         if np.isfinite(cost) and (best is None or cost < 0.99 * best[1]):
             best = (lag, cost)
     if best is None:
@@ -95,13 +138,13 @@ class TrackingError(Accumulator):
         if isinstance(found, str):
             return found
         lag, error = found
-        median, worst = float(np.median(error)), float(error.max())
+        middle, worst = median(error), float(error.max())
         self.notes.append(f'episode {data.index} max {worst:.4g} rad at lag {lag} frame(s)')
-        if median > self.limit:
+        if middle > self.limit:
             self.findings.append(Finding(data.index, (
-                f'median |action - state| {median:.4g} rad (max {worst:.4g}) at lag {lag} '
+                f'median |action - state| {middle:.4g} rad (max {worst:.4g}) at lag {lag} '
                 f'frame(s) over {error.size} entries')))
-        return median
+        return middle
 
 
 class CommandLag(Accumulator):

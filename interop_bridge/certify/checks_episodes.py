@@ -15,7 +15,7 @@ import numpy as np
 from interop_bridge.certify.checks_time import STATE
 from interop_bridge.certify.episode_check import EpisodeCheck, Measure
 from interop_bridge.certify.model import (
-    Check, CheckResult, CheckSpec, DatasetInput, EpisodeData, Finding)
+    Check, CheckResult, CheckSpec, DatasetInput, EpisodeData, Finding, memoized)
 
 BOOKKEEPING = ('timestamp', 'frame_index', 'episode_index', 'index', 'task_index')
 NEAR_ATOL = 1e-6          # lerobot-doctor near duplicates: atol 1e-6
@@ -34,7 +34,12 @@ def _spec(name: str, measures: str, threshold: str, severity: str, answers: str)
 
 
 def content_hash(data: EpisodeData) -> str:
-    """SHA-256 of the episode's value columns (bookkeeping columns left out), key order fixed."""
+    """SHA-256 of the episode's value columns (bookkeeping columns left out), key order fixed;
+    computed once per episode (both duplicate checks ask)."""
+    return memoized(data, 'content_hash', lambda: _content_hash(data))
+
+
+def _content_hash(data: EpisodeData) -> str:
     digest = hashlib.sha256()
     for key in sorted(set(data.columns) - set(BOOKKEEPING)):
         values = np.ascontiguousarray(data.columns[key], dtype=np.float64)
@@ -48,7 +53,8 @@ def state_fingerprint(data: EpisodeData) -> np.ndarray | None:
     state = data.columns.get('observation.state')
     if state is None or not len(state):
         return None
-    rows = np.unique(np.linspace(0, len(state) - 1, FINGERPRINT_FRAMES).round().astype(int))
+    spaced = np.linspace(0, len(state) - 1, FINGERPRINT_FRAMES).round().astype(int)
+    rows = spaced[np.r_[True, spaced[1:] != spaced[:-1]]]  # np.unique of a sorted array
     kept = np.array(state[rows], dtype=np.float64)
     mask = data.valid.get(STATE)
     if mask is not None:

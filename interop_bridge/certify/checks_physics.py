@@ -16,10 +16,12 @@ from collections.abc import Callable
 import numpy as np
 
 from interop_bridge.certify.model import Check, CheckSpec, DatasetInput, EpisodeData, Finding
-from interop_bridge.certify.physics_common import (Accumulator, DERIVATIVE_P95, EFFORT,
-                                                   EFFORT_TOLERANCE, POSITION_TOLERANCE, SPECS,
-                                                   STATE, VELOCITY, VELOCITY_TOLERANCE,
-                                                   joint_limits, joint_name, usable)
+from interop_bridge.certify.physics_common import (Accumulator, BoolArray, DERIVATIVE_P95,
+                                                   EFFORT, EFFORT_TOLERANCE, FloatArray,
+                                                   POSITION_TOLERANCE, SPECS, STATE, VELOCITY,
+                                                   VELOCITY_TOLERANCE, column_quantile,
+                                                   joint_limits, joint_name, median, quantile,
+                                                   usable)
 from interop_bridge.certify.physics_imu import (AccelerometerDirection, GravityAtRest,
                                                 GyroVsOrientation, QuaternionNorm)
 
@@ -53,6 +55,17 @@ class LimitCheck(Accumulator):
         return float(excess.max())
 
 
+def joint_quantiles(values: FloatArray, counted: BoolArray, joints: np.ndarray,
+                    q: float) -> dict[int, float]:
+    """Per joint the q-quantile of its counted values (np.quantile's); joints counted on the
+    same frames (the usual case) in one selection."""
+    rows = counted[:, joints[0]]
+    if (counted[:, joints] == rows[:, None]).all():
+        found = column_quantile(values[rows][:, joints], q)
+        return {int(j): float(value) for j, value in zip(joints, found, strict=True)}
+    return {int(j): quantile(values[counted[:, j], j], q) for j in joints}
+
+
 class VelocityVsPosition(Accumulator):
     """Recorded joint velocity against the central difference of the recorded position."""
 
@@ -75,9 +88,9 @@ class VelocityVsPosition(Accumulator):
         joints = np.flatnonzero(counted.any(axis=0))
         if joints.size == 0:
             return 'no frame valid with both neighbours'
-        p95 = {int(j): float(np.quantile(residual[counted[:, j], j], 0.95)) for j in joints}
-        median = float(np.median(residual[counted]))
-        self.notes.append(f'episode {data.index} median {median:.4g} rad/s')
+        p95 = joint_quantiles(residual, counted, joints, 0.95)
+        middle = median(residual[counted])
+        self.notes.append(f'episode {data.index} median {middle:.4g} rad/s')
         for joint, value in p95.items():
             if value > self.limit:
                 self.findings.append(Finding(data.index, (

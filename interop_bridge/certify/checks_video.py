@@ -9,8 +9,7 @@ a frozen one, while a repeated image decodes to (nearly) the same pixels.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,81 +19,23 @@ from interop_bridge.certify.checks_time import CAMERA_PREFIX
 from interop_bridge.certify.episode_check import EpisodeCheck, Measure
 from interop_bridge.certify.model import (
     Check, CheckSpec, DatasetInput, EpisodeData, memoized)
-from interop_bridge.certify.video_luma import BLOCK_FRAMES, rgb_luma, sample_stride
+from interop_bridge.certify.video_summary import CameraSummary, summarize, summarize_blocks
 
 FROZEN_DIFF = 0.5         # grey levels: lerobot-lint FROZEN_CAMERA's 0.5/255
 FROZEN_SHARE = 0.20
 FROZEN_RUN_S = 1.0
 DARK_LUMA, BRIGHT_LUMA = 10.0, 245.0   # lerobot-lint DEGENERATE_IMAGE (10/255, 245/255)
 CLIPPED_PIXELS = 0.95
-CLIP_MARGIN = 2.0
 DEGENERATE_SHARE = 0.05
 RATE_TOLERANCE = 0.05     # the exporter's own rate tolerance (5 %)
-
-
-@dataclass(frozen=True)
-class CameraSummary:
-    """What one decoding of one camera of one episode gives every video check."""
-
-    frames: int
-    diffs: np.ndarray      # (frames - 1,) mean |gray[k] - gray[k - 1]| [grey levels]
-    luma: np.ndarray       # (frames,) mean luma
-    clipped: np.ndarray    # (frames,) share of sampled pixels black, or white if larger
-
-
-def _gray(frame: np.ndarray) -> np.ndarray:
-    """Stride-sampled luma (float32) of an RGB (H, W, 3) or luma (H, W) frame. Luma already
-    sampled (video_luma.sampled_luma) is kept as it is: its stride is 1."""
-    stride = sample_stride(frame.shape[1])
-    sampled = frame[::stride, ::stride]
-    return rgb_luma(sampled) if sampled.ndim == 3 else sampled.astype(np.float32)
-
-
-def _blocks(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    """The frames' stride-sampled luma, BLOCK_FRAMES frames at a time as (n, h, w) float32."""
-    block: list[np.ndarray] = []
-    for frame in frames:
-        block.append(_gray(frame))
-        if len(block) == BLOCK_FRAMES:
-            yield np.stack(block)
-            block = []
-    if block:
-        yield np.stack(block)
-
-
-def summarize(frames: Iterator[np.ndarray]) -> CameraSummary:
-    """Decode-once summary of a camera's frames (RGB or luma, one at a time)."""
-    return summarize_blocks(_blocks(frames))
-
-
-def summarize_blocks(blocks: Iterator[np.ndarray]) -> CameraSummary:
-    """The summary of consecutive blocks of sampled luma, (n, h, w) float32 each: per frame its
-    mean luma and the share of sampled pixels black (luma <= 2) or the share white (>= 253),
-    whichever is larger (a codec rarely keeps exact 0 and 255), and its mean difference from
-    the frame before."""
-    diffs, luma, clipped = [], [], []
-    previous: np.ndarray | None = None
-    for gray in blocks:
-        pixels = gray.shape[1] * gray.shape[2]
-        luma.append(gray.mean(axis=(1, 2)))
-        clipped.append(np.maximum(np.count_nonzero(gray <= CLIP_MARGIN, axis=(1, 2)),
-                                  np.count_nonzero(gray >= 255 - CLIP_MARGIN, axis=(1, 2)))
-                       / pixels)
-        chained = gray if previous is None else np.concatenate((previous[None], gray))
-        change = np.subtract(chained[1:], chained[:-1])
-        diffs.append(np.abs(change, out=change).mean(axis=(1, 2)))
-        previous = gray[-1]
-    return CameraSummary(sum(len(part) for part in luma), _joined(diffs), _joined(luma),
-                         _joined(clipped))
-
-
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
 
 
 def camera_summary(data: EpisodeData, camera: str) -> CameraSummary:
     """The camera's summary for this episode, decoded on first use (kept with the episode)."""
     def decode() -> CameraSummary:
+        made = None if data.camera_summary is None else data.camera_summary(camera)
+        if isinstance(made, CameraSummary):
+            return made
         if data.luma is not None:
             return summarize_blocks(data.luma(camera))
         return summarize(data.frames(camera))

@@ -68,8 +68,10 @@ class EpisodeData:
     robot's profile when it is a shipped one (None otherwise). `frames(camera_key)` decodes
     that camera's frames of the episode in order, (H, W, 3) uint8; `luma(camera_key)`, when given,
     their luma straight from the decoded Y plane, stride-sampled as the video checks grade it,
-    in (n, h, w) float32 blocks of consecutive frames (video_luma.luma_blocks; without it the
-    checks compute luma from `frames`). `memo` holds what several checks derive from
+    in blocks of consecutive frames (video_luma.LumaBlock; without it the checks compute luma
+    from `frames`). `camera_summary(camera_key)`, when given, is that camera's
+    video_summary.CameraSummary made elsewhere (video_worker.py), or None: then the checks
+    decode it themselves. `memo` holds what several checks derive from
     the episode (a camera's decoding, the command lag), computed once (`memoized`) and let go
     with the episode.
     """
@@ -84,7 +86,8 @@ class EpisodeData:
     record: Mapping[str, Any]  # the episode's meta/interop.json entry ({} if none)
     frames: Callable[[str], Iterator[np.ndarray]] = field(
         repr=False, default=lambda key: iter(()))
-    luma: Callable[[str], Iterator[np.ndarray]] | None = field(repr=False, default=None)
+    luma: Callable[[str], Iterator[Any]] | None = field(repr=False, default=None)
+    camera_summary: Callable[[str], Any] | None = field(repr=False, default=None)
     memo: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
 

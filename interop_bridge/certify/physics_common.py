@@ -3,6 +3,8 @@ per-episode accumulator, and the physics checks' declarations (SPECS)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -91,6 +93,54 @@ def joint_limits(profile: Profile, width: int, quantity: str) -> tuple[FloatArra
         if np.isfinite(maximum) and maximum > 0:
             low[joint.index], high[joint.index] = -maximum, maximum
     return low, high
+
+
+def column_median(values: FloatArray) -> FloatArray:
+    """Per column median of finite values, the value np.median(values, axis=0) gives (the
+    middle order statistic, or the mean of the middle two), ~6x faster: the columns copied
+    to contiguous rows, one selection each, the lower middle the largest value below it."""
+    rows = values.shape[0]
+    middle = rows // 2
+    columns = np.ascontiguousarray(values.T)
+    columns.partition(middle, axis=1)
+    upper = columns[:, middle]
+    if rows % 2:
+        return upper.copy()
+    median: FloatArray = (columns[:, :middle].max(axis=1) + upper) / 2.0
+    return median
+
+
+def median(values: FloatArray) -> float:
+    """np.median of the values (NaN when one is NaN or there is none), via column_median."""
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not flat.size or np.isnan(flat).any():
+        return math.nan
+    return float(column_median(flat[:, None])[0])
+
+
+def column_quantile(values: FloatArray, q: float) -> FloatArray:
+    """Per column q-quantile of finite (rows, columns) values, the values np.quantile(values,
+    q, axis=0) gives (its default 'linear' method, the same interpolation), without
+    np.quantile's overhead and its import of numpy.ma: one selection per contiguous column."""
+    rows = values.shape[0]
+    index = (rows - 1) * q
+    below = math.floor(index)
+    columns = np.ascontiguousarray(values.T)
+    if below + 1 >= rows:
+        top: FloatArray = columns.max(axis=1)
+        return top
+    columns.partition(below + 1, axis=1)
+    upper = columns[:, below + 1]
+    lower = columns[:, :below + 1].max(axis=1)
+    gamma, step = index - below, upper - lower
+    interpolated: FloatArray = (upper - step * (1 - gamma) if gamma >= 0.5
+                                else lower + step * gamma)
+    return interpolated
+
+
+def quantile(values: FloatArray, q: float) -> float:
+    """np.quantile(values, q) of finite 1-D values (column_quantile of one column)."""
+    return float(column_quantile(np.asarray(values).reshape(-1, 1), q)[0])
 
 
 def runs_at_least(mask: BoolArray, length: int) -> BoolArray:

@@ -10,7 +10,7 @@ from interop_bridge.certify.physics_common import (ACCEL, ACCEL_ANGLE_DEG, Accum
                                                    FloatArray, GRAVITY, GRAVITY_TOLERANCE, GYRO,
                                                    GYRO_P95, ORIENTATION, QUATERNION_TOLERANCE,
                                                    REST_RATE, REST_SECONDS, SPECS, VELOCITY,
-                                                   runs_at_least, usable)
+                                                   median, quantile, runs_at_least, usable)
 
 
 def quaternion_multiply(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -107,7 +107,7 @@ class GravityAtRest(Accumulator):
         rows &= rest
         if not rows.any():
             return 'no rest frames'
-        magnitude = float(np.median(np.linalg.norm(accel[rows], axis=1)))
+        magnitude = median(np.linalg.norm(accel[rows], axis=1))
         deviation = abs(magnitude - GRAVITY)
         self.notes.append(f'episode {data.index} median |a| {magnitude:.4g} m/s^2 at rest')
         if deviation > self.limit:
@@ -138,7 +138,7 @@ class GyroVsOrientation(Accumulator):
         conjugate = q[:-1] * np.array([-1.0, -1.0, -1.0, 1.0])
         rate = rotation_vector(quaternion_multiply(conjugate, q[1:])) * dataset.fps
         residual = np.linalg.norm(rate - (gyro[:-1] + gyro[1:]) / 2.0, axis=1)[pairs]
-        p95 = float(np.quantile(residual, 0.95))
+        p95 = quantile(residual, 0.95)
         if p95 > self.limit:
             self.findings.append(Finding(data.index, (
                 f'95th percentile |gyro - rate from orientation| {p95:.4g} rad/s over '
@@ -166,7 +166,7 @@ class AccelerometerDirection(Accumulator):
         up = gravity_in_body(q[rows] / np.linalg.norm(q[rows], axis=1, keepdims=True))
         measured = accel[rows] / np.linalg.norm(accel[rows], axis=1, keepdims=True)
         cosine = np.sum(up * measured, axis=1) / np.linalg.norm(up, axis=1)
-        angle = float(np.degrees(np.median(np.arccos(cosine.clip(-1.0, 1.0)))))
+        angle = float(np.degrees(median(np.arccos(cosine.clip(-1.0, 1.0)))))
         if angle > self.limit:
             self.findings.append(Finding(data.index, (
                 f'median angle accelerometer vs gravity {angle:.3g} deg over '

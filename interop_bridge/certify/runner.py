@@ -7,10 +7,13 @@ Data parquet files are read one row group at a time with pyarrow and split into 
 episode continued in the next row group or file is joined before it is handed on); each
 episode's masks are expanded to its value features with meta/interop.json `valid_keys` (a mask
 of k columns covers a feature of m*k columns, as dataset/features.expand_validity); its camera
-frames are decoded with PyAV only when a check asks for them. An exception inside one check
-becomes that check's failed result naming the error; the other checks go on. A check whose
-object has `reads_episodes = False` (dataset-level: format, provenance) keeps its result when
-the episode pass stops early; any other check fails then, saying which read failed.
+summaries come from a child process decoding the MP4s beside the checks (video_worker.py), its
+frames are decoded with PyAV only when a check asks for them. A check with a `prepare(dataset)`
+method is told before the pass begins (checks_format.py starts validating beside it). An
+exception inside one check becomes that check's failed result naming the error; the other
+checks go on. A check whose object has `reads_episodes = False` (dataset-level: format,
+provenance) keeps its result when the episode pass stops early; any other check fails then,
+saying which read failed.
 
 Observers (`run_checks(..., observers=...)`, e.g. the HTML report's collector) see every episode
 in the same pass, right after the checks. An observer is not a check: its exception is not a
@@ -20,6 +23,7 @@ check result but stops the pass, raised as CertifyError naming the observer and 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -33,6 +37,7 @@ from interop_bridge.canonical import load_canonical
 from interop_bridge.certify.model import Check, CheckResult, DatasetInput, EpisodeData
 from interop_bridge.certify.video_files import VideoFiles
 from interop_bridge.certify.video_luma import luma_blocks
+from interop_bridge.certify.video_worker import VideoWorker, episode_windows
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.arrow_values import numeric_array
 from interop_bridge.dataset.episodes_table import STATS_PREFIX, episode_files
@@ -112,27 +117,45 @@ def episode_rows(root: Path) -> dict[int, dict[str, Any]]:
 def iter_episodes(dataset: DatasetInput) -> Generator[EpisodeData, None, None]:
     """Every episode of the dataset, in data order (one row group in memory at a time).
 
-    Camera frames come from one decoder per camera going through its MP4 in order
-    (video_files.py); when the pass ends, the MP4s decoded whole have their frame counts in
-    `dataset.decoded_frames` (format.video_frames takes them instead of decoding again).
+    Camera summaries come from a child process decoding every camera's MP4s in order while
+    the checks run (video_worker.py); camera frames, and any summary the child has not, from
+    one decoder per camera going through its MP4 in order (video_files.py). When the pass
+    ends, the MP4s decoded whole have their frame counts in `dataset.decoded_frames`
+    (format.video_frames takes them instead of decoding again).
     """
     rows = episode_rows(dataset.root)
     profiles: dict[str, Profile | None] = {}
     videos = VideoFiles(dataset.root, dataset.fps, dataset.decoded_frames)
+    worker = VideoWorker(dataset.root, dataset.fps, episode_windows(rows, dataset.camera_keys))
     pending: list[pa.Table] = []
+    completed = False
     try:
         for table in _row_groups(dataset.root / DATA_DIR):
             episodes = column_values(table, 'episode_index').astype(np.int64)
             for index in dict.fromkeys(episodes.tolist()):
                 part = _rows_of(table, episodes == index)
                 if pending and _episode_of(pending[0]) != index:
-                    yield _episode(dataset, pa.concat_tables(pending), rows, profiles, videos)
+                    yield _summarized(_episode(dataset, pa.concat_tables(pending), rows,
+                                               profiles, videos), worker)
                     pending = []
                 pending.append(part)
         if pending:
-            yield _episode(dataset, pa.concat_tables(pending), rows, profiles, videos)
+            yield _summarized(_episode(dataset, pa.concat_tables(pending), rows, profiles,
+                                       videos), worker)
+        completed = True
     finally:
         videos.close()
+        counts = worker.finish() if completed else {}
+        worker.close()
+        for relative, count in counts.items():
+            dataset.decoded_frames.setdefault(relative, count)
+
+
+def _summarized(data: EpisodeData, worker: VideoWorker) -> EpisodeData:
+    """The episode with its camera summaries taken from the video worker (bound to its index,
+    not to the episode: no reference cycle keeps an episode's columns after the pass)."""
+    data.camera_summary = functools.partial(worker.summary, episode=data.index)
+    return data
 
 
 def _rows_of(table: pa.Table, chosen: np.ndarray) -> pa.Table:
@@ -245,6 +268,7 @@ def run_checks(dataset: DatasetInput, checks: Sequence[Check],
     """One pass over the episodes feeding every check (then every observer), then every check's
     result in order; CertifyError when an observer raises (see the module docstring)."""
     errors: dict[int, str] = {}
+    _prepare(dataset, checks, errors)
     read_error = _feed(dataset, checks, errors, observers)
     results = []
     for number, check in enumerate(checks):
@@ -262,6 +286,19 @@ def run_checks(dataset: DatasetInput, checks: Sequence[Check],
                                  f'episodes read: {result.detail}', result.findings)
         results.append(result)
     return results
+
+
+def _prepare(dataset: DatasetInput, checks: Sequence[Check], errors: dict[int, str]) -> None:
+    """Tell the checks that have a `prepare` the pass begins (the format group starts
+    validating beside it); its exception is that check's FAIL."""
+    for number, check in enumerate(checks):
+        prepare = getattr(check, 'prepare', None)
+        if prepare is None:
+            continue
+        try:
+            prepare(dataset)
+        except Exception as err:  # reported as that check's FAIL
+            errors[number] = f'prepare: {type(err).__name__}: {err}'
 
 
 def _feed(dataset: DatasetInput, checks: Sequence[Check], errors: dict[int, str],

@@ -2,8 +2,10 @@
 
 The runner hands the checks every episode in data order, which is the order of the episodes
 in their MP4s (format.video_offsets checks it). `VideoFiles` keeps one decoder open per camera
-(decode_ahead.py: on its own thread, ahead of the checks) and gives each episode the frames of
-its time window as the decoder reaches them: no seek, and no frame decoded twice. Decoding a
+(`InOrderDecoder`) and gives each episode the frames of its time window as the decoder reaches
+them: no seek, and no frame decoded twice. (A decoding thread in the same process does not help:
+PyAV holds the GIL for most of a small frame's decoding, measured no faster; the parallel
+decoding is a process of its own, video_worker.py.) Decoding a
 file this way from its first frame to its last also counts its frames, which is what
 `interop validate` decodes every MP4 for (format.video_frames): the count is recorded in
 `decoded` (by path relative to the dataset) when the file was decoded
@@ -21,17 +23,61 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from interop_bridge.certify.decode_ahead import DecodeAhead
-
 FrameWindow = tuple[float, float]  # [start, end) seconds of an episode in its MP4
 
 
 @dataclass
+class InOrderDecoder:
+    """One MP4 decoded front to back: its frames in decoding order, then None; a decoding
+    error is raised where the frame it stopped at would have been."""
+
+    path: Path
+    count: int = 0  # frames decoded so far
+    _container: Any = field(default=None, repr=False)
+    _frames: Iterator[Any] | None = field(default=None, repr=False)
+
+    def start(self) -> InOrderDecoder:
+        """Open the file (an unreadable file raises here)."""
+        import av
+
+        self._container = av.open(str(self.path))
+        self._frames = iter(self._container.decode(self._container.streams.video[0]))
+        return self
+
+    def next(self) -> Any:
+        """The next decoded frame, None after the last; raises what the decoder raised."""
+        if self._frames is None:
+            return None
+        try:
+            frame = next(self._frames)
+        except StopIteration:
+            self.stop()
+            return None
+        except Exception:
+            self.stop()
+            raise
+        self.count += 1
+        return frame
+
+    def count_to_end(self) -> int:
+        """Decode every remaining frame; the number of frames in the file."""
+        while self.next() is not None:
+            pass
+        return self.count
+
+    def stop(self) -> None:
+        """Close the file (the frames not read are not decoded)."""
+        if self._container is not None:
+            self._container.close()
+        self._container = self._frames = None
+
+
+@dataclass
 class OpenVideo:
-    """One MP4 being decoded in order (on its own thread): where its reader is."""
+    """One MP4 being decoded in order: where its reader is."""
 
     relative: str
-    decoder: DecodeAhead
+    decoder: InOrderDecoder
     reached: float = float('-inf')  # timestamp of the last frame handed out or passed over
     held: Any = None           # decoded, beyond the last window asked for: the next one's first
     whole: bool = True         # every frame so far decoded in order, no error
@@ -44,8 +90,8 @@ def stamp_of(frame: Any) -> float:
 
 
 def open_video(root: Path, relative: str) -> OpenVideo:
-    """An MP4 of the dataset opened, decoded from its first frame on a thread of its own."""
-    return OpenVideo(relative, DecodeAhead(root / relative).start())
+    """An MP4 of the dataset opened, to be decoded from its first frame."""
+    return OpenVideo(relative, InOrderDecoder(root / relative).start())
 
 
 def seek_window(path: Path, window: FrameWindow, half: float) -> Iterator[Any]:

@@ -9,8 +9,9 @@ ITU-R BT.601 luma of the RGB the decoder would give (its chroma terms cancel); f
 The video checks grade stride-sampled luma (every `sample_stride(width)`-th row and column, at
 most SAMPLE_WIDTH * 2 columns kept): `frame_luma(frame, stride)` samples the 8-bit plane before
 converting it, so only the kept pixels are converted (the same values as sampling afterwards).
-`luma_blocks` does the same for a stream of frames, converting BLOCK_FRAMES frames at a time
-(numpy's per-call cost paid once per block, not per frame; the same values).
+`luma_blocks` does the same for a stream of frames, BLOCK_FRAMES frames at a time (at most
+about BLOCK_BYTES of Y planes): the planes are joined and sampled in one numpy call per block,
+not per frame, and kept 8-bit (`LumaBlock`; `luma()` gives the same values as frame_luma).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import numpy as np
 
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R BT.601
 SAMPLE_WIDTH = 64  # columns the video checks keep per frame, about (stride sampling)
-BLOCK_FRAMES = 256  # frames converted together by luma_blocks
+BLOCK_FRAMES = 256  # frames converted together by luma_blocks, at most
+BLOCK_BYTES = 4 * 2**20  # decoded Y plane bytes held for one block, about
 PLANAR_8BIT = frozenset({'yuv420p', 'yuv422p', 'yuv444p', 'yuvj420p', 'yuvj422p', 'yuvj444p',
                          'nv12', 'nv21'})
 JPEG_RANGE = 2  # AVCOL_RANGE_JPEG: full-range YUV
@@ -73,40 +75,82 @@ def sampled_luma(frame: Any) -> np.ndarray:
     return frame_luma(frame, sample_stride(int(frame.width)))
 
 
-@dataclass
-class _Block:
-    """Sampled frames waiting for their conversion: 8-bit Y planes of one range, or luma."""
+@dataclass(frozen=True)
+class LumaBlock:
+    """Sampled luma of consecutive frames of one kind, what the video checks summarize.
 
-    kind: str  # 'limited', 'full' (8-bit planes) or 'luma' (already float32)
-    frames: list[np.ndarray]
+    kind 'limited' or 'full': `pixels` are the sampled 8-bit Y planes, (n, h, w) uint8 (a
+    strided read-only view), of
+    limited-range (16..235) or full-range frames; their luma is `luma()`, without converting
+    every pixel to float first (video_summary.summarize_blocks works on the 8-bit values).
+    kind 'luma': `pixels` are already full-range luma, (n, h, w) float32.
+    """
+
+    kind: str
+    pixels: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.pixels.shape[0])
 
     def luma(self) -> np.ndarray:
-        stack = np.stack(self.frames)
+        """(n, h, w) float32 full-range luma [0, 255]: frame_luma of each frame, sampled."""
         if self.kind == 'luma':
-            return stack
-        luma = stack.astype(np.float32)
+            return self.pixels
+        luma = self.pixels.astype(np.float32)
         return luma if self.kind == 'full' else stretched(luma)
 
 
-def _sampled(frame: Any) -> tuple[str, np.ndarray]:
-    """The frame's kind and its sampled pixels, copied (the decoded frame is let go)."""
-    stride = sample_stride(int(frame.width))
+def _kind(frame: Any) -> str:
     if frame.format.name not in PLANAR_8BIT:
-        return 'luma', frame_luma(frame, stride)
-    return 'full' if _full_range(frame) else 'limited', _plane(frame, stride).copy()
+        return 'luma'
+    return 'full' if _full_range(frame) else 'limited'
 
 
-def luma_blocks(frames: Iterable[Any], size: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
-    """The sampled luma (sampled_luma) of decoded frames, up to `size` consecutive frames at a
-    time: (n, h, w) float32 blocks, in order."""
-    block: _Block | None = None
+# What the frames of one block share: kind, width, Y plane rows and line size.
+Shape = tuple[str, int, int, int]
+
+
+def _shape(frame: Any) -> tuple[Shape, Any]:
+    """The frame's block shape, and what the block keeps of it (its Y plane, or for another
+    pixel format its sampled luma)."""
+    kind = _kind(frame)
+    if kind == 'luma':
+        return (kind, frame.width, frame.height, 0), sampled_luma(frame)
+    plane = frame.planes[0]
+    return (kind, frame.width, plane.height, plane.line_size), plane
+
+
+def _block(shape: Shape, kept: list[Any]) -> LumaBlock:
+    """The block of frames of one shape: their Y planes joined and strided in one go (no
+    numpy call per frame, so small frames cost little), or their sampled luma stacked."""
+    kind, width, rows, line_size = shape
+    if kind == 'luma':
+        return LumaBlock(kind, np.stack(kept))
+    stride = sample_stride(width)
+    planes = np.frombuffer(b''.join(kept), dtype=np.uint8).reshape(len(kept), rows, line_size)
+    return LumaBlock(kind, planes[:, ::stride, :width:stride])  # a view of the joined planes
+
+
+def block_frames(shape: Shape, size: int = BLOCK_FRAMES) -> int:
+    """Frames per block: at most `size`, and at most about BLOCK_BYTES of decoded Y planes
+    held for a block (a few for a 1080p camera, `size` for a small one)."""
+    _, width, rows, line_size = shape
+    return max(1, min(size, BLOCK_BYTES // max(max(line_size, width) * rows, 1)))
+
+
+def luma_blocks(frames: Iterable[Any], size: int = BLOCK_FRAMES) -> Iterator[LumaBlock]:
+    """The sampled luma (sampled_luma) of decoded frames as LumaBlocks of up to `size`
+    consecutive frames of one kind and size, in order."""
+    kept: list[Any] = []
+    shape: Shape = ('', 0, 0, 0)
+    limit = size
     for frame in frames:
-        kind, pixels = _sampled(frame)
-        if block is not None and (block.kind != kind or len(block.frames) == size):
-            yield block.luma()
-            block = None
-        if block is None:
-            block = _Block(kind, [])
-        block.frames.append(pixels)
-    if block is not None:
-        yield block.luma()
+        current, keep = _shape(frame)
+        if kept and (current != shape or len(kept) >= limit):
+            yield _block(shape, kept)
+            kept = []
+        if not kept:
+            shape, limit = current, block_frames(current, size)
+        kept.append(keep)
+    if kept:
+        yield _block(shape, kept)

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,36 +36,85 @@ from interop_bridge.errors import CheckFailed, ExportError
 FLOAT_TYPES = ('float32', 'float64')
 
 
+@dataclass
+class _Scope:
+    """What the value checks of one dataset look at."""
+
+    keys: list[str]                          # float features
+    bounds: dict[str, Envelope | None]
+    valid_keys: dict[str, str]               # value feature -> its mask feature
+    recorded: list[int]                      # episodes made from recordings
+
+
 def check_values(view: DatasetView) -> str:
-    """Checksums verified; values finite, possible, and held where flagged invalid."""
+    """Checksums verified; values finite, possible, and held where flagged invalid.
+
+    Data files are read one row group at a time; a recorded episode's rows are checked once the
+    episode is complete (its rows may span row groups), so memory holds one row group and one
+    episode, whatever the dataset's length.
+    """
     for path in episode_files(view.root):
         _read_verified(path)
-    keys = [key for key, entry in view.info['features'].items()
-            if entry.get('dtype') in FLOAT_TYPES]
-    bounds = _bounds(view.info['features'], load_canonical())
     interop = _interop(view.root)
-    valid_keys = {key: valid for key, valid in interop.get('valid_keys', {}).items() if valid}
-    recorded = _recorded_episodes(interop)
+    scope = _Scope([key for key, entry in view.info['features'].items()
+                    if entry.get('dtype') in FLOAT_TYPES],
+                   _bounds(view.info['features'], load_canonical()),
+                   {key: valid for key, valid in interop.get('valid_keys', {}).items() if valid},
+                   sorted(_recorded_episodes(interop)))
     rows = measured = 0
     for path in view.data_files():
-        table = _read_verified(path)
-        where = view.relative(path)
-        columns = {key: column_values(table, key) for key in keys
-                   if key in table.column_names}
-        for key, values in columns.items():
-            _fail_where(where, key, values.reshape(len(values), -1),
-                        ~np.isfinite(values.reshape(len(values), -1)), 'non-finite')
-        chosen = np.isin(column_values(table, 'episode_index'), sorted(recorded))
-        if chosen.any():
-            picked = {key: values[chosen] for key, values in columns.items()}
-            episodes = column_values(table, 'episode_index')[chosen]
-            for key, values in picked.items():
-                _check_measured(where, key, values, bounds.get(key, False),
-                                picked.get(valid_keys.get(key, '')), episodes)
-        rows += table.num_rows
-        measured += int(chosen.sum())
-    return (f'{rows} rows, {len(keys)} float features: checksums verified, values finite; '
+        file_rows, file_measured = _check_file(path, view.relative(path), scope)
+        rows += file_rows
+        measured += file_measured
+    return (f'{rows} rows, {len(scope.keys)} float features: checksums verified, values finite; '
             f'{measured} recorded rows physically possible')
+
+
+def _check_file(path: Path, where: str, scope: _Scope) -> tuple[int, int]:
+    """One data file's rows and recorded rows, checked a row group at a time."""
+    rows = measured = 0
+    pending: pa.Table | None = None  # rows of the recorded episode still going on
+    with pq.ParquetFile(path, page_checksum_verification=True) as parquet:
+        for group in range(parquet.num_row_groups):
+            table = parquet.read_row_group(group)
+            keys = [key for key in scope.keys if key in table.column_names]
+            for key in keys:
+                values = column_values(table, key)
+                values = values.reshape(len(values), -1)
+                _fail_where(where, key, values, ~np.isfinite(values), 'non-finite', rows)
+            table = table.append_column('_row', pa.array(np.arange(rows, rows + table.num_rows)))
+            chosen = np.isin(column_values(table, 'episode_index'), scope.recorded)
+            rows += table.num_rows
+            if not chosen.any():
+                continue
+            picked = table.filter(pa.array(chosen))
+            measured += picked.num_rows
+            pending = picked if pending is None else pa.concat_tables([pending, picked])
+            pending = _check_completed(where, pending, keys, scope)
+    if pending is not None:
+        _check_episodes(where, pending, [key for key in scope.keys
+                                         if key in pending.column_names], scope)
+    return rows, measured
+
+
+def _check_completed(where: str, table: pa.Table, keys: list[str], scope: _Scope) -> pa.Table:
+    """Check the episodes of `table` before its last one; the last one's rows, still open."""
+    episodes = column_values(table, 'episode_index')
+    earlier = np.flatnonzero(episodes != episodes[-1])
+    last = int(earlier[-1]) + 1 if len(earlier) else 0
+    if last:
+        _check_episodes(where, table.slice(0, last), keys, scope)
+    return table.slice(last)
+
+
+def _check_episodes(where: str, table: pa.Table, keys: list[str], scope: _Scope) -> None:
+    """The measured checks of complete recorded episodes' rows."""
+    columns = {key: column_values(table, key) for key in keys}
+    episodes = column_values(table, 'episode_index')
+    rows = column_values(table, '_row')
+    for key, values in columns.items():
+        _check_measured(where, key, values, scope.bounds.get(key, False),
+                        columns.get(scope.valid_keys.get(key, '')), episodes, rows)
 
 
 def _read_verified(path: Path) -> pa.Table:
@@ -111,24 +160,24 @@ def _recorded_episodes(interop: Mapping[str, Any]) -> set[int]:
 
 
 def _check_measured(where: str, key: str, values: np.ndarray, envelope: Envelope | None | bool,
-                    valid: np.ndarray | None, episodes: np.ndarray) -> None:
+                    valid: np.ndarray | None, episodes: np.ndarray, rows: np.ndarray) -> None:
     """Physically possible values, held where flagged invalid (envelope False: unbounded)."""
     values = values.reshape(len(values), -1).astype(np.float64)
     flags = None if valid is None else np.repeat(valid.reshape(len(valid), -1) > 0.5,
                                                  values.shape[1] // max(valid.shape[-1], 1),
                                                  axis=1)
     if key == ORIENTATION_KEY and envelope is None:
-        rows = bad_quaternion(values)
+        bad = bad_quaternion(values)
         if flags is not None:
-            rows &= flags.any(axis=1)
-        _fail_where(where, key, values, rows[:, None], 'not a unit quaternion where valid')
+            bad &= flags.any(axis=1)
+        _fail_where(where, key, values, bad[:, None], 'not a unit quaternion where valid', rows)
     elif isinstance(envelope, Envelope):
         _fail_where(where, key, values, envelope.outside(values),
-                    f'physically impossible ({envelope.reason})')
+                    f'physically impossible ({envelope.reason})', rows)
     if flags is not None and flags.shape == values.shape:
         _fail_where(where, key, values, _not_held(values, flags, episodes),
                     'not held where flagged invalid (an invalid entry holds its last valid '
-                    "value, before the first its first; 0.0 if the episode has none)")
+                    "value, before the first its first; 0.0 if the episode has none)", rows)
 
 
 def _not_held(values: np.ndarray, flags: np.ndarray, episodes: np.ndarray) -> np.ndarray:
@@ -142,14 +191,18 @@ def _not_held(values: np.ndarray, flags: np.ndarray, episodes: np.ndarray) -> np
     return bad
 
 
-def _fail_where(where: str, key: str, values: np.ndarray, bad: np.ndarray, what: str) -> None:
+def _fail_where(where: str, key: str, values: np.ndarray, bad: np.ndarray, what: str,
+                rows: np.ndarray | int) -> None:
+    """CheckFailed naming the count and the first bad entry; `rows` gives the file row of each
+    row of `values` (an int: the file row of its first)."""
     bad = np.broadcast_to(bad, values.shape) if bad.shape[1] == 1 else bad
     count = int(np.count_nonzero(bad))
     if not count:
         return
     row, column = (int(i) for i in next(_positions(bad)))
+    file_row = row + rows if isinstance(rows, int) else int(rows[row])
     msg = (f'{where}: {key} has {count} value(s) {what}, e.g. {values[row, column]:.6g} at '
-           f'row {row} entry {column}')
+           f'row {file_row} entry {column}')
     raise CheckFailed(msg)
 
 

@@ -96,7 +96,8 @@ class ValidationReport:
 
 def validate_dataset(root: str | Path,
                      on_result: Callable[[CheckResult], None] | None = None,
-                     decoded_frames: Mapping[str, int] | None = None) -> ValidationReport:
+                     decoded_frames: Mapping[str, int] | None = None,
+                     given: Mapping[str, CheckResult] | None = None) -> ValidationReport:
     """Run every check on the dataset at `root` (decodes every MP4 once).
 
     Args:
@@ -104,12 +105,16 @@ def validate_dataset(root: str | Path,
         on_result: called with each check's result as soon as it is known (progress).
         decoded_frames: frames of MP4s already decoded whole (path relative to root -> count,
             from certify's episode pass): those MP4s are not decoded again.
+        given: results of checks already run on this dataset (certify runs all but the video
+            frames check while it reads the episodes), taken as they are.
     """
     view = DatasetView(root, decoded_frames)
     results: dict[str, CheckResult] = {}
     for name, check, needs in CHECKS:
         blocked = [need for need in needs if not results[need].passed]
-        if blocked:
+        if given is not None and name in given:
+            results[name] = given[name]
+        elif blocked:
             results[name] = CheckResult(name, False, f'not run: {", ".join(blocked)} failed')
         else:
             results[name] = _run(name, check, view)

@@ -16,7 +16,7 @@ import process_groups
 from ros_process import REPO
 
 NOT_NEEDED = ('pandas', 'pyarrow.compute', 'pyarrow.dataset', 'pyarrow.pandas_compat',
-              'rosbags', 'matplotlib', 'scipy', 'rclpy', 'torch', 'cryptography')
+              'rosbags', 'matplotlib', 'scipy', 'rclpy', 'torch', 'cryptography', 'numpy.ma')
 
 CERTIFY = """import json
 import sys

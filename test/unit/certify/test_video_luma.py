@@ -8,8 +8,9 @@ import av
 import numpy as np
 import pytest
 
-from interop_bridge.certify.video_luma import (LUMA_WEIGHTS, SAMPLE_WIDTH, frame_luma,
+from interop_bridge.certify.video_luma import (LUMA_WEIGHTS, SAMPLE_WIDTH, LumaBlock, frame_luma,
                                                luma_blocks, sample_stride, sampled_luma)
+from interop_bridge.certify.video_summary import summarize_blocks
 
 
 def scenes(height: int = 96, width: int = 128) -> list[np.ndarray]:
@@ -64,9 +65,11 @@ def test_blocks_of_frames_hold_what_each_frame_sampled_gives(tmp_path: Path, pix
         frames = list(container.decode(video=0))
     blocks = list(luma_blocks(frames, size=3))
     assert [len(block) for block in blocks] == [3, 1]
+    assert {block.kind for block in blocks} == {
+        {'yuv420p': 'limited', 'yuvj420p': 'full'}.get(pix_fmt, 'limited')}
     expected = np.stack([sampled_luma(frame) for frame in frames])
     assert expected.shape == (4, 48, 64)  # every second row and column of 96 x 128
-    assert np.array_equal(np.concatenate(blocks), expected)
+    assert np.array_equal(np.concatenate([block.luma() for block in blocks]), expected)
     assert np.array_equal(expected[0], frame_luma(frames[0])[::2, ::2])
 
 
@@ -74,3 +77,20 @@ def test_a_sampled_frame_is_not_sampled_again() -> None:
     for width in (64, 127, 128, 200, 640, 1920, 3840):
         kept = len(range(0, width, sample_stride(width)))
         assert sample_stride(kept) == 1 and kept < 2 * SAMPLE_WIDTH
+
+
+@pytest.mark.parametrize('pix_fmt', ['yuv420p', 'yuvj420p'])
+def test_8_bit_blocks_summarize_as_their_float_luma(tmp_path: Path, pix_fmt: str) -> None:
+    """The video checks' figures from the Y values (integer sums) are those of the float luma
+    (the same up to float32 rounding), black and white counted alike, across blocks too."""
+    with av.open(str(encoded(tmp_path / 'v.mp4', pix_fmt))) as container:
+        frames = list(container.decode(video=0)) * 3
+    blocks = list(luma_blocks(frames, size=5))
+    assert {block.kind for block in blocks} == {'full' if pix_fmt == 'yuvj420p' else 'limited'}
+    exact = summarize_blocks(blocks)
+    floats = summarize_blocks([LumaBlock('luma', block.luma()) for block in blocks])
+    assert exact.frames == floats.frames == 12
+    assert np.abs(exact.luma - floats.luma).max() < 1e-3
+    assert np.abs(exact.diffs - floats.diffs).max() < 1e-3
+    assert np.array_equal(exact.clipped, floats.clipped)
+    assert exact.clipped[1] > 0.95 and exact.clipped[2] > 0.95  # the black and white frames

@@ -15,6 +15,7 @@ from pathlib import Path
 import bag_factory as bf
 from dataset_rows import read_rows
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -150,3 +151,49 @@ def test_a_non_unit_quaternion_or_an_infinite_rate_invalidates_the_whole_imu_sam
     assert np.isnan(out['linear_acceleration'][1:]).all()
     assert check.counts == {'observation.imu.orientation': 1,
                             'observation.imu.angular_velocity': 1}
+
+
+def regrouped(clean_ds: Path, to: Path, rows_per_group: int, change=None) -> Path:
+    """The dataset with its data file rewritten in row groups of `rows_per_group` rows (an
+    episode spanning several), after change(columns) edits the columns (name -> numpy)."""
+    shutil.copytree(clean_ds, to)
+    path = next((to / 'data').rglob('*.parquet'))
+    table = pq.read_table(path)
+    if change is not None:
+        columns = {name: np.array(table.column(name).to_pylist()) for name in table.column_names}
+        change(columns)
+        for name, values in columns.items():
+            at = table.column_names.index(name)
+            table = table.set_column(at, table.schema.field(at),
+                                     pa.array(list(values), type=table.schema.field(at).type))
+    pq.write_table(table, path, row_group_size=rows_per_group, write_page_checksum=True)
+    return to
+
+
+def held_at(row: int, value_of=None):
+    """A change flagging state joint 0 invalid at `row`, every feature it covers holding the row
+    before's value (or value_of(before) when given)."""
+    def change(columns: dict[str, np.ndarray]) -> None:
+        columns['valid.observation.state'][row, 0] = 0.0
+        for key in ('observation.state', 'observation.velocity', 'observation.effort'):
+            before = columns[key][row - 1, 0]
+            columns[key][row, 0] = before if value_of is None else value_of(before)
+    return change
+
+
+def test_the_values_check_reads_row_groups_and_follows_an_episode_across_them(clean, tmp_path):
+    _, clean_ds = clean
+    out = regrouped(clean_ds, tmp_path / 'ds', 7, held_at(14))  # row 14 opens the third group
+    assert pq.ParquetFile(next((out / 'data').rglob('*.parquet'))).num_row_groups > 3
+    result = validate_dataset(out).result('values')
+    assert result.passed, result.detail
+
+
+def test_an_invalid_entry_not_held_in_a_later_row_group_is_named_by_its_file_row(
+        clean, tmp_path):
+    _, clean_ds = clean
+    out = regrouped(clean_ds, tmp_path / 'ds', 7, held_at(16, lambda before: before + 0.25))
+    failure = validate_dataset(out).result('values')
+    assert not failure.passed
+    assert 'observation.state has 1 value(s) not held where flagged invalid' in failure.detail
+    assert 'at row 16 entry 0' in failure.detail
