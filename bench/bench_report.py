@@ -14,8 +14,12 @@ import numpy as np
 PATH_LABELS = {'direct': 'direct (no relay)', 'plain': 'plain rclpy re-publisher',
                'raw': 'serialized pass-through relay', 'bridge': 'interop bridge',
                'bridge_all': 'interop bridge, every output subscribed',
-               'bridge_task': 'interop bridge with task space (G1 model attached)'}
-BRIDGES = ('bridge', 'bridge_all', 'bridge_task')
+               'bridge_task': 'interop bridge with task space (G1 model attached)',
+               'bridge_cmd': 'interop bridge, canonical commands in at the state rate',
+               'command': 'command: interop/command in -> LowCmd out (bridge_cmd runs)'}
+BRIDGES = ('bridge', 'bridge_all', 'bridge_task', 'bridge_cmd')
+# The issue's CPU targets: at most this share of the plain re-publisher's CPU per message.
+CPU_TARGETS = {'bridge': 0.5, 'bridge_all': 0.6, 'bridge_task': 1.0, 'bridge_cmd': 1.0}
 COLUMNS = (('rate', 'rate Hz', '{:g}'), ('path', 'path', '{}'), ('sent', 'msgs', '{:d}'),
            ('drops', 'drops', '{:d}'), ('p50_us', 'p50 µs', '{:.0f}'),
            ('p99_us', 'p99 µs', '{:.0f}'), ('max_us', 'max µs', '{:.0f}'),
@@ -41,6 +45,7 @@ class Measurement:
     source_late_ns: np.ndarray  # send time minus schedule, measured window
     source_resets: int
     notes: list[str] = field(default_factory=list)
+    round: int = 0  # which interleaved round (merged: the first one's)
 
     def merged(self, other: Measurement) -> Measurement:
         """This measurement and another of the same rate and path, as one."""
@@ -52,7 +57,7 @@ class Measurement:
             self.window_s + other.window_s, relay, self.sink_cpu_s + other.sink_cpu_s,
             self.source_cpu_s + other.source_cpu_s, self.others_cpu_s + other.others_cpu_s,
             np.concatenate([self.source_late_ns, other.source_late_ns]),
-            self.source_resets + other.source_resets, self.notes + other.notes)
+            self.source_resets + other.source_resets, self.notes + other.notes, self.round)
 
 
 def latencies(send_ns: np.ndarray, warmup: int, ticks: np.ndarray,
@@ -117,8 +122,10 @@ def rows(measurements: Sequence[Measurement]) -> list[dict[str, Any]]:
     return [row(merged[key], merged.get((key[0], 'direct'))) for key in keys]
 
 
-def verdicts(table: Sequence[dict[str, Any]]) -> list[str]:
-    """The issue's targets, each bridge path against the plain re-publisher, per rate."""
+def verdicts(table: Sequence[dict[str, Any]],
+             measurements: Sequence[Measurement] = ()) -> list[str]:
+    """The issue's targets, each bridge path against the plain re-publisher, per rate; with
+    the single runs, p99 round by round as well; then the command path's figures."""
     lines = []
     by_key = {(r['rate'], r['path']): r for r in table}
     for rate in sorted({r['rate'] for r in table}):
@@ -127,7 +134,29 @@ def verdicts(table: Sequence[dict[str, Any]]) -> list[str]:
             bridge = by_key.get((rate, name))
             if bridge is not None:
                 lines += _bridge_verdicts(f'{rate:g} Hz {name}', bridge, plain)
+                lines += _round_verdicts(rate, name, measurements)
+        command = by_key.get((rate, 'command'))
+        if command is not None:
+            lines.append(_verdict(
+                f'{rate:g} Hz command drops', command['drops'] == 0,
+                f"{command['drops']} of {command['sent']}; command in -> LowCmd out p50 "
+                f"{command['p50_us']:.0f} µs, p99 {command['p99_us']:.0f} µs, max "
+                f"{command['max_us']:.0f} µs"))
     return lines
+
+
+def _round_verdicts(rate: float, name: str, measurements: Sequence[Measurement]) -> list[str]:
+    def p99s(path: str) -> dict[int, float]:
+        return {m.round: float(np.percentile(m.latency_ns, 99) / 1e3) for m in measurements
+                if m.rate == rate and m.path == path and m.latency_ns.size}
+    ours, plain = p99s(name), p99s('plain')
+    rounds = sorted(set(ours) & set(plain))
+    if not rounds:
+        return []
+    below = [ours[r] < plain[r] for r in rounds]
+    detail = ', '.join(f'{ours[r]:.0f} vs {plain[r]:.0f}' for r in rounds)
+    return [_verdict(f'{rate:g} Hz {name} p99 below plain in every round ({len(rounds)})',
+                     all(below), f'µs: {detail}')]
 
 
 def _bridge_verdicts(title: str, bridge: dict[str, Any],
@@ -143,10 +172,11 @@ def _bridge_verdicts(title: str, bridge: dict[str, Any],
         f" (added {bridge['added_p99_us']:.0f} vs {plain['added_p99_us']:.0f})"
     lines.append(_verdict(f'{title} p99 latency', bridge['p99_us'] <= plain['p99_us'],
                           f"{bridge['p99_us']:.0f} µs vs plain {plain['p99_us']:.0f} µs{added}"))
-    lines.append(_verdict(f'{title} CPU per message',
-                          bridge['cpu_us_per_msg'] <= plain['cpu_us_per_msg'],
+    target = CPU_TARGETS[bridge['path']]
+    ratio = bridge['cpu_us_per_msg'] / plain['cpu_us_per_msg']
+    lines.append(_verdict(f'{title} CPU per message <= {target:g}x plain', ratio <= target,
                           f"{bridge['cpu_us_per_msg']:.0f} µs vs plain "
-                          f"{plain['cpu_us_per_msg']:.0f} µs"))
+                          f"{plain['cpu_us_per_msg']:.0f} µs ({ratio:.2f}x)"))
     return lines
 
 
@@ -173,13 +203,14 @@ def text_table(table: Sequence[dict[str, Any]]) -> str:
                      for line in [header, *body])
 
 
-def markdown(table: Sequence[dict[str, Any]], context: dict[str, Any]) -> str:
+def markdown(table: Sequence[dict[str, Any]], context: dict[str, Any],
+             measurements: Sequence[Measurement] = ()) -> str:
     """The results as a Markdown document: how they were made, the table, the verdicts."""
     header = [title for _, title, _ in COLUMNS]
     lines = ['# Bridge latency benchmark', '',
              f"Command: `{context['command']}`  ", f"Date: {context['date']}  ",
              f"Machine: {context['machine']}  ",
-             f"Settings: {context['settings']}", '',
+             f"Settings: {context['settings']}  ", f"Executors: {context['executors']}", '',
              '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     lines += ['| ' + ' | '.join(cells) + ' |' for cells in _cells(table)]
     lines += ['', 'Instruments (same for every path):', '',
@@ -190,18 +221,21 @@ def markdown(table: Sequence[dict[str, Any]], context: dict[str, Any]) -> str:
               f"{r['source_cpu_pct']:.1f} | {r['sink_cpu_pct']:.1f} | "
               f"{'; '.join(r['notes']) or '–'} |" for r in table]
     lines += ['', 'Targets (bridge against the plain re-publisher):', '']
-    lines += [f'- {line}' for line in verdicts(table)]
+    lines += [f'- {line}' for line in verdicts(table, measurements)]
     return '\n'.join(lines) + '\n'
 
 
-def write_outputs(out_dir: Path, table: Sequence[dict[str, Any]],
-                  context: dict[str, Any]) -> list[Path]:
+def write_outputs(out_dir: Path, table: Sequence[dict[str, Any]], context: dict[str, Any],
+                  measurements: Sequence[Measurement] = ()) -> list[Path]:
     """bridge_latency.json and .md in out_dir; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out_dir / 'bridge_latency.json', out_dir / 'bridge_latency.md'
-    document = {**context, 'results': list(table), 'verdicts': verdicts(table)}
+    rounds = [{'rate': m.rate, 'path': m.path, 'round': m.round, **_percentiles_us(m.latency_ns),
+               'drops': m.sent - int(m.latency_ns.size)} for m in measurements]
+    document = {**context, 'results': list(table), 'rounds': rounds,
+                'verdicts': verdicts(table, measurements)}
     json_path.write_text(json.dumps(document, indent=2, allow_nan=True) + '\n')
-    md_path.write_text(markdown(table, context))
+    md_path.write_text(markdown(table, context, measurements))
     return [json_path, md_path]
 
 

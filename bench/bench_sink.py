@@ -39,9 +39,10 @@ READER_DEPTH = 1000
 class CounterSink:
     """Collects (tick, receive time) pairs from raw messages of one type."""
 
-    def __init__(self, typename: str, field: str) -> None:
+    def __init__(self, typename: str, field: str, scale: float | None = None) -> None:
         self.typename = typename
         self.field = field
+        self.scale = scale  # the counter is round(|value| / scale) (a float field)
         self.ticks: list[int] = []
         self.receive_ns: list[int] = []
         self._read: struct.Struct | None = None
@@ -53,7 +54,8 @@ class CounterSink:
         if self._read is None:
             self._lay_out(raw)
         self.receive_ns.append(now_ns)
-        self.ticks.append(self._read.unpack_from(raw, self._offset)[0])
+        value = self._read.unpack_from(raw, self._offset)[0]
+        self.ticks.append(value if self.scale is None else round(abs(value) / self.scale))
 
     def _lay_out(self, raw: bytes) -> None:
         layout = layout_from_sample(fielddefs_for([self.typename]), self.typename, raw)
@@ -78,7 +80,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--topic', required=True)
     parser.add_argument('--type', required=True, help="message type, 'pkg/msg/Name'")
-    parser.add_argument('--field', required=True, help='uint counter field (tick, sequence)')
+    parser.add_argument('--field', required=True,
+                        help='counter field (tick, sequence; a dotted path: motor_cmd.0.tau)')
+    parser.add_argument('--scale', type=float, default=None,
+                        help='the field is a float holding counter * scale')
     parser.add_argument('--out', required=True, help='.npz file for ticks and receive times')
     return parser.parse_args(argv)
 
@@ -86,7 +91,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Receive until SIGINT/SIGTERM, then save what arrived."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    sink = CounterSink(args.type, args.field)
+    sink = CounterSink(args.type, args.field, args.scale)
     rclpy.init()
     node = Node('bench_sink', start_parameter_services=False, enable_rosout=False)
     executor = EventsExecutor(context=node.context)

@@ -21,6 +21,7 @@ import gc
 import struct
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 import rclpy
@@ -82,12 +83,23 @@ def wait_for_subscriber(node: Node, publisher: object) -> None:
     time.sleep(SETTLE_S)
 
 
-def publish_paced(node: Node, publisher: object, rate: float, total: int,
-                  warmup: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Publish ticks 1..total; returns send times, lateness against the schedule, resets."""
+def lowstate_frames(total: int) -> Callable[[int], bytes]:
+    """The serialized LowState of each tick 1..total (tick and CRC written in)."""
     buffer, tick_offset, crc_offset = sample_lowstate()
     crcs = tick_crcs(buffer, tick_offset, total)
     pack_word = struct.Struct('<I').pack_into
+
+    def frame(tick: int) -> bytes:
+        pack_word(buffer, tick_offset, tick)
+        pack_word(buffer, crc_offset, crcs[tick - 1])
+        return bytes(buffer)
+    return frame
+
+
+def publish_paced(node: Node, publisher: object, rate: float, total: int, warmup: int,
+                  frame: Callable[[int], bytes]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Publish frame(1)..frame(total); returns send times, lateness against the schedule,
+    resets. Prints `source: measuring` after the warm-up ticks and `source: done` at the end."""
     send_ns = np.zeros(total, dtype=np.int64)
     late_ns = np.zeros(total, dtype=np.int64)
     period_ns = int(round(1e9 / rate))
@@ -103,9 +115,7 @@ def publish_paced(node: Node, publisher: object, rate: float, total: int,
         elif -wait_ns > RESET_PERIODS * period_ns:
             next_ns = time.monotonic_ns()
             resets += 1
-        pack_word(buffer, tick_offset, index + 1)
-        pack_word(buffer, crc_offset, crcs[index])
-        data = bytes(buffer)
+        data = frame(index + 1)
         now_ns = time.monotonic_ns()
         send_ns[index], late_ns[index] = now_ns, now_ns - next_ns
         publisher.publish(data)
@@ -117,6 +127,36 @@ def publish_paced(node: Node, publisher: object, rate: float, total: int,
             break
     print('source: done', flush=True)
     return send_ns[:sent], late_ns[:sent], resets
+
+
+def run_source(message_type: type, frames: Callable[[int], Callable[[int], bytes]],
+               argv: list[str] | None, qos_depth: int = 10) -> int:
+    """Publish the paced stream once, save the send times, wait for SIGINT/SIGTERM."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    warmup = int(round(args.rate * args.warmup))
+    total = warmup + int(round(args.rate * args.duration))
+    rclpy.init()
+    node = Node('bench_source', start_parameter_services=False, enable_rosout=False)
+    try:
+        publisher = node.create_publisher(message_type, args.topic, QoSProfile(depth=qos_depth))
+        wait_for_subscriber(node, publisher)
+        frame = frames(total)
+        print(f'source: publishing {total} ticks at {args.rate:g} Hz', flush=True)
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        send_ns, late_ns, resets = publish_paced(node, publisher, args.rate, total, warmup,
+                                                 frame)
+        np.savez(args.out, send_ns=send_ns, late_ns=late_ns, warmup=warmup, resets=resets)
+        print('source: saved', flush=True)
+        while node.context.ok():  # stay readable in /proc until the runner stops us
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        return 1
+    finally:
+        node.destroy_node()
+        rclpy.utilities.try_shutdown()
+    return 0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -131,30 +171,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Publish the paced stream once, save the send times, exit."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    warmup = int(round(args.rate * args.warmup))
-    total = warmup + int(round(args.rate * args.duration))
-    rclpy.init()
-    node = Node('bench_source', start_parameter_services=False, enable_rosout=False)
-    try:
-        publisher = node.create_publisher(LowState, args.topic, QoSProfile(depth=10))
-        wait_for_subscriber(node, publisher)
-        print(f'source: publishing {total} ticks at {args.rate:g} Hz', flush=True)
-        gc.collect()
-        gc.freeze()
-        gc.disable()
-        send_ns, late_ns, resets = publish_paced(node, publisher, args.rate, total, warmup)
-        np.savez(args.out, send_ns=send_ns, late_ns=late_ns, warmup=warmup, resets=resets)
-        print('source: saved', flush=True)
-        while node.context.ok():  # stay readable in /proc until the runner stops us
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        return 1
-    finally:
-        node.destroy_node()
-        rclpy.utilities.try_shutdown()
-    return 0
+    """Publish the paced LowState stream once, save the send times, exit."""
+    return run_source(LowState, lowstate_frames, argv)
 
 
 if __name__ == '__main__':

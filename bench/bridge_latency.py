@@ -16,6 +16,9 @@ LowState with an increasing tick, and one sink (bench_sink.py) records when each
           (the bridge builds those copies only while they have subscribers)
   bridge_task  bridge, with the G1's kinematic model attached (kinematics.model: a URDF
           written from test/fixtures/kinematics): task-space poses of 5 frames in every state
+  bridge_cmd  bridge, while bench_commander.py sends WholeBodyCommand at the state rate; a
+          second sink on /lowcmd gives the command latency (row `command`: interop/command in
+          -> LowCmd out, the tick carried in motor_cmd[0].tau)
 
 Latency is receive time minus send time per tick (one monotonic clock, one host); the warm-up
 ticks are left out of every figure. Drops are measured ticks never received. CPU is the relay's
@@ -33,36 +36,17 @@ import shlex
 import signal
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from bench_processes import (
-    REPO, BenchError, Child, bench_script, child_env, machine_busy_seconds, machine_description)
-from bench_report import PATH_LABELS, Measurement, latencies, plot, rows, text_table, verdicts
+from bench_processes import REPO, BenchError, bench_script, machine_description
+from bench_report import PATH_LABELS, Measurement, plot, rows, text_table, verdicts
 from bench_report import write_outputs
+from bench_run import SOURCE_TOPIC, PathSpec, Settings, run_path
 
-SOURCE_TOPIC = '/lowstate'  # where a G1 publishes (the profile's topic)
-STARTUP_S = 40.0
-DRAIN_S = 0.5
 QUICK_DURATION_S = 5.0
 DEFAULT_ROUNDS = 3
 DEFAULT_WARMUP_S = 5.0
-
-
-@dataclass(frozen=True)
-class PathSpec:
-    """One way from the source to the sink."""
-
-    name: str
-    sink_topic: str
-    sink_type: str
-    sink_field: str
-    relay_argv: tuple[str, ...] = ()
-    relay_ready: str = ''
-    listen: tuple[str, ...] = ()  # 'topic:type' a listener process subscribes to
-
 
 BRIDGE_ARGV = (sys.executable, '-m', 'interop_bridge.nodes.bridge', '--ros-args', '-p',
                'profile:=unitree_g1_29dof', '-r', '__ns:=/g1')
@@ -88,8 +72,23 @@ PATHS = {
     'bridge_task': PathSpec('bridge_task', '/g1/interop/state',
                             'interop_msgs/msg/WholeBodyState', 'sequence', TASK_ARGV,
                             'bridge ready'),
+    'bridge_cmd': PathSpec('bridge_cmd', '/g1/interop/state', 'interop_msgs/msg/WholeBodyState',
+                           'sequence', BRIDGE_ARGV, 'bridge ready', commands=True),
 }
-DEFAULT_PATHS = ('direct', 'plain', 'bridge', 'bridge_all', 'bridge_task')
+DEFAULT_PATHS = ('direct', 'plain', 'bridge', 'bridge_all', 'bridge_task', 'bridge_cmd')
+
+
+def _bridge_executor() -> str:
+    """What interop_bridge.nodes.spin.make_executor gives the bridge on this rclpy."""
+    try:
+        from rclpy.experimental.events_executor import EventsExecutor  # noqa: F401, PLC0415
+    except ImportError:
+        return 'SingleThreadedExecutor'
+    return 'EventsExecutor'
+
+
+EXECUTORS = (f'bridge: {_bridge_executor()} (interop_bridge.nodes.spin); plain re-publisher: '
+             'SingleThreadedExecutor (rclpy.spin); raw relay, sink, listener: EventsExecutor')
 
 
 def write_task_profile() -> None:
@@ -100,114 +99,32 @@ def write_task_profile() -> None:
     profile_with_model('unitree_g1_29dof', TASK_PROFILE.parent)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What one benchmark run does."""
-
-    rates: tuple[float, ...]
-    paths: tuple[str, ...]
-    duration_s: float  # measured per rate and path, over all rounds
-    warmup_s: float
-    rounds: int
-    busy_limit_pct: float  # other processes' CPU (% of one core) that makes a run be redone
-    busy_retries: int
-    domain_id: int
-    out_dir: Path
-
-    @property
-    def round_s(self) -> float:
-        """Measured seconds of one run (one round of one rate and path)."""
-        return self.duration_s / self.rounds
-
-
-def run_path(rate: float, spec: PathSpec, settings: Settings, workdir: Path) -> Measurement:
-    """One configuration: start sink, relay and source, measure, stop everything."""
-    env = child_env(settings.domain_id)
-    workdir.mkdir(parents=True)
-    children: list[Child] = []
-    cpu: dict[str, tuple[float, float]] = {}
-    try:
-        sink = Child('sink', bench_script(
-            'bench_sink.py', '--topic', spec.sink_topic, '--type', spec.sink_type, '--field',
-            spec.sink_field, '--out', str(workdir / 'receive.npz')), workdir / 'sink.log', env)
-        children.append(sink)
-        sink.wait_for('sink: ready', STARTUP_S)
-        if spec.relay_argv:
-            relay = Child(spec.name, list(spec.relay_argv), workdir / 'relay.log', env)
-            children.append(relay)
-            relay.wait_for(spec.relay_ready, STARTUP_S)
-            sink.wait_for('sink: matched', STARTUP_S)
-        if spec.listen:
-            listener = Child('listener', bench_script('bench_listener.py', *spec.listen),
-                             workdir / 'listener.log', env)
-            children.append(listener)
-            listener.wait_for('listener: matched', STARTUP_S)
-        source = Child('source', bench_script(
-            'bench_source.py', '--topic', SOURCE_TOPIC, '--rate', f'{rate:g}', '--warmup',
-            f'{settings.warmup_s:g}', '--duration', f'{settings.round_s:g}', '--out',
-            str(workdir / 'send.npz')), workdir / 'source.log', env)
-        children.append(source)
-        source.wait_for('source: measuring', STARTUP_S + settings.warmup_s)
-        start = {child.name: child.cpu_seconds() for child in children}
-        start['machine'], started = machine_busy_seconds(), time.monotonic()
-        source.wait_for('source: done', 3 * settings.round_s + 30)
-        cpu = {child.name: (start[child.name], child.cpu_seconds()) for child in children}
-        cpu['machine'] = (start['machine'], machine_busy_seconds())
-        window_s = time.monotonic() - started
-        source.wait_for('source: saved', 30)
-        time.sleep(DRAIN_S)
-    finally:
-        for child in reversed(children):
-            child.stop()
-    notes = [f'{child.name} needed {child.stopped_by} to stop'
-             for child in children if child.stopped_by]
-    return _measurement(rate, spec, workdir, window_s, cpu, notes)
-
-
-def _measurement(rate: float, spec: PathSpec, workdir: Path, window_s: float,
-                 cpu: dict[str, tuple[float, float]], notes: list[str]) -> Measurement:
-    with np.load(workdir / 'send.npz') as send, np.load(workdir / 'receive.npz') as receive:
-        warmup = int(send['warmup'])
-        send_ns, late_ns = send['send_ns'], send['late_ns'][warmup:]
-        latency_ns, duplicates = latencies(send_ns, warmup, receive['tick'],
-                                           receive['receive_ns'])
-        resets = int(send['resets'])
-
-    def used(name: str) -> float:
-        return cpu[name][1] - cpu[name][0]
-    ours = sum(used(name) for name in cpu if name != 'machine')
-    return Measurement(
-        rate=rate, path=spec.name, latency_ns=latency_ns, sent=int(send_ns.size - warmup),
-        duplicates=duplicates, window_s=window_s,
-        relay_cpu_s=used(spec.name) if spec.relay_argv else None, sink_cpu_s=used('sink'),
-        source_cpu_s=used('source'), others_cpu_s=max(used('machine') - ours, 0.0),
-        source_late_ns=late_ns, source_resets=resets, notes=notes)
-
-
 def run_all(settings: Settings) -> list[Measurement]:
     """Every rate and path, `rounds` times interleaved, one progress line per start and end."""
-    plan = [(rate, name) for _ in range(settings.rounds) for rate in settings.rates
+    plan = [(number, rate, name) for number in range(settings.rounds) for rate in settings.rates
             for name in settings.paths]
     measurements = []
     with tempfile.TemporaryDirectory(prefix='bridge_latency_') as tmp:
-        for number, (rate, name) in enumerate(plan, start=1):
+        for number, (round_index, rate, name) in enumerate(plan, start=1):
             step = f'[{number}/{len(plan)}] {rate:g} Hz {PATH_LABELS[name]}'
             print(f'{step}: running ({settings.warmup_s:g} s warm-up + '
                   f'{settings.round_s:g} s measured)', flush=True)
-            attempts: list[Measurement] = []
+            attempts: list[list[Measurement]] = []
             while len(attempts) <= settings.busy_retries:
                 workdir = Path(tmp) / f'{number:02d}_{name}_{len(attempts)}'
                 attempts.append(run_path(rate, PATHS[name], settings, workdir))
-                print(f'{step}: {_summary(attempts[-1])}', flush=True)
-                busy = _busy_pct(attempts[-1])
+                print('\n'.join(f'{step}: {_summary(m)}' for m in attempts[-1]), flush=True)
+                busy = _busy_pct(attempts[-1][0])
                 if busy <= settings.busy_limit_pct or len(attempts) > settings.busy_retries:
                     break
                 print(f'{step}: other processes used {busy:.0f} % of a core (limit '
                       f'{settings.busy_limit_pct:g} %): running it again', flush=True)
-            chosen = min(attempts, key=_busy_pct)
-            if len(attempts) > 1:
-                chosen.notes.append(f'least busy of {len(attempts)} runs')
-            measurements.append(chosen)
+            chosen = min(attempts, key=lambda found: _busy_pct(found[0]))
+            for m in chosen:
+                m.round = round_index
+                if len(attempts) > 1:
+                    m.notes.append(f'least busy of {len(attempts)} runs')
+            measurements += chosen
     return measurements
 
 
@@ -220,7 +137,8 @@ def _summary(m: Measurement) -> str:
     p50, p99 = np.percentile(m.latency_ns, [50, 99]) / 1e3 if received else (np.nan, np.nan)
     cpu = '' if m.relay_cpu_s is None else \
         f', relay CPU {m.relay_cpu_s / max(m.sent, 1) * 1e6:.0f} µs/msg'
-    return (f'{received}/{m.sent} received, p50 {p50:.0f} µs, p99 {p99:.0f} µs{cpu}; '
+    title = 'command in -> LowCmd out: ' if m.path == 'command' else ''
+    return (f'{title}{received}/{m.sent} received, p50 {p50:.0f} µs, p99 {p99:.0f} µs{cpu}; '
             f'other load {_busy_pct(m):.0f} % of a core'
             + ''.join(f'; {note}' for note in m.notes))
 
@@ -243,8 +161,8 @@ def parse_args(argv: list[str]) -> Settings:
                         help=f'smoke run: {QUICK_DURATION_S:g} s measured per configuration')
     parser.add_argument('--paths', nargs='+', choices=list(PATHS), default=list(DEFAULT_PATHS),
                         help='paths to measure, in this order (default: direct plain bridge '
-                             'bridge_all; raw = serialized pass-through relay, the floor of any '
-                             'rclpy relay)')
+                             'bridge_all bridge_task bridge_cmd; raw = serialized pass-through '
+                             'relay, the floor of any rclpy relay)')
     parser.add_argument('--rounds', type=int, default=DEFAULT_ROUNDS,
                         help='split --duration into this many interleaved rounds over all '
                              'rates and paths, merged in the figures, so that a burst of load '
@@ -285,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     load_before = os.getloadavg()
+    print(f'executors: {EXECUTORS}', flush=True)
     print(f'bridge benchmark: rates {", ".join(f"{r:g}" for r in settings.rates)} Hz, '
           f'paths {", ".join(settings.paths)}, {settings.duration_s:g} s measured each in '
           f'{settings.rounds} round(s) (+{settings.warmup_s:g} s warm-up per run), '
@@ -311,12 +230,13 @@ def main(argv: list[str] | None = None) -> int:
                     f'other processes used > {settings.busy_limit_pct:g} % of a core (the '
                     f'least busy run counts), '
                     f'ROS_DOMAIN_ID '
-                    f'{settings.domain_id}'}
+                    f'{settings.domain_id}',
+        'executors': EXECUTORS}
     print()
     print(text_table(table))
     print()
-    print('\n'.join(verdicts(table)))
-    for path in write_outputs(settings.out_dir, table, context):
+    print('\n'.join(verdicts(table, measurements)))
+    for path in write_outputs(settings.out_dir, table, context, measurements):
         print(f'wrote {path}')
     print(plot(measurements, settings.out_dir / 'bridge_latency.png'))
     return 0

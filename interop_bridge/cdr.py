@@ -272,8 +272,10 @@ class MessageEncoder:
     def write(self, buffer: NDArray[np.uint8], name: str, values: Any) -> None:
         """Store values (scalar or one per selected element) into a payload buffer."""
         index, dtype = self._index[name]
-        data = np.broadcast_to(np.asarray(values, dtype=dtype), (index.shape[0],))
-        buffer[index] = np.ascontiguousarray(data).view(np.uint8).reshape(index.shape)
+        data = np.ascontiguousarray(values, dtype=dtype)
+        if data.shape != (index.shape[0],):  # a scalar for every element
+            data = np.ascontiguousarray(np.broadcast_to(data, (index.shape[0],)))
+        buffer[index] = data.view(np.uint8).reshape(index.shape)
 
     def read(self, buffer: NDArray[np.uint8], name: str) -> np.ndarray:
         """Read back values from a payload buffer."""

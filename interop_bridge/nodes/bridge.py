@@ -19,11 +19,11 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
 import rclpy
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import WrenchStamped
+from rclpy.clock import ROSClock
 from rclpy.node import Node
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.publisher import Publisher
@@ -41,7 +41,6 @@ from interop_bridge.nodes.spin import run_node
 from interop_bridge.profile import load_profile
 from interop_bridge.state_mapping import CanonicalState
 from interop_bridge.stream_health import AwaitedStream, SilenceWatch
-from interop_bridge.vendors.native import NativeState
 from interop_bridge.vendors.registry import message_types
 from interop_msgs.msg import Embodiment, HandState, WholeBodyCommand, WholeBodyState
 from sensor_msgs.msg import Imu, JointState
@@ -75,8 +74,16 @@ class BridgeNode(Node):
         spec = load_canonical()
         profile = load_profile(self.get_parameter('profile').value or '<no profile given>')
         self.spec, self.profile = spec, profile
-        self.core = BridgeCore(profile, spec, fielddefs_for(message_types(profile)))
+        fielddefs = fielddefs_for(message_types(profile))
+        self.core = BridgeCore(profile, spec, fielddefs)
         self._outputs = self._make_publishers()
+        # Per-state outputs leave as bytes from fixed CDR images (interop_bridge.cdr_image).
+        self._images = build.StateOutputs(fielddefs, spec.joint_names,
+                                          profile.imu.frame, spec.task_frames)
+        self._lazy_messages = {key for key in self._outputs
+                               if key.startswith(('hand_', 'wrench_'))}
+        clock = self.get_clock()
+        self._system_time = not (isinstance(clock, ROSClock) and clock.ros_time_is_active)
         self._vendor_command = self.create_publisher(
             message_class(self.core.codec.command_type), profile.topics.command,
             QoSProfile(depth=10))
@@ -141,27 +148,32 @@ class BridgeNode(Node):
         self._send_safe_command_if_due()
 
     def _take_state(self, raw: bytes) -> None:
-        receive = self.get_clock().now()
+        receive_ns = self._receive_ns()
         state = self.core.on_state(raw, time.monotonic())
         if state is None:
             return
-        receive_msg = receive.to_msg()
-        stamp_ns, source = self.core.stamp_ns(state, receive.nanoseconds)
-        stamp = build.to_time(stamp_ns)
-        publishers, listened = self._outputs, self._listened
-        publishers['state'].publish(build.whole_body_state(
-            state, stamp=stamp, receive=receive_msg, stamp_source=STAMP_SOURCES[source],
-            imu_frame=self.profile.imu.frame, wrenches=self.core.wrenches,
-            task_frames=self.spec.task_frames))
+        stamp_ns, source = self.core.stamp_ns(state, receive_ns)
+        publishers, listened, outputs = self._outputs, self._listened, self._images
+        publishers['state'].publish(outputs.state(
+            state, stamp_ns=stamp_ns, receive_ns=receive_ns,
+            stamp_source=STAMP_SOURCES[source], wrenches=self.core.wrenches))
         if 'joint_states' in listened:
-            publishers['joint_states'].publish(
-                build.joint_state(self.spec.joint_names, state, stamp))
+            publishers['joint_states'].publish(outputs.joint_state(state, stamp_ns))
         if 'native' in listened and self.core.native is not None:  # (set with the state)
-            self._publish_native(self.core.native, stamp)
+            publishers['native'].publish(outputs.native(self.core.native, self.core.mapper,
+                                                        stamp_ns))
         if state.imu is not None and 'imu' in listened:
-            publishers['imu'].publish(build.imu_message(state.imu, self.profile.imu.frame, stamp))
-        self._publish_hands(state, stamp)
-        self._publish_wrenches(stamp)
+            publishers['imu'].publish(outputs.imu(state.imu, stamp_ns))
+        if self._lazy_messages & listened:
+            stamp = build.to_time(stamp_ns)
+            self._publish_hands(state, stamp)
+            self._publish_wrenches(stamp)
+
+    def _receive_ns(self) -> int:
+        """ROS time now: the system clock unless the node runs on simulated time."""
+        if self._system_time:
+            return time.time_ns()
+        return self.get_clock().now().nanoseconds
 
     def _take_pending(self) -> None:
         """Handle the vendor states and commands that already arrived, before a watchdog
@@ -176,19 +188,6 @@ class BridgeNode(Node):
                 if taken is None:
                     break
                 handle(taken[0])
-
-    def _publish_native(self, native: NativeState, stamp: Time) -> None:
-        slots, _, _ = self.core.mapper.slots(native.names)
-        valid = slots >= 0
-
-        def pick(values: np.ndarray) -> np.ndarray:
-            return np.asarray(values)[slots[valid]]
-        names = tuple(name for name, ok in zip(self.core.mapper.joint_map.native_names, valid)
-                      if ok)
-        velocity, effort = native.velocity, native.effort
-        self._outputs['native'].publish(build.native_joint_state(
-            names, pick(native.position), None if velocity is None else pick(velocity),
-            None if effort is None else pick(effort), stamp))
 
     def _refresh_listeners(self) -> None:
         self._listened = {key for key, publisher in self._outputs.items()

@@ -1,51 +1,108 @@
-"""Canonical and standard ROS messages built from mapped values (used by the bridge node)."""
+"""Canonical and standard ROS messages built from mapped values (used by the bridge node).
+
+The outputs published for every vendor state (interop/state, joint_states, native/joint_states,
+imu/data) leave as serialized bytes from fixed CDR images (`StateOutputs`, one image per shape,
+interop_bridge.cdr_image); the rest are message objects built here.
+"""
 
 from __future__ import annotations
 
 import array
+from typing import TypeVar
 
 import numpy as np
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import WrenchStamped
-from sensor_msgs.msg import Imu, JointState
 
 from interop_bridge.canonical import CanonicalSpec
+from interop_bridge.cdr_image import ImuImage, JointStateImage, StateShape, WholeBodyStateImage
+from interop_bridge.export.typestore import TypeDefinitions
 from interop_bridge.profile import Profile
-from interop_bridge.state_mapping import CanonicalState
-from interop_bridge.vendors.native import ImuSample
-from interop_msgs.msg import Embodiment, HandState, JointDescription, WholeBodyState
+from interop_bridge.state_mapping import CanonicalState, StateMapper
+from interop_bridge.vendors.native import ImuSample, NativeState
+from interop_msgs.msg import Embodiment, HandState, JointDescription
+
+
+K = TypeVar('K')
+V = TypeVar('V')
+IMAGE_CACHE_LIMIT = 16  # shapes kept per output; a robot has one or two
+
+
+class StateOutputs:
+    """Serialized per-state outputs of one profile, from one fixed image per shape."""
+
+    def __init__(self, fielddefs: TypeDefinitions, joint_names: tuple[str, ...],
+                 imu_frame: str, task_frames: tuple[str, ...]) -> None:
+        self.fielddefs = fielddefs
+        self.joint_names = joint_names
+        self.imu_frame = imu_frame
+        self.task_frames = task_frames
+        self._states: dict[tuple[object, ...], WholeBodyStateImage] = {}
+        self._canonical: dict[bytes, tuple[JointStateImage, np.ndarray]] = {}
+        self._native: dict[tuple[object, ...], tuple[JointStateImage, np.ndarray]] = {}
+        self._imu = ImuImage(fielddefs, imu_frame)
+
+    def state(self, state: CanonicalState, *, stamp_ns: int, receive_ns: int,
+              stamp_source: int, wrenches: dict[str, np.ndarray]) -> bytes:
+        """interop/state."""
+        key = (state.position.size, state.temperature is not None, state.status is not None,
+               state.extra_names, tuple(wrenches), state.task_pose is not None)
+        image = self._states.get(key)
+        if image is None:
+            shape = StateShape(
+                joints=state.position.size, temperature=key[1], status=key[2],
+                extra_names=state.extra_names, imu_frame=self.imu_frame,
+                wrench_frames=tuple(wrenches),
+                task_frames=self.task_frames if key[5] else ())
+            image = _kept(self._states, key, WholeBodyStateImage(self.fielddefs, shape))
+        return image.serialize(state, stamp_ns=stamp_ns, receive_ns=receive_ns,
+                               stamp_source=stamp_source, wrenches=wrenches)
+
+    def joint_state(self, state: CanonicalState, stamp_ns: int) -> bytes:
+        """joint_states: canonical names, present joints only."""
+        key = state.valid.tobytes()
+        found = self._canonical.get(key)
+        if found is None:
+            index = np.flatnonzero(state.valid)
+            names = [self.joint_names[i] for i in index]
+            found = _kept(self._canonical, key,
+                          (JointStateImage(self.fielddefs, names), index))
+        image, index = found
+        return image.serialize(stamp_ns, state.position[index], state.velocity[index],
+                               state.effort[index])
+
+    def native(self, native: NativeState, mapper: StateMapper, stamp_ns: int) -> bytes:
+        """native/joint_states: the vendor's names and values of the profile's joints."""
+        key = (native.names or (), native.velocity is not None, native.effort is not None)
+        found = self._native.get(key)
+        if found is None:
+            slots, _, _ = mapper.slots(native.names)
+            valid = slots >= 0
+            names = [name for name, ok in zip(mapper.joint_map.native_names, valid) if ok]
+            found = _kept(self._native, key, (JointStateImage(
+                self.fielddefs, names, velocity=key[1], effort=key[2]), slots[valid]))
+        image, index = found
+
+        def pick(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else np.asarray(values)[index]
+        return image.serialize(stamp_ns, pick(native.position), pick(native.velocity),
+                               pick(native.effort))
+
+    def imu(self, imu: ImuSample | None, stamp_ns: int) -> bytes:
+        """imu/data."""
+        return self._imu.serialize(stamp_ns, imu)
+
+
+def _kept(cache: dict[K, V], key: K, value: V) -> V:
+    if len(cache) >= IMAGE_CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def to_time(stamp_ns: int) -> Time:
     """Nanoseconds -> builtin_interfaces/Time."""
     return Time(sec=int(stamp_ns // 1_000_000_000), nanosec=int(stamp_ns % 1_000_000_000))
-
-
-def _doubles(values: np.ndarray) -> array.array[float]:
-    # Assigning array.array is a memcpy in rclpy; ndarray would be converted element-wise.
-    return array.array('d', np.ascontiguousarray(values, dtype=np.float64).tobytes())
-
-
-def imu_message(imu: ImuSample | None, frame: str, stamp: Time) -> Imu:
-    """sensor_msgs/Imu; covariance[0] = -1 marks what the vendor does not provide."""
-    message = Imu()
-    message.header.stamp = stamp
-    message.header.frame_id = frame
-    if imu is None:
-        message.orientation_covariance[0] = -1.0
-        message.angular_velocity_covariance[0] = -1.0
-        message.linear_acceleration_covariance[0] = -1.0
-        return message
-    x, y, z, w = (float(value) for value in imu.orientation)
-    message.orientation.x, message.orientation.y = x, y
-    message.orientation.z, message.orientation.w = z, w
-    vx, vy, vz = (float(value) for value in imu.angular_velocity)
-    message.angular_velocity.x, message.angular_velocity.y, message.angular_velocity.z = vx, vy, vz
-    ax, ay, az = (float(value) for value in imu.linear_acceleration)
-    message.linear_acceleration.x = ax
-    message.linear_acceleration.y = ay
-    message.linear_acceleration.z = az
-    return message
 
 
 def wrench_message(frame: str, wrench: np.ndarray, stamp: Time) -> WrenchStamped:
@@ -55,68 +112,6 @@ def wrench_message(frame: str, wrench: np.ndarray, stamp: Time) -> WrenchStamped
     message.header.frame_id = frame
     force, torque = message.wrench.force, message.wrench.torque
     force.x, force.y, force.z, torque.x, torque.y, torque.z = (float(v) for v in wrench)
-    return message
-
-
-def whole_body_state(state: CanonicalState, *, stamp: Time, receive: Time, stamp_source: int,
-                     imu_frame: str, wrenches: dict[str, np.ndarray],
-                     task_frames: tuple[str, ...] = ()) -> WholeBodyState:
-    """interop_msgs/WholeBodyState of one mapped sample."""
-    message = WholeBodyState()
-    message.header.stamp = stamp
-    message.header.frame_id = 'base_link'
-    message.receive_stamp = receive
-    message.stamp_source = stamp_source
-    message.sequence = int(state.sequence) if state.sequence is not None else 0
-    message.position = _doubles(state.position)
-    message.velocity = _doubles(state.velocity)
-    message.effort = _doubles(state.effort)
-    message.valid = state.valid.tolist()
-    if state.temperature is not None:
-        message.temperature = array.array(
-            'f', np.ascontiguousarray(state.temperature, dtype=np.float32).tobytes())
-    if state.status is not None:
-        message.motor_status = array.array('I', state.status.astype(np.uint32).tobytes())
-    if state.extra_names:
-        message.extra_name = list(state.extra_names)
-        message.extra_position = _doubles(state.extra_position)
-        message.extra_velocity = _doubles(np.full(len(state.extra_names), np.nan))
-        message.extra_effort = _doubles(np.full(len(state.extra_names), np.nan))
-    message.imu = imu_message(state.imu, imu_frame, stamp)
-    message.imu_valid = state.imu is not None
-    message.wrenches = [wrench_message(frame, values, stamp)
-                        for frame, values in wrenches.items()]
-    if state.task_pose is not None and state.task_valid is not None:
-        message.task_frame = list(task_frames)
-        message.task_pose = _doubles(state.task_pose.reshape(-1))
-        message.task_valid = state.task_valid.tolist()
-    return message
-
-
-def joint_state(names: tuple[str, ...], state: CanonicalState, stamp: Time) -> JointState:
-    """Standard JointState with canonical names, present joints only."""
-    valid = state.valid
-    message = JointState()
-    message.header.stamp = stamp
-    message.name = [name for name, ok in zip(names, valid) if ok]
-    message.position = _doubles(state.position[valid])
-    message.velocity = _doubles(state.velocity[valid])
-    message.effort = _doubles(state.effort[valid])
-    return message
-
-
-def native_joint_state(native_names: tuple[str, ...], position: np.ndarray,
-                       velocity: np.ndarray | None, effort: np.ndarray | None,
-                       stamp: Time) -> JointState:
-    """Standard JointState with the vendor's URDF names and native values."""
-    message = JointState()
-    message.header.stamp = stamp
-    message.name = list(native_names)
-    message.position = _doubles(position)
-    if velocity is not None:
-        message.velocity = _doubles(velocity)
-    if effort is not None:
-        message.effort = _doubles(effort)
     return message
 
 
