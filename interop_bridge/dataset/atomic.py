@@ -30,10 +30,11 @@ from pathlib import Path
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.card import write_card
 from interop_bridge.dataset.episode import Episode
+from interop_bridge.dataset.episode_stream import StreamedEpisode
 from interop_bridge.dataset.features import Feature
 from interop_bridge.dataset.orphans import clear_orphans, prefix
 from interop_bridge.dataset.layout import (DATA_DIR, DEFAULT_DATA_FILE_MB, DEFAULT_VIDEO_FILE_MB,
-                                           EPISODES_DIR, INFO_PATH, VIDEO_DIR)
+                                           EPISODES_DIR, INFO_PATH, MAX_EPISODE_S, VIDEO_DIR)
 from interop_bridge.dataset.records import ExportMeta, ModalityFile
 from interop_bridge.dataset.summary import WriteSummary
 from interop_bridge.dataset.writer import DatasetWriter
@@ -142,11 +143,12 @@ def _exchange(first: Path, second: Path) -> bool:
 
 
 def write_dataset(root: str | Path, features: Sequence[Feature], fps: int,
-                  episodes: Iterable[Episode], export_meta: ExportMeta, *,
+                  episodes: Iterable[Episode | StreamedEpisode], export_meta: ExportMeta, *,
                   vcodec: str = 'libsvtav1', data_file_mb: float = DEFAULT_DATA_FILE_MB,
                   video_file_mb: float = DEFAULT_VIDEO_FILE_MB,
                   modality: ModalityFile | None = None,
-                  on_episode: Callable[[int, Episode], None] | None = None) -> WriteSummary:
+                  on_episode: Callable[[int, Episode | StreamedEpisode], None] | None = None,
+                  max_episode_s: float = MAX_EPISODE_S) -> WriteSummary:
     """Export `episodes` into `root` atomically: a new dataset, or appended to an existing one.
 
     This is the one way a dataset is written (`interop export` goes through it): one
@@ -164,15 +166,18 @@ def write_dataset(root: str | Path, features: Sequence[Feature], fps: int,
         video_file_mb: MP4 file size limit (new datasets; an append keeps the dataset's).
         modality: GR00T modality.json content to write, or None.
         on_episode: called with (episode_index, episode) after each episode (progress).
+        max_episode_s: longer episodes are written as parts of this length (at most 512).
 
     Returns:
         The summary of the writer (totals, new episodes, encoder throughput), rooted at root.
     """
     with staged_dataset(root) as staging:
         if is_dataset(staging):
-            writer = DatasetWriter.append_to(staging, features, fps, vcodec, label=str(root))
+            writer = DatasetWriter.append_to(staging, features, fps, vcodec, label=str(root),
+                                             max_episode_s=max_episode_s)
         else:
-            writer = DatasetWriter(staging, features, fps, vcodec, data_file_mb, video_file_mb)
+            writer = DatasetWriter(staging, features, fps, vcodec, data_file_mb, video_file_mb,
+                                   max_episode_s=max_episode_s)
         try:
             for episode in episodes:
                 index = writer.write_episode(episode)

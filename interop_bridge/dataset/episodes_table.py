@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from interop_bridge.errors import ExportError
-from interop_bridge.dataset.arrow_values import (list_values, numeric_array, numpy_values,
+from interop_bridge.dataset.arrow_values import (list_values, numpy_values,
                                                  table_from_rows)
 from interop_bridge.dataset.layout import EPISODES_DIR, FileSlot, episodes_path
 from interop_bridge.dataset.parquet_io import RollingParquetWriter, read_file, read_parquet_dir
@@ -33,6 +33,7 @@ from interop_bridge.dataset.video import VideoSpan
 Row = dict[str, Any]
 STATS_PREFIX = 'stats/'
 SLOT_COLUMNS = ('meta/episodes/chunk_index', 'meta/episodes/file_index')
+BATCH_ROWS = 1000  # episode rows per row group of a meta/episodes file
 
 
 def episodes_schema(stat_features: Mapping[str, bool], video_keys: Sequence[str]) -> pa.Schema:
@@ -81,33 +82,53 @@ def episode_row(episode_index: int, task: str, length: int, data_slot: FileSlot,
 
 
 class EpisodesWriter:
-    """Writes episode rows into meta/episodes files, rolling over by size like data files."""
+    """Writes episode rows into meta/episodes files, rolling over by size like data files.
+
+    Rows are written `BATCH_ROWS` at a time, each batch one row group (a merge of thousands
+    of episodes writes a few row groups, not one per episode); `close` writes the rest.
+    """
 
     def __init__(self, root: Path, schema: pa.Schema, limit_bytes: int,
                  first_slot: FileSlot) -> None:
         self._schema = schema
         self._files = RollingParquetWriter(root, episodes_path, schema, limit_bytes, first_slot)
+        self._pending: list[Row] = []
+        self._pending_slot = first_slot
+        self._row_bytes: int | None = None
 
     def write(self, row: Row) -> None:
-        """Append one episode row as its own row group.
+        """Add one episode row (written with its batch).
 
-        The row's size, which decides a roll-over, is that of its own columns (without the
-        meta/episodes slot it is given here). Built with arrow_values, not
-        `pa.Table.from_pylist`, which imports pandas.
+        A row's size, which decides a roll-over, is that of the first row's own columns
+        (without the meta/episodes slot it is given here; every row has the same statistics
+        columns). Built with arrow_values, not `pa.Table.from_pylist`, which imports pandas.
         """
-        table = table_from_rows([row], self._schema)
-        estimate = sum(table.column(name).nbytes for name in table.column_names
-                       if name not in SLOT_COLUMNS and name in row)
-        slot = self._files.prepare(estimate)
-        for name, value in zip(SLOT_COLUMNS, (slot.chunk_index, slot.file_index), strict=True):
-            position = table.schema.get_field_index(name)
-            table = table.set_column(position, table.schema.field(position),
-                                     numeric_array(np.array([value], dtype=np.int64)))
-        self._files.append(table)
+        if self._row_bytes is None:
+            table = table_from_rows([row], self._schema)
+            self._row_bytes = sum(table.column(name).nbytes for name in table.column_names
+                                  if name not in SLOT_COLUMNS and name in row)
+        pending_bytes = len(self._pending) * self._row_bytes
+        if self._pending and self._files.overflows(pending_bytes + self._row_bytes):
+            self._flush()
+        if not self._pending:
+            self._pending_slot = self._files.prepare(self._row_bytes)
+        slot = self._pending_slot
+        self._pending.append({**row, SLOT_COLUMNS[0]: slot.chunk_index,
+                              SLOT_COLUMNS[1]: slot.file_index})
+        if len(self._pending) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._files.append(table_from_rows(self._pending, self._schema))
+            self._pending = []
 
     def close(self) -> None:
-        """Finish the open file."""
-        self._files.close()
+        """Write the rows left and finish the open file."""
+        try:
+            self._flush()
+        finally:
+            self._files.close()
 
 
 def episode_files(root: Path) -> list[Path]:

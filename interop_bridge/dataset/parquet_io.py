@@ -108,6 +108,11 @@ class RollingParquetWriter:
             self._open()
         return self._slot
 
+    def overflows(self, nbytes: int) -> bool:
+        """Whether `nbytes` more would overflow the open file (False: none open)."""
+        return self._writer is not None and \
+            self._sink.tell() + nbytes > self._limit  # type: ignore[union-attr]
+
     def append(self, table: pa.Table) -> None:
         """Write `table` as one row group into the file `prepare` chose."""
         if self._writer is None:

@@ -18,7 +18,8 @@ robots ('a+b'); interop.json keeps each episode's.
 `DatasetWriter.append_to(root, ...)` continues an existing dataset: new episode indices
 follow, tasks are reused or extended, and new data/video/episodes files are started (existing
 ones are never opened for writing); `finalize` reads the existing episodes' statistics once.
-The writer holds one episode's columns at a time and pulls camera frames one by one.
+The writer holds one episode's columns at a time and pulls camera frames one by one; given a
+`StreamedEpisode` (dataset/episode_stream.py) it holds one part's columns at a time.
 Writing in place is not atomic: use `interop_bridge.dataset.atomic.write_dataset`, which
 stages the output and moves it into place only when complete.
 """
@@ -26,18 +27,21 @@ stages the output and moves it into place only when complete.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 import pyarrow as pa
 
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset import metadata
 from interop_bridge.dataset.compat import require_codec, require_same_schema
-from interop_bridge.dataset.episode import Episode, checked_robot_type
+from interop_bridge.dataset.episode import Episode, FrameSource, checked_robot_type
 from interop_bridge.dataset.episode_parts import DurationLimits, EpisodePart, split_episode
+from interop_bridge.dataset.episode_stream import StreamedEpisode
 from interop_bridge.dataset.episodes_table import (EpisodesWriter, aggregate_episode_stats,
                                                    episode_row, episodes_schema)
 from interop_bridge.dataset.features import Feature
@@ -174,16 +178,22 @@ class DatasetWriter:
             self._root, episodes_schema(stat_features, self._video_keys), data_limit,
             episodes_slot)
 
-    def write_episode(self, episode: Episode) -> int:
+    def write_episode(self, episode: Episode | StreamedEpisode) -> int:
         """Write one episode (videos, data row group, episodes row); returns its index.
 
         An episode longer than max_episode_s is written as consecutive parts (episode_parts),
         and the index returned is its first part's. An episode that does not fit the schema
         is refused before anything is written (the writer stays usable); after any later
         failure the writer is unusable and its output must be discarded (write_dataset does).
+        A StreamedEpisode is written part by part as its segments come (a segment that does
+        not fit the schema leaves the writer unusable).
         """
         self._require_usable()
         first = self._progress.episodes
+        if isinstance(episode, StreamedEpisode):
+            self._write_streamed(episode)
+            self._broken = False
+            return first
         parts = split_episode(episode, self._limits.episode_frames)
         if len(parts) > 1:
             self._episode_columns(episode, first)  # the whole episode fits the schema
@@ -191,6 +201,36 @@ class DatasetWriter:
             self._write_part(part)
         self._broken = False
         return first
+
+    def _write_streamed(self, episode: StreamedEpisode) -> None:
+        """Each segment as one part, then every part's interop.json record (final meta)."""
+        self._broken = True
+        first, frames = self._progress.episodes, self._progress.frames
+        shared: dict[str, Iterator[np.ndarray] | None] = dict.fromkeys(episode.videos)
+        lengths: list[int] = []
+        for segment in episode.segments(self._limits.episode_frames):
+            videos = {key: _frames_of(episode.videos[key], shared, key, segment.length)
+                      for key in episode.videos}
+            piece = Episode(task=episode.task, length=segment.length, columns=segment.columns,
+                            videos=videos, meta=episode.meta, robot_type=episode.robot_type)
+            self._write_part(EpisodePart(piece, len(lengths), 0, 0, 0))
+            lengths.append(segment.length)
+        if not lengths:
+            message = f'episode {first}: its segments held no frame'
+            raise ExportError(message)
+        robot_type = checked_robot_type(Episode(episode.task, 1, {}, meta=episode.meta,
+                                                robot_type=episode.robot_type), first)
+        for number, length in enumerate(lengths):
+            record = cast(EpisodeRecord, {'robot_type': robot_type, **episode.meta})
+            if len(lengths) > 1:
+                part = EpisodePart(Episode(episode.task, length, {}), number, len(lengths),
+                                   sum(lengths[:number]), sum(lengths))
+                record['split'] = part.record(episode.meta.get('episode_id'))
+            self._interop['episodes'][str(first + number)] = record
+        if episode.length != self._progress.frames - frames:
+            message = (f'episode {first}: its segments held {self._progress.frames - frames} '
+                       f'frames, its length says {episode.length}')
+            raise ExportError(message)
 
     def _episode_columns(self, episode: Episode, index: int) -> Columns:
         """The checked columns of an episode written as `index` (raises ExportError)."""
@@ -319,3 +359,13 @@ class DatasetWriter:
         # An ExportRecord is the ExportMeta plus its episodes (source is merge's alone).
         interop['exports'].append(cast(ExportRecord, {'episodes': span, **export_meta}))
         return interop
+
+
+def _frames_of(source: FrameSource, shared: dict[str, Iterator[np.ndarray] | None], key: str,
+               count: int) -> FrameSource:
+    """The next `count` frames of a streamed episode's camera (its source called once)."""
+    def frames() -> Iterator[np.ndarray]:
+        if shared[key] is None:
+            shared[key] = iter(source())
+        return itertools.islice(cast(Iterator[np.ndarray], shared[key]), count)
+    return frames

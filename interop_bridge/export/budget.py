@@ -2,9 +2,11 @@
 
 - `--fps` above the rate of a bag's state stream would invent frames between samples: refused
   unless asked for (`--allow-upsample`), with the rate measured from the recording.
-- One episode is resampled in memory (every stream's grid, then the columns): the bytes it
-  needs are estimated from its frames and the features' widths and compared with the memory
-  available, so an absurd `--fps` is one clear error instead of a failed allocation.
+- One episode is resampled in memory (every stream's grid, then the columns), or, streamed
+  (export/episode_stream.py, what `interop export` does), one segment of it (at most
+  layout.MAX_EPISODE_S): the bytes it needs are estimated from its frames and the features'
+  widths and compared with the memory available, so an absurd `--fps` is one clear error
+  instead of a failed allocation.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from interop_bridge.dataset.features import Feature
+from interop_bridge.dataset.layout import MAX_EPISODE_S
 from interop_bridge.errors import ExportError
 from interop_bridge.export.episode_split import EpisodeSpan
 
@@ -63,12 +66,15 @@ def available_bytes() -> int | None:
 
 
 def check_memory(spans: Sequence[tuple[str, EpisodeSpan]], features: Sequence[Feature],
-                 fps: int, available: int | None = None) -> None:
-    """Refuse when the largest episode would not fit in the available memory."""
+                 fps: int, available: int | None = None, segmented: bool = False) -> None:
+    """Refuse when the largest episode (segmented: its largest segment) would not fit in
+    the available memory."""
     if not spans:
         return
     source, span = max(spans, key=lambda item: item[1].end_ns - item[1].start_ns)
     frames = frames_of(span, fps)
+    if segmented:
+        frames = min(frames, MAX_EPISODE_S * fps + 1)
     needed = episode_bytes(frames, features)
     free = available_bytes() if available is None else available
     if free is None or needed <= free:

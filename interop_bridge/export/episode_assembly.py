@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -42,7 +42,8 @@ from interop_bridge.dataset.joint_layout import JOINT_FEATURES, joint_indices, n
 from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.plausibility import Plausibility
 from interop_bridge.profile import Profile
-from interop_bridge.export.resample import Grid, ResampledStream, StreamPolicy, StreamResampler
+from interop_bridge.export.resample import Grid, StreamPolicy, StreamResampler
+from interop_bridge.export.resample_report import ResampleReport
 from interop_bridge.export.resample_report import stamp_label
 from interop_bridge.export.robot_discovery import RobotStreams
 from interop_bridge.export.topic_decoders import ChecksumTally
@@ -64,6 +65,23 @@ FEATURE_OF = {  # decoded value -> dataset feature
     'action.hand_valid': mask_key('action.hand'),
     'eef.position': 'observation.eef.position', 'eef.orientation': 'observation.eef.orientation',
     'eef_valid': mask_key('observation.eef')}
+
+
+@dataclass(frozen=True)
+class CameraChoice:
+    """One camera on the grid: the image index and its distance (s) for every frame."""
+
+    rows: np.ndarray
+    distance_s: np.ndarray
+    images_in: int
+
+    def report(self, policy: ExportPolicy, length: int) -> dict[str, Any]:
+        """The camera's resampling report over the episode's first `length` frames."""
+        distance_s = self.distance_s[:length]
+        return {'method': 'nearest', 'stamp_source': policy.stamp_source,
+                'images_in': self.images_in, 'rows': int(length),
+                'max_distance_s': float(distance_s.max()),
+                'rows_beyond_tolerance': int((distance_s > policy.max_staleness_s).sum())}
 
 
 @dataclass(frozen=True)
@@ -129,39 +147,65 @@ class EpisodeBuilder:
             raise ExportError(msg)
         results = {key: resampler.finish() for key, resampler in resamplers.items()}
         length = min(result.length for result in results.values())
-        camera_rows, camera_reports = self._camera_rows(grid, span, length)
+        choices = self.camera_choices(grid, span)
         if length == 0:
             msg = f'episode {span.episode_id!r}: no frame on the grid'
             raise ExportError(msg)
-        columns = self._columns(results, length)
-        videos = {key: self._frame_source(key, rows, span) for key, rows in camera_rows.items()}
-        reports = {key: _report_dict(result.report) for key, result in results.items()}
-        reports.update(camera_reports)
-        sources = _stamp_sources(results, camera_reports, self.camera_keys)
+        columns = self.held_columns({name: result.values for name, result in results.items()},
+                                    length)
+        videos = {key: self.frame_source(key, choice.rows[:length], span)
+                  for key, choice in choices.items()}
         return Episode(task=span.task, length=length, columns=columns, videos=videos,
-                       meta={**meta, 'resampling': reports, 'frames': length,
-                             'stamp_source': stamp_label(sources.values()),
-                             'stamp_sources': sources,
-                             'cut': length < grid.length,
-                             'implausible': dict(self.plausibility.counts)},
+                       meta=self.final_meta(meta, grid, length, choices,
+                                            {name: result.report
+                                             for name, result in results.items()}),
                        robot_type=self.robot.profile.name)
+
+    def final_meta(self, meta: EpisodeMeta, grid: Grid, length: int,
+                   choices: dict[str, CameraChoice],
+                   reports: dict[str, ResampleReport]) -> EpisodeMeta:
+        """The episode's meta with its resampling report, once every stream is finished."""
+        camera_reports = {key: choice.report(self.policy, length)
+                          for key, choice in choices.items()}
+        resampling = {key: _report_dict(report) for key, report in reports.items()}
+        resampling.update(camera_reports)
+        sources = _stamp_sources(reports, camera_reports, self.camera_keys)
+        return cast(EpisodeMeta, {**meta, 'resampling': resampling, 'frames': length,
+                                  'stamp_source': stamp_label(sources.values()),
+                                  'stamp_sources': sources, 'cut': length < grid.length,
+                                  'implausible': dict(self.plausibility.counts)})
 
     def _read_streams(self, grid: Grid, span: EpisodeSpan) -> dict[str, StreamResampler]:
         resamplers: dict[str, StreamResampler] = {}
+        for _ in self.feed_streams(grid, span, resamplers):
+            pass
+        return resamplers
+
+    def feed_streams(self, grid: Grid, span: EpisodeSpan,
+                     resamplers: dict[str, StreamResampler]) -> Iterator[bool]:
+        """Feed the episode's messages into `resamplers`, chunk by chunk; yields after each
+        chunk fed whether every topic read so far was fed at least once (then the frames the
+        resamplers resolved are final: the caller may take them)."""
         topics = list(self.robot.decoders)
         buffers: dict[str, list[Any]] = {topic: [] for topic in topics}
+        unfed = set()  # topics with records read, never fed yet
+        fed: set[str] = set()
         start = span.start_ns - _lead_ns(self.policy)
         stop = span.end_ns + _lead_ns(self.policy)
         for record in self.recording.messages(topics, start, stop):
             buffer = buffers[record.topic]
             buffer.append(record)
+            if record.topic not in fed:
+                unfed.add(record.topic)
             if len(buffer) >= self.policy.chunk:
                 self._feed(record.topic, buffer, grid, resamplers)
                 buffer.clear()
+                fed.add(record.topic)
+                unfed.discard(record.topic)
+                yield not unfed
         for topic, buffer in buffers.items():
             if buffer:
                 self._feed(topic, buffer, grid, resamplers)
-        return resamplers
 
     def _feed(self, topic: str, records: list[Any], grid: Grid,
               resamplers: dict[str, StreamResampler]) -> None:
@@ -182,11 +226,20 @@ class EpisodeBuilder:
                     present_columns(self.robot.profile, self.spec, key, values.shape[1]))
             resamplers[name].feed(values, log_ns, header)
 
-    def _columns(self, results: dict[str, ResampledStream],
-                 length: int) -> dict[str, np.ndarray]:
-        by_key: dict[str, list[ResampledStream]] = {}
-        for name, result in results.items():
-            by_key.setdefault(name.split(':', 1)[1], []).append(result)
+    def held_columns(self, streams: dict[str, np.ndarray], length: int) -> dict[str, np.ndarray]:
+        """The episode's columns from every stream's values on the grid (the whole episode)."""
+        kept, columns = self.raw_columns(streams, length)
+        observed = apply_validity(kept, columns)
+        return with_next_state_actions(observed) if self.policy.action == 'next-state' \
+            else observed
+
+    def raw_columns(self, streams: dict[str, np.ndarray],
+                    length: int) -> tuple[tuple[Feature, ...], dict[str, np.ndarray]]:
+        """The features held from streams, and their values before validity (NaN, flags):
+        `streams` maps 'topic:key' to (frames, width) values of the same frames."""
+        by_key: dict[str, list[np.ndarray]] = {}
+        for name, stream in streams.items():
+            by_key.setdefault(name.split(':', 1)[1], []).append(stream)
         values = {key: _combine(parts, length) for key, parts in by_key.items()}
         values.update(self._task_space_values(values, length))
         next_state = self.policy.action == 'next-state'
@@ -202,8 +255,7 @@ class EpisodeBuilder:
                 data = narrow(data, self.stored_joints[feature.key])
             columns[feature.key] = data
         kept = tuple(feature for feature in self.features if feature.key in columns)
-        observed = apply_validity(kept, columns)
-        return with_next_state_actions(observed) if next_state else observed
+        return kept, columns
 
     def _task_space_values(self, values: dict[str, np.ndarray],
                            length: int) -> dict[str, np.ndarray]:
@@ -217,10 +269,10 @@ class EpisodeBuilder:
                 'eef.orientation': pose[:, :, 3:].reshape(length, -1),
                 'eef_valid': ok.astype(np.float64)}
 
-    def _camera_rows(self, grid: Grid, span: EpisodeSpan,
-                     length: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        rows, reports = {}, {}
-        times = grid.times_ns()[:length]
+    def camera_choices(self, grid: Grid, span: EpisodeSpan) -> dict[str, CameraChoice]:
+        """Per camera, the image nearest to every frame of the grid (raises without images)."""
+        choices = {}
+        times = grid.times_ns()
         for key, (topic, typename) in self.camera_keys.items():
             decoder = ImageDecoder(self.recording.typestore.fielddefs, typename, topic)
             stamps = np.asarray([
@@ -232,16 +284,11 @@ class EpisodeBuilder:
                 msg = f'episode {span.episode_id!r}: camera {topic} has no image'
                 raise ExportError(msg)
             chosen = _nearest(stamps, times)
-            distance_s = np.abs(stamps[chosen] - times) / NS
-            rows[key] = chosen
-            reports[key] = {'method': 'nearest', 'stamp_source': self.policy.stamp_source,
-                            'images_in': int(len(stamps)),
-                            'rows': int(length), 'max_distance_s': float(distance_s.max()),
-                            'rows_beyond_tolerance': int(
-                                (distance_s > self.policy.max_staleness_s).sum())}
-        return rows, reports
+            choices[key] = CameraChoice(chosen, np.abs(stamps[chosen] - times) / NS,
+                                        len(stamps))
+        return choices
 
-    def _frame_source(self, key: str, rows: np.ndarray, span: EpisodeSpan) -> Any:
+    def frame_source(self, key: str, rows: np.ndarray, span: EpisodeSpan) -> Any:
         topic, typename = self.camera_keys[key]
         recording, lead = self.recording, _lead_ns(self.policy)
 
@@ -299,11 +346,10 @@ def present_columns(profile: Profile, spec: CanonicalSpec, key: str,
     return present
 
 
-def _stamp_sources(results: dict[str, ResampledStream], camera_reports: dict[str, Any],
+def _stamp_sources(reports: dict[str, ResampleReport], camera_reports: dict[str, Any],
                    camera_keys: dict[str, tuple[str, str]]) -> dict[str, str]:
     """Topic -> the stamps its streams were resampled by ('header' or 'receive')."""
-    sources = {name.split(':', 1)[0]: result.report.stamp_source
-               for name, result in results.items()}
+    sources = {name.split(':', 1)[0]: report.stamp_source for name, report in reports.items()}
     for key, report in camera_reports.items():
         sources[camera_keys[key][0]] = str(report['stamp_source'])
     return sources
@@ -323,14 +369,14 @@ def _nearest(stamps: np.ndarray, times: np.ndarray) -> np.ndarray:
     return order[pick]
 
 
-def _combine(parts: list[ResampledStream], length: int) -> np.ndarray:
+def _combine(parts: list[np.ndarray], length: int) -> np.ndarray:
     """Several topics feeding one value (two hand sides, two wrench sensors): first valid wins."""
     if len(parts) == 1:
-        return parts[0].values[:length]  # a view: most values have one source
-    values = parts[0].values[:length].copy()
+        return parts[0][:length]  # a view: most values have one source
+    values = parts[0][:length].copy()
     for part in parts[1:]:
         fill = np.isnan(values)
-        values[fill] = part.values[:length][fill]
+        values[fill] = part[:length][fill]
     return values
 
 

@@ -3,7 +3,9 @@
 `export_recordings` plans every bag first (planning.py: robot, episodes, cameras; cheap, reads
 only the small topics), refuses inputs whose schemas would differ, then hands every episode of
 every bag, one at a time, to one `write_dataset` (dataset/atomic.py): one staged dataset, one
-writer whatever the robots (each episode carries its robot_type), finalized once. The dataset
+writer whatever the robots (each episode carries its robot_type), finalized once. Each episode
+is assembled in segments as the writer writes it (export/episode_stream.py), so memory stays
+flat in episode length; `iter_episodes(..., streamed=False)` builds each one whole. The dataset
 appears, or grows, only when everything succeeded. Vendor states that fail their own checksum
 are left out by the state decoder and counted by a `ChecksumTally`: one warning per bag, the
 count in each episode's meta (`checksum_failures`).
@@ -14,15 +16,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.dataset.atomic import is_dataset, write_dataset
 from interop_bridge.dataset.episode import Episode
+from interop_bridge.dataset.episode_stream import EpisodeSegment, StreamedEpisode
 from interop_bridge.dataset.features import Feature, canonical_features
 from interop_bridge.dataset.joint_layout import layout_joints, stored_joints
+from interop_bridge.dataset.layout import MAX_EPISODE_S
 from interop_bridge.dataset.metadata import gr00t_modality, read_info
 from interop_bridge.dataset.records import EpisodeMeta, ModalityFile
 from interop_bridge.dataset.summary import WriteSummary
@@ -32,6 +36,7 @@ from interop_bridge.export.bag_reader import open_bags
 from interop_bridge.export.budget import check_memory
 from interop_bridge.export.episode_assembly import EpisodeBuilder, ExportPolicy
 from interop_bridge.export.episode_split import EpisodeSpan
+from interop_bridge.export.episode_stream import stream_episode
 from interop_bridge.export.planning import (BagPlan, ExportRequest, Progress, check_same_schema,
                                             plan_bag, plan_export)
 from interop_bridge.export.provenance import EXPORTER_VERSION, episode_meta, export_meta
@@ -43,8 +48,14 @@ __all__ = ['EXPORTER_VERSION', 'BagPlan', 'ExportRequest', 'export_recordings', 
            'plan_bag', 'progress_bar']
 
 
-def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> WriteSummary:
-    """Export every episode of every bag into one dataset (created or appended), atomically."""
+def export_recordings(request: ExportRequest, progress: Progress = LOG.info, *,
+                      streamed: bool = True,
+                      max_episode_s: float = MAX_EPISODE_S) -> WriteSummary:
+    """Export every episode of every bag into one dataset (created or appended), atomically.
+
+    `streamed=False` builds each episode whole before writing it (same output, memory growing
+    with episode length); `max_episode_s`: longer episodes are written as parts this long.
+    """
     spec = load_canonical()
     plans = plan_export(request, spec, progress)
     action = resolve_action(request.policy.action, plans, request.out)
@@ -53,16 +64,18 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info) -> 
     joints = export_joints(request, plans, spec)
     features = canonical_features(spec, check_same_schema(plans), action.source, joints)
     check_memory([(str(plan.path), span) for plan in plans for span in plan.spans], features,
-                 request.policy.fps)
+                 request.policy.fps, segmented=streamed)
     started = time.monotonic()
     lines = _ProgressLines(progress, sum(len(plan.spans) for plan in plans))
     policy = replace(request.policy, action=action.source)
-    with contextlib.closing(iter_episodes(plans, features, policy, spec, progress)) as episodes:
+    with contextlib.closing(iter_episodes(plans, features, policy, spec, progress,
+                                          streamed)) as episodes:
         summary = write_dataset(request.out, features, request.policy.fps, episodes,
                                 export_meta(request, spec, plans, action.record()),
                                 vcodec=request.vcodec,
                                 modality=_modality(request, spec, features, joints),
-                                on_episode=lines.episode_written)
+                                on_episode=lines.episode_written,
+                                max_episode_s=max_episode_s)
     progress(f'exported {summary.new_episodes} episode(s) in '
              f'{time.monotonic() - started:.1f} s to {request.out}')
     lines.report_implausible()
@@ -94,10 +107,13 @@ def export_joints(request: ExportRequest, plans: Sequence[BagPlan],
 
 def iter_episodes(plans: Sequence[BagPlan], features: tuple[Feature, ...],
                   policy: ExportPolicy, spec: CanonicalSpec | None = None,
-                  progress: Progress = LOG.info) -> Generator[Episode, None, None]:
-    """Every kept episode of every bag, in order, built one at a time (one bag open).
+                  progress: Progress = LOG.info,
+                  streamed: bool = True) -> Generator[Episode | StreamedEpisode, None, None]:
+    """Every kept episode of every bag, in order, one at a time (one bag open).
 
-    After a bag's last episode, one warning if states of it failed their checksum (dropped).
+    Streamed (default): each episode is assembled in segments while the writer writes it;
+    else built whole (the same values). After a bag's last episode, one warning if states of
+    it failed their checksum (dropped).
     """
     for plan in plans:
         if not plan.spans:
@@ -107,8 +123,11 @@ def iter_episodes(plans: Sequence[BagPlan], features: tuple[Feature, ...],
             builder = EpisodeBuilder(opened, plan.robot, features, policy, spec, tally)
             for span in plan.spans:
                 meta = episode_meta(plan, span)
-                yield builder.build(span, meta) if tally is None else \
-                    _build_counted(builder, tally, span, meta)
+                if streamed:
+                    yield _counted_stream(stream_episode(builder, span, meta), tally)
+                else:
+                    yield builder.build(span, meta) if tally is None else \
+                        _build_counted(builder, tally, span, meta)
         if tally is not None and (warning := tally.warning()):
             progress(f'warning: {plan.path.name}: {warning}')
 
@@ -137,6 +156,27 @@ def _build_counted(builder: EpisodeBuilder, tally: ChecksumTally, span: EpisodeS
     return replace(episode, meta=recorded)
 
 
+def _counted_stream(episode: StreamedEpisode, tally: ChecksumTally | None) -> StreamedEpisode:
+    """A streamed episode whose meta counts the states left out for a failed checksum."""
+    if tally is None:
+        return episode
+    segments = episode.segments
+
+    def counted(max_frames: int) -> Iterator[EpisodeSegment]:
+        tally.start_episode()
+        try:
+            yield from segments(max_frames)
+        except ExportError as error:
+            if not tally.episode_dropped:
+                raise
+            msg = f'{error} ({tally.episode_dropped} {tally.topic} message(s) dropped: bad CRC)'
+            raise ExportError(msg) from error
+        if tally.has_checksum:
+            episode.meta = {**episode.meta, 'checksum_failures': tally.episode_dropped}
+    episode.segments = counted
+    return episode
+
+
 class _ProgressLines:
     """One progress line per written episode: bar, index, bag, id, frames, duration, task."""
 
@@ -146,7 +186,7 @@ class _ProgressLines:
         self._written = 0
         self._implausible: dict[str, int] = {}
 
-    def episode_written(self, index: int, episode: Episode) -> None:
+    def episode_written(self, index: int, episode: Episode | StreamedEpisode) -> None:
         """Report episode `index` (called by write_dataset once it is written)."""
         self._written += 1
         meta = episode.meta

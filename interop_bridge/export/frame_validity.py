@@ -7,15 +7,20 @@ nowhere in the episode; masks say which entries are valid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from interop_bridge.dataset.features import Feature, expand_validity, hold_invalid, mask_key
 
 NEXT_STATE_OF = {'action': 'observation.state', 'action.hand': 'observation.hand'}
+# (feature key, values, ok) -> the held float32 values (export/episode_stream.py holds across
+# segments); default: hold_invalid over the frames given.
+Hold = Callable[[str, np.ndarray, np.ndarray], np.ndarray]
 
 
-def apply_validity(features: tuple[Feature, ...],
-                   columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def apply_validity(features: tuple[Feature, ...], columns: dict[str, np.ndarray],
+                   hold: Hold | None = None) -> dict[str, np.ndarray]:
     """Validity = recorded flag AND a finite value; invalid entries hold (float32).
 
     The first feature of a validity group (observation.state for valid.observation.state, the
@@ -33,7 +38,9 @@ def apply_validity(features: tuple[Feature, ...],
             group = feature.shape[0] // flag.shape[1]
             out[feature.valid_key] = ok.reshape(len(ok), flag.shape[1], group).all(axis=2)
         valid = expand_validity(feature, out[feature.valid_key])
-        out[feature.key] = hold_invalid(values, valid & np.isfinite(values))
+        ok = valid & np.isfinite(values)
+        out[feature.key] = hold_invalid(values, ok) if hold is None else \
+            hold(feature.key, values, ok)
     return {key: value.astype(np.float32, copy=False) for key, value in out.items()}
 
 

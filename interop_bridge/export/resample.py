@@ -3,7 +3,9 @@
 Streaming: a `StreamResampler` is fed chunks of samples (any size, in log-time order) and keeps
 only what the next grid frames still need: the last sample at or before the next unresolved
 frame plus the samples of the reorder window. Memory is the output (frames x width) plus one
-chunk, whatever the stream's length or rate.
+chunk, whatever the stream's length or rate; a caller that takes the resolved frames as they
+come (`resolved`, `window`, `release`, then `close`) holds only the frames not yet released
+(export/episode_stream.py writes an episode in segments this way), with the same values.
 
 Documented handling of bad input (every case is counted in the `ResampleReport`):
 - Stamps: `header` stamps or `receive` (bag log) times, per stream (`StreamPolicy.stamp_source`).
@@ -149,7 +151,9 @@ class StreamResampler:
         self.name, self.grid, self.policy, self.width = name, grid, policy, width
         self._present = _present_mask(name, present, width)
         self._times = grid.times_ns()
-        self._values = np.full((grid.length, width), np.nan)
+        self._stored: list[np.ndarray] = []  # resolved values of frames [_base, _next_frame)
+        self._base = 0  # frames before it were released by the caller
+        self._nan_row = np.zeros(grid.length, dtype=bool)  # a NaN in a present column
         self._frame_valid = np.zeros(grid.length, dtype=bool)
         self._next_frame = 0
         self._buffer_t = np.empty(0, dtype=np.int64)
@@ -195,13 +199,61 @@ class StreamResampler:
 
     def finish(self) -> ResampledStream:
         """Resolve the remaining frames and return the stream on the grid."""
+        if self._base:
+            msg = f'stream {self.name!r}: finish() after frames were released (use close())'
+            raise ResampleError(msg)
+        report = self.close()
+        values = self.window(0, self.grid.length)
+        valid = self._frame_valid[:, None] & ~np.isnan(values)
+        return ResampledStream(values, valid, self._frame_valid, report)
+
+    def close(self) -> ResampleReport:
+        """Resolve the remaining frames (kept for `window`) and return the report."""
         self._finished = True
         if self._cut is None:
             self._resolve_until(self.grid.length)
         self._timeline.add(self._buffer_t)
         self._buffer_t, self._buffer_v = self._buffer_t[:0], self._buffer_v[:0]
-        valid = self._frame_valid[:, None] & ~np.isnan(self._values)
-        return ResampledStream(self._values, valid, self._frame_valid, self._report())
+        return self._report()
+
+    @property
+    def resolved(self) -> int:
+        """Frames whose values are final: up to the next unresolved frame (all once closed
+        or cut: frames from a cut on are invalid NaN whatever comes)."""
+        return self.grid.length if self._finished or self._cut is not None else self._next_frame
+
+    @property
+    def cut_at_frame(self) -> int | None:
+        """The frame the stream cut the episode at (on_stale='cut'), None: no cut so far."""
+        return self._cut
+
+    def window(self, start: int, stop: int) -> np.ndarray:
+        """(stop - start, width) values of frames [start, stop), NaN where invalid; every
+        frame must be resolved and not released."""
+        if start < self._base or stop > self.resolved or stop < start:
+            msg = (f'stream {self.name!r}: frames [{start}, {stop}) asked, frames '
+                   f'[{self._base}, {self.resolved}) available')
+            raise ResampleError(msg)
+        if len(self._stored) > 1:
+            self._stored = [np.concatenate(self._stored)]
+        stored = self._stored[0] if self._stored else np.empty((0, self.width))
+        end = min(stop, self._base + len(stored))
+        if end == stop:  # all stored: a view (release lets the stored copy go)
+            return stored[start - self._base:stop - self._base]
+        out = np.full((stop - start, self.width), np.nan)
+        if end > start:
+            out[:end - start] = stored[start - self._base:end - self._base]
+        return out
+
+    def release(self, before: int) -> None:
+        """Let go of the values of frames before `before` (no `window` reaches them again)."""
+        drop = min(before, self._next_frame) - self._base
+        if drop <= 0:
+            return
+        if len(self._stored) > 1:
+            self._stored = [np.concatenate(self._stored)]
+        self._stored = [self._stored[0][drop:].copy()]
+        self._base += drop
 
     def _checked(self, values: np.ndarray, log_ns: np.ndarray,
                  header_ns: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -277,18 +329,18 @@ class StreamResampler:
             self._buffer_t, self._buffer_v = t[release:], self._buffer_v[release:]
 
     def _store(self, start: int, stop: int, out: np.ndarray, ok: np.ndarray) -> None:
-        self._values[start:stop] = out
+        self._stored.append(out)
         self._frame_valid[start:stop] = ok
         self._next_frame = stop
-        if self.policy.on_stale != 'cut':
-            return
-        started = np.maximum.accumulate(ok) | self._started
-        stale = np.flatnonzero(started & ~ok)
-        self._started = bool(started[-1])
-        if stale.size:
-            self._cut = start + int(stale[0])
-            self._values[self._cut:] = np.nan
-            self._frame_valid[self._cut:] = False
+        if self.policy.on_stale == 'cut':
+            started = np.maximum.accumulate(ok) | self._started
+            stale = np.flatnonzero(started & ~ok)
+            self._started = bool(started[-1])
+            if stale.size:
+                self._cut = start + int(stale[0])
+                out[self._cut - start:] = np.nan
+                self._frame_valid[self._cut:] = False
+        self._nan_row[start:stop] = self._nan_rows(out)
 
     def _nan_rows(self, values: np.ndarray) -> np.ndarray:
         """(rows,) bool: a NaN in a present column (no copy of the values)."""
@@ -300,7 +352,7 @@ class StreamResampler:
         started = np.maximum.accumulate(ok) if ok.size else ok
         if self._cut is not None:
             started[self._cut:] = False
-        with_nan = ok & self._nan_rows(self._values) if ok.size else ok
+        with_nan = ok & self._nan_row
         timeline, policy = self._timeline, self.policy
         return ResampleReport(
             stream=self.name, method=policy.method, stamp_source=policy.stamp_source,

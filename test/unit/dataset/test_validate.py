@@ -150,8 +150,7 @@ def test_non_contiguous_video_offsets_are_caught(copy):
     def shift(table):
         for column in (f'videos/{CAMERA}/from_timestamp', f'videos/{CAMERA}/to_timestamp'):
             values = table.column(column).to_numpy().copy()
-            if table.column('episode_index')[0].as_py() == 1:
-                values += 0.1
+            values[table.column('episode_index').to_numpy() == 1] += 0.1
             table = replace_column(table, column, values)
         return table
     rewrite_parquet(copy / EPISODES, shift)

@@ -216,24 +216,59 @@ def test_feeding_in_chunks_gives_the_same_result_as_all_at_once(chunk):
 
 
 def test_a_60_minute_500_hz_stream_of_100_values_resamples_in_seconds_in_bounded_memory():
+    """Frames taken as they resolve (window, release): memory is a few chunks, not the grid."""
     rate, minutes, width, chunk = 500, 60, 100, 20_000
     count = rate * 60 * minutes
     grid = Grid.spanning(0, (count - 1) * NS // rate, 30)
     block = np.random.default_rng(0).standard_normal((chunk, width))
     resampler = StreamResampler('js', grid, StreamPolicy(method='linear'), width)
-    tracemalloc.start()  # after the output arrays were allocated: measures the working memory
+    tracemalloc.start()
     started = time.perf_counter()
+    taken = finite = 0
     for first in range(0, count, chunk):
         log = np.arange(first, first + chunk, dtype=np.int64) * NS // rate
         resampler.feed(block, log, log - 250_000)
-    out = resampler.finish()
+        values = resampler.window(taken, resampler.resolved)
+        finite += int(np.isfinite(values).all(axis=1).sum())
+        taken = resampler.resolved
+        resampler.release(taken)
+    report = resampler.close()
+    finite += int(np.isfinite(resampler.window(taken, grid.length)).all(axis=1).sum())
     seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert out.report.samples_used == count and out.report.frames_valid == grid.length == 108000
+    assert report.samples_used == count and report.frames_valid == grid.length == 108000
+    assert finite == grid.length
     assert seconds < 30, f'{count} samples took {seconds:.1f} s'
     chunk_bytes = chunk * width * 8
     assert peak < 4 * chunk_bytes, f'peak {peak / 2**20:.0f} MiB for chunks of {chunk_bytes} B'
+
+
+@pytest.mark.parametrize('method,on_stale', [('linear', 'flag'), ('hold', 'cut'),
+                                             ('slerp', 'flag'), ('nearest', 'cut')])
+def test_frames_taken_as_they_resolve_equal_the_whole_grid_at_the_end(method, on_stale):
+    """Streaming (window, release, close) and finish() give the same values and report,
+    with jitter, a gap that goes stale (or cuts) and NaN samples."""
+    rng = np.random.default_rng(7)
+    stamps = np.sort(rng.integers(0, 4 * NS, 1500)).astype(np.int64)
+    stamps = stamps[(stamps < 2 * NS) | (stamps > 2_400 * MS)]
+    values = rng.standard_normal((len(stamps), 8))
+    values[rng.random(len(stamps)) < 0.02, 3] = np.nan
+    grid, policy = Grid(0, 30, 120), receive(method, on_stale=on_stale)
+    whole = resample('s', grid, policy, values, stamps, chunk=64)
+    resampler = StreamResampler('s', grid, policy, 8)
+    parts, taken = [], 0
+    for first in range(0, len(stamps), 64):
+        resampler.feed(values[first:first + 64], stamps[first:first + 64])
+        parts.append(resampler.window(taken, resampler.resolved))
+        taken = resampler.resolved
+        resampler.release(taken)
+    report = resampler.close()
+    parts.append(resampler.window(taken, grid.length))
+    np.testing.assert_array_equal(np.concatenate(parts), whole.values)
+    assert report == whole.report
+    with pytest.raises(ResampleError, match=r"frames \[0, 5\) asked, frames \[\d+, 120\)"):
+        resampler.window(0, 5)
 
 
 @pytest.mark.parametrize('kwargs,message', [
