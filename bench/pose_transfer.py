@@ -51,7 +51,8 @@ POSES: dict[str, tuple[str, dict[str, float]]] = {
         'left_shoulder_roll': HALF_PI, 'left_shoulder_yaw': HALF_PI, 'left_wrist_pitch': 0.4}),
 }
 LABELS = {'unitree_g1_29dof': 'G1-29', 'unitree_g1_23dof': 'G1-23', 'unitree_h1': 'H1',
-          'unitree_h1_2': 'H1-2', 'booster_t1': 'T1', 'pal_talos': 'TALOS'}
+          'unitree_h1_2': 'H1-2', 'booster_t1': 'T1', 'pal_talos': 'TALOS',
+          'unitree_h2': 'H2', 'unitree_r1': 'R1', 'booster_k1': 'K1'}
 # canonical groups whose joints (in index order) turn each task frame (and its limb's segments)
 FRAME_CHAINS = {'l_wrist': ('waist', 'left_arm'), 'r_wrist': ('waist', 'right_arm'),
                 'l_sole': ('left_leg',), 'r_sole': ('right_leg',), 'gaze': ('waist', 'head')}

@@ -31,11 +31,21 @@ def _floats(text: str | None, default: str) -> list[float]:
 
 
 def _rpy_from_quaternion(w: float, x: float, y: float, z: float) -> list[float]:
+    """URDF roll, pitch, yaw (R = Rz(yaw) Ry(pitch) Rx(roll)) of a MuJoCo w, x, y, z quaternion.
+
+    At pitch +-90 degrees (gimbal lock) roll and yaw turn about the same axis: roll is 0 there
+    and yaw carries the whole turn, read from the matrix (the half-angle formulas lose it).
+    """
     norm = math.sqrt(w * w + x * x + y * y + z * z)
     w, x, y, z = w / norm, x / norm, y / norm, z / norm
-    roll = math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
-    pitch = math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x))))
-    yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    r00, r01 = 1 - 2 * (y * y + z * z), 2 * (x * y - w * z)
+    r10, r11 = 2 * (x * y + w * z), 1 - 2 * (x * x + z * z)
+    r20, r21, r22 = 2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)
+    pitch = math.asin(max(-1.0, min(1.0, -r20)))
+    if abs(r20) < 1.0 - 1e-9:
+        roll, yaw = math.atan2(r21, r22), math.atan2(r10, r00)
+    else:
+        roll, yaw = 0.0, math.atan2(-r01, r11)
     return [round(roll, 7), round(pitch, 7), round(yaw, 7)]
 
 

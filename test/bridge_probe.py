@@ -39,7 +39,7 @@ def vendor_state(profile):
         return (f'{profile.adapter}/msg/LowState', profile.topics.state,
                 vm.unitree_lowstate(profile.adapter[-2:], q), lambda source: q[source])
     if profile.adapter == 'booster':
-        q = vm.slot_values(23, 0.05)
+        q = vm.slot_values(profile.options['motor_count'], 0.05)
         return ('booster_interface/msg/LowState', profile.topics.state, vm.booster_lowstate(q),
                 lambda source: q[source])
     names = [str(j.source) for j in profile.joints] + [str(e.source) for e in profile.extra] + \

@@ -15,7 +15,7 @@ import yaml
 
 FIXTURES = Path(__file__).parent / 'fixtures' / 'kinematics'
 SHIPPED = ('unitree_g1_29dof', 'unitree_g1_23dof', 'unitree_h1', 'unitree_h1_2', 'booster_t1',
-           'pal_talos')
+           'pal_talos', 'unitree_h2', 'unitree_r1', 'booster_k1')
 
 
 def load_fixture(robot: str) -> dict[str, Any]:

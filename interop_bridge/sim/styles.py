@@ -173,8 +173,70 @@ def _talos() -> StyleSpec:
                      tuple([*legs, *torso_head, *arms, *grippers]))
 
 
+def _h2() -> StyleSpec:
+    # H2.urdf (vendor-interfaces-2.md §2.1); the newest SDK order: ankle roll before pitch, head
+    # pitch before yaw ([conflict] with an older example, see config/robots/unitree_h2.yaml).
+    legs = _sides('{side}_{joint}_joint', [
+        ('hip_pitch', -2.4526, 2.7754), ('hip_roll', -0.4674, 2.1689),
+        ('hip_yaw', -2.827, 2.827), ('knee', -0.08725, 2.5303),
+        ('ankle_roll', -0.3491, 0.2967), ('ankle_pitch', -1.1345, 0.6109)])
+    waist = [JointSpec('waist_yaw_joint', -1.7453, 1.7453),
+             JointSpec('waist_roll_joint', -0.5236, 0.5236),
+             JointSpec('waist_pitch_joint', -0.43633, 0.5236)]
+    left_arm, right_arm = _split(_sides('{side}_{joint}_joint', [
+        ('shoulder_pitch', -2.618, 1.833), ('shoulder_roll', -0.517, 2.494),
+        ('shoulder_yaw', -2.618, 2.618), ('elbow', -0.986, 3.071),
+        ('wrist_roll', -2.618, 2.618), ('wrist_pitch', -0.576, 0.576),
+        ('wrist_yaw', -1.22, 1.22)]), 7)
+    head = [JointSpec('head_pitch_joint', -0.5236, 0.83775),
+            JointSpec('head_yaw_joint', -1.7453, 1.7453)]
+    slots = [*legs, *waist, *left_arm, *right_arm, *head] + [None] * 4
+    # mode_machine 8 is a placeholder (no public H2 id); arm_sdk weight in slot 31 follows the
+    # older arm_sdk example [unverified].
+    return StyleSpec('unitree_h2', 'unitree_hg', tuple(slots), mode_machine=8,
+                     arm_sdk_weight_slot=31, arm_sdk_slots=tuple(range(12, 31)))
+
+
+def _r1() -> StyleSpec:
+    # R1.urdf; the G1 numbering with gaps (dds_wrapper r1/defines.h): waist roll 12, yaw 13.
+    legs = _sides('{side}_{joint}_joint', [
+        ('hip_pitch', -2.9322, 2.5482), ('hip_roll', -1.0472, 1.7453),
+        ('hip_yaw', -2.7402, 2.7402), ('knee', -0.17453, 2.426),
+        ('ankle_pitch', -0.87266, 0.57596), ('ankle_roll', -0.2618, 0.2618)])
+    left_arm, right_arm = _split(_sides('{side}_{joint}_joint', [
+        ('shoulder_pitch', -3.1416, 2.0944), ('shoulder_roll', -0.22689, 2.4784),
+        ('shoulder_yaw', -1.9199, 1.9199), ('elbow', -0.97564, 2.1852),
+        ('wrist_roll', -1.9199, 1.9199)]), 5)
+    slots: list[JointSpec | None] = [
+        *legs, JointSpec('waist_roll_joint', -0.5236, 0.5236),
+        JointSpec('waist_yaw_joint', -2.618, 2.618), None, *left_arm, None, None, *right_arm,
+        None, None, JointSpec('head_pitch_joint', -0.62832, 0.62832),
+        JointSpec('head_yaw_joint', -2.0071, 2.0071)] + [None] * 4
+    # mode_machine 9 is a placeholder (no public R1 id). The R1 arm_sdk carries its weight in
+    # mode_pr, not in a slot: not simulated.
+    return StyleSpec('unitree_r1', 'unitree_hg', tuple(slots), mode_machine=9)
+
+
+def _k1() -> StyleSpec:
+    # K1_22dof.urdf (booster_assets); the T1 layout without the waist; home = arms down.
+    head = [JointSpec('AAHead_yaw', -1.0, 1.0), JointSpec('Head_pitch', -0.349, 0.855)]
+    left_arm, right_arm = _split(_sides('{side}_{joint}', [
+        ('Shoulder_Pitch', -3.316, 1.22), ('Shoulder_Roll', -1.74, 1.57),
+        ('Elbow_Pitch', -2.27, 2.27), ('Elbow_Yaw', -2.44, 0.0)], ('Left', 'Right')), 4)
+    left_arm[0] = JointSpec('ALeft_Shoulder_Pitch', -3.316, 1.22)
+    right_arm[0] = JointSpec('ARight_Shoulder_Pitch', -3.316, 1.22)
+    left_arm[1] = JointSpec(left_arm[1].name, left_arm[1].lower, left_arm[1].upper, -1.4)
+    right_arm[1] = JointSpec(right_arm[1].name, right_arm[1].lower, right_arm[1].upper, 1.4)
+    left_leg, right_leg = _split(_sides('{side}_{joint}', [
+        ('Hip_Pitch', -3.0, 2.21), ('Hip_Roll', -0.4, 1.57), ('Hip_Yaw', -1.0, 1.0),
+        ('Knee_Pitch', 0.0, 2.23), ('Ankle_Pitch', -0.87, 0.345),
+        ('Ankle_Roll', -0.345, 0.345)], ('Left', 'Right')), 6)
+    slots = (*head, *left_arm, *right_arm, *left_leg, *right_leg)
+    return StyleSpec('booster_k1', 'booster', slots, parallel_pairs=((14, 15), (20, 21)))
+
+
 STYLES: dict[str, StyleSpec] = {spec.name: spec for spec in (
-    _g1(29), _g1(23), _h1_2(), _h1(), _t1(), _talos())}
+    _g1(29), _g1(23), _h1_2(), _h1(), _t1(), _talos(), _h2(), _r1(), _k1())}
 # Vendor joint order per style (slot -> joint name, None = no joint), for checking profiles.
 VENDOR_JOINT_ORDERS: dict[str, tuple[str | None, ...]] = {
     name: spec.joint_names for name, spec in STYLES.items()}

@@ -75,13 +75,14 @@ def test_a_profile_whose_name_differs_from_its_file_is_refused(tmp_path: Path):
 
 def test_an_unknown_profile_name_lists_the_shipped_ones():
     with pytest.raises(ProfileError, match="got 'g2', expected a profile file or one of the "
-                       r"shipped profiles \['booster_t1'"):
+                       r"shipped profiles \['booster_k1'"):
         load_profile('g2')
 
 
-def test_the_six_robot_profiles_ship_and_load():
-    assert shipped_profiles() == ['booster_t1', 'pal_talos', 'unitree_g1_23dof',
-                                  'unitree_g1_29dof', 'unitree_h1', 'unitree_h1_2']
+def test_the_nine_robot_profiles_ship_and_load():
+    assert shipped_profiles() == ['booster_k1', 'booster_t1', 'pal_talos', 'unitree_g1_23dof',
+                                  'unitree_g1_29dof', 'unitree_h1', 'unitree_h1_2',
+                                  'unitree_h2', 'unitree_r1']
     for name in shipped_profiles():
         profile = load_profile(name)
         assert profile.sha256 and len(profile.sha256) == 64

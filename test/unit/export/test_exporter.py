@@ -26,7 +26,8 @@ WAVE = (bf.EventSpec(0.2, 1.2, 'wave both arms'),)
 # Body joints of each robot (hands aside), as `interop check-profile --urdf` matched them
 # one by one against the vendor's URDF/MJCF (test/fixtures/kinematics/README.md).
 BODY_JOINTS = {'unitree_g1_29dof': 29, 'unitree_g1_23dof': 23, 'unitree_h1': 19,
-               'unitree_h1_2': 27, 'booster_t1': 23, 'pal_talos': 28}
+               'unitree_h1_2': 27, 'booster_t1': 23, 'pal_talos': 28, 'unitree_h2': 31,
+               'unitree_r1': 26, 'booster_k1': 22}  # the vendors' DoF counts
 
 
 def export(bags, out: Path, **options) -> None:

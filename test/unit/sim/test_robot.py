@@ -25,7 +25,8 @@ def only(robot, *slots):
 
 
 @pytest.mark.parametrize('style', ['unitree_g1_29dof', 'unitree_h1', 'booster_t1',
-                                   'ros2_control_talos'])
+                                   'ros2_control_talos', 'unitree_h2', 'unitree_r1',
+                                   'booster_k1'])
 def test_an_uncommanded_robot_sways_gently_inside_its_limits(style):
     robot = SimRobot(style)
     start = robot.q.copy()

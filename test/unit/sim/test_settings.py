@@ -18,7 +18,8 @@ def test_defaults_simulate_a_g1_at_the_vendor_rate_with_a_small_camera():
     assert settings.controller_joints == TALOS_CONTROLLER_JOINTS
 
 
-@pytest.mark.parametrize('style,mode_machine', [('unitree_g1_23dof', 4), ('unitree_h1_2', 7)])
+@pytest.mark.parametrize('style,mode_machine', [
+    ('unitree_g1_23dof', 4), ('unitree_h1_2', 7), ('unitree_h2', 8), ('unitree_r1', 9)])
 def test_mode_machine_minus_one_means_the_style_id(style, mode_machine):
     assert read_settings({'style': style, 'mode_machine': -1}).mode_machine == mode_machine
 

@@ -13,7 +13,8 @@ from ros_process import REPO
 # Profile file -> style (the lead's robot profiles address vendor slots by index or name).
 PROFILES = {'unitree_g1_29dof': 'unitree_g1_29dof', 'unitree_g1_23dof': 'unitree_g1_23dof',
             'unitree_h1_2': 'unitree_h1_2', 'unitree_h1': 'unitree_h1',
-            'booster_t1': 'booster_t1', 'pal_talos': 'ros2_control_talos'}
+            'booster_t1': 'booster_t1', 'pal_talos': 'ros2_control_talos',
+            'unitree_h2': 'unitree_h2', 'unitree_r1': 'unitree_r1', 'booster_k1': 'booster_k1'}
 
 
 @pytest.mark.parametrize('style,slot,name', [
@@ -38,6 +39,22 @@ PROFILES = {'unitree_g1_29dof': 'unitree_g1_29dof', 'unitree_g1_23dof': 'unitree
     ('ros2_control_talos', 0, 'leg_left_1_joint'),
     ('ros2_control_talos', 12, 'torso_1_joint'),
     ('ros2_control_talos', 31, 'gripper_right_joint'),
+    ('unitree_h2', 4, 'left_ankle_roll_joint'),
+    ('unitree_h2', 5, 'left_ankle_pitch_joint'),
+    ('unitree_h2', 29, 'head_pitch_joint'),
+    ('unitree_h2', 30, 'head_yaw_joint'),
+    ('unitree_h2', 31, None),
+    ('unitree_r1', 12, 'waist_roll_joint'),
+    ('unitree_r1', 13, 'waist_yaw_joint'),
+    ('unitree_r1', 14, None),
+    ('unitree_r1', 19, 'left_wrist_roll_joint'),
+    ('unitree_r1', 20, None),
+    ('unitree_r1', 22, 'right_shoulder_pitch_joint'),
+    ('unitree_r1', 29, 'head_pitch_joint'),
+    ('booster_k1', 2, 'ALeft_Shoulder_Pitch'),
+    ('booster_k1', 10, 'Left_Hip_Pitch'),
+    ('booster_k1', 14, 'Left_Ankle_Pitch'),
+    ('booster_k1', 21, 'Right_Ankle_Roll'),
 ])
 def test_vendor_slot_holds_the_joint_of_the_vendor_order(style, slot, name):
     assert VENDOR_JOINT_ORDERS[style][slot] == name
@@ -45,7 +62,8 @@ def test_vendor_slot_holds_the_joint_of_the_vendor_order(style, slot, name):
 
 @pytest.mark.parametrize('style,slots,joints', [
     ('unitree_g1_29dof', 35, 29), ('unitree_g1_23dof', 35, 23), ('unitree_h1_2', 35, 27),
-    ('unitree_h1', 20, 19), ('booster_t1', 23, 23), ('ros2_control_talos', 32, 32)])
+    ('unitree_h1', 20, 19), ('booster_t1', 23, 23), ('ros2_control_talos', 32, 32),
+    ('unitree_h2', 35, 31), ('unitree_r1', 35, 26), ('booster_k1', 22, 22)])
 def test_each_style_has_the_vendor_slot_and_joint_count(style, slots, joints):
     order = VENDOR_JOINT_ORDERS[style]
     assert len(order) == slots
@@ -76,6 +94,9 @@ def test_unitree_specifics_match_the_vendor_facts():
     assert style_spec('unitree_h1_2').arm_sdk_weight_slot == 27
     assert style_spec('unitree_h1').arm_sdk_weight_slot == 9
     assert style_spec('booster_t1').parallel_pairs == ((15, 16), (21, 22))
+    assert style_spec('booster_k1').parallel_pairs == ((14, 15), (20, 21))
+    assert style_spec('unitree_h2').arm_sdk_weight_slot == 31
+    assert style_spec('unitree_r1').arm_sdk_weight_slot is None  # its weight is in mode_pr
 
 
 def test_talos_controller_joints_are_the_non_gripper_joints_with_the_arm_pans_last():
