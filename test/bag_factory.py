@@ -99,7 +99,8 @@ def vendor_state_at(profile_name: str, t: float, names: list[str] | None) -> byt
         q = np.asarray([native_value(slot, t) for slot in range(slots)], dtype=np.float32)
         return vm.unitree_lowstate(profile.adapter[-2:], q, tick=int(t * 1000))
     if profile.adapter == 'booster':
-        q = np.asarray([native_value(slot, t) for slot in range(profile.options['motor_count'])], dtype=np.float32)
+        motors = range(profile.options['motor_count'])
+        q = np.asarray([native_value(slot, t) for slot in motors], dtype=np.float32)
         return vm.booster_lowstate(q)
     q = np.asarray([native_value(slot, t) for slot in range(len(names))])
     return vm.joint_state(names, q, START_NS + int(round(t * NS)))
