@@ -140,35 +140,35 @@ def _start_source(name: str, topic: str, rate: float, warmup_s: float, duration_
 
 def _measurement(rate: float, spec: PathSpec, workdir: Path, window_s: float,
                  cpu: dict[str, tuple[float, float]], notes: list[str]) -> Measurement:
-    send_ns, late_ns, warmup, resets, latency_ns, duplicates = _latencies(
-        workdir / 'send.npz', workdir / 'receive.npz')
-
-    def used(name: str) -> float:
-        return cpu[name][1] - cpu[name][0]
-    ours = sum(used(name) for name in cpu if name != 'machine')
-    return Measurement(
-        rate=rate, path=spec.name, latency_ns=latency_ns, sent=int(send_ns.size - warmup),
-        duplicates=duplicates, window_s=window_s,
-        relay_cpu_s=used(spec.name) if spec.relay_argv else None, sink_cpu_s=used('sink'),
-        source_cpu_s=used('source'), others_cpu_s=max(used('machine') - ours, 0.0),
-        source_late_ns=late_ns, source_resets=resets, notes=notes)
+    """Source -> sink through the path's relay or bridge."""
+    return _row(rate, spec.name, workdir / 'send.npz', workdir / 'receive.npz', window_s, cpu,
+                ('source', 'sink', spec.name if spec.relay_argv else None), notes)
 
 
 def _command_measurement(rate: float, workdir: Path, window_s: float,
                          cpu: dict[str, tuple[float, float]]) -> Measurement:
     """Canonical command in -> LowCmd out; the bridge's CPU is in its own row."""
-    send_ns, late_ns, warmup, resets, latency_ns, duplicates = _latencies(
-        workdir / 'command_send.npz', workdir / 'command_receive.npz')
+    return _row(rate, 'command', workdir / 'command_send.npz', workdir / 'command_receive.npz',
+                window_s, cpu, ('commander', 'command_sink', None), [])
+
+
+def _row(rate: float, path: str, send_path: Path, receive_path: Path, window_s: float,
+         cpu: dict[str, tuple[float, float]], processes: tuple[str, str, str | None],
+         notes: list[str]) -> Measurement:
+    """One row: latencies from the saved times; CPU of (source, sink, relay or None)."""
+    send_ns, late_ns, warmup, resets, latency_ns, duplicates = _latencies(send_path,
+                                                                          receive_path)
 
     def used(name: str) -> float:
         return cpu[name][1] - cpu[name][0]
+    source, sink, relay = processes
     ours = sum(used(name) for name in cpu if name != 'machine')
     return Measurement(
-        rate=rate, path='command', latency_ns=latency_ns, sent=int(send_ns.size - warmup),
-        duplicates=duplicates, window_s=window_s, relay_cpu_s=None,
-        sink_cpu_s=used('command_sink'), source_cpu_s=used('commander'),
-        others_cpu_s=max(used('machine') - ours, 0.0), source_late_ns=late_ns,
-        source_resets=resets)
+        rate=rate, path=path, latency_ns=latency_ns, sent=int(send_ns.size - warmup),
+        duplicates=duplicates, window_s=window_s,
+        relay_cpu_s=None if relay is None else used(relay), sink_cpu_s=used(sink),
+        source_cpu_s=used(source), others_cpu_s=max(used('machine') - ours, 0.0),
+        source_late_ns=late_ns, source_resets=resets, notes=notes)
 
 
 def _latencies(send_path: Path, receive_path: Path) -> tuple[
