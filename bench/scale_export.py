@@ -1,20 +1,26 @@
-"""Sharded export benchmark: workers on one machine, data hours per core-minute, Ray's cost.
+"""Export on every core, sharded and on Ray: wall time, speed-up, data hours per core-minute.
 
     python bench/scale_export.py              # 20 camera bags of 12 s (640x480, 30 fps)
     python bench/scale_export.py --bags 8 --seconds 6 --no-ray
 
-Measured, each export in this process tree, wall time by time.monotonic():
-  one process   `export_recordings` of the whole corpus (the plain export)
-  1 worker      the sharded export (interop_bridge/scale) with one worker process
-  N workers     the same with every core (--jobs 0); speed-up = 1 worker / N workers
-  state only    the same bags without their camera topic, N workers
-  Ray           the sharded export on a local Ray (ray.init, every core), and the round trip
-                of an empty Ray task (median of 200, after 20 untimed): per-task overhead
+Measured, each export a fresh `interop export` process (python -m interop_bridge.cli) run as a
+user runs it, wall time by time.monotonic(), CPU time from the children's rusage:
+  one core      `interop export BAGS` confined to one core (sched_setaffinity: --jobs defaults
+                to 1 there, the encoder shares that core): the one-worker baseline
+  one process   `interop export BAGS --jobs 1` on every core (the export before workers: one
+                process, the AV1 encoder's own threads)
+  every core    `interop export BAGS` (the default: one worker per core, each with its share
+                of the cores for its encoder), speed-up = one core / every core (target 1.7x
+                on 2 cores) and one process / every core
+  state only    the same bags without their camera topic, every core
+  sharded       `--manifest` with every core (a content-keyed, resumable run)
+  Ray           the sharded export on a local Ray (ray.init, every core), in this process, and
+                the round trip of an empty Ray task (median of 200, after 20 untimed)
   merge         interop merge of --merge-shards shard datasets holding --merge-episodes
                 10-frame episodes in all (no video), reported per 1,000 episodes
 Data hours per core-minute = recorded hours exported / (wall minutes x cores used). The bags
 are bench/export_bags.py's Unitree G1 bags (500 Hz LowState, one episode per bag, camera-like
-640x480 frames; H.264 off, the default AV1 encoder). Results: out/bench/scale_export.{json,md}.
+640x480 frames; the default AV1 encoder). Results: out/bench/scale_export.{json,md}.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import argparse
 import json
 import os
 import shutil
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,7 +47,7 @@ from interop_bridge.dataset.atomic import write_dataset  # noqa: E402
 from interop_bridge.dataset.episode import Episode  # noqa: E402
 from interop_bridge.dataset.features import canonical_features  # noqa: E402
 from interop_bridge.dataset.merge import merge_datasets  # noqa: E402
-from interop_bridge.export.exporter import ExportRequest, export_recordings  # noqa: E402
+from interop_bridge.export.exporter import ExportRequest  # noqa: E402
 from interop_bridge.scale.driver import Engine, ShardedExport, run_sharded  # noqa: E402
 from interop_bridge.scale.local_engine import default_jobs, local_engine  # noqa: E402
 
@@ -126,6 +134,45 @@ def merge_figures(work: Path, shards: int, episodes: int) -> dict[str, float]:
             'merge_s_per_1000': wall * 1000 / merged.total_episodes}
 
 
+def timed_cli(bags: Path, out: Path, cores: set[int], *options: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one `interop export` process (and its workers) on `cores`."""
+    shutil.rmtree(out, ignore_errors=True)
+    argv = [sys.executable, '-m', 'interop_bridge.cli', 'export', str(bags), '--out', str(out),
+            '--profile', eb.PROFILE, '--task', 'bench', *options]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False,
+                            preexec_fn=lambda: os.sched_setaffinity(0, cores))
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        message = f'{" ".join(argv)}: {result.stderr[-2000:]}'
+        raise SystemExit(message)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cli_figures(camera: Path, state: Path, work: Path, data_s: float,
+                state_data_s: float) -> dict[str, float]:
+    every = os.sched_getaffinity(0)
+    cores = len(every)
+    runs = {'one_core': (camera, {min(every)}), 'one_process': (camera, every, '--jobs', '1'),
+            'every_core': (camera, every), 'state_every_core': (state, every)}
+    figures: dict[str, float] = {}
+    for name, (bags, allowed, *options) in runs.items():
+        wall, cpu = timed_cli(bags, work / name, allowed, *options)
+        figures[f'{name}_s'], figures[f'{name}_cpu_s'] = wall, cpu
+        print(f'{name}: {wall:.1f} s wall, {cpu:.1f} s CPU', flush=True)
+    figures['speedup_vs_one_core'] = figures['one_core_s'] / figures['every_core_s']
+    figures['speedup_vs_one_process'] = figures['one_process_s'] / figures['every_core_s']
+    figures['camera_hours_per_core_minute'] = per_core_minute(
+        data_s, figures['every_core_s'], cores)
+    figures['camera_hours_per_core_minute_one_core'] = per_core_minute(
+        data_s, figures['one_core_s'], 1)
+    figures['state_hours_per_core_minute'] = per_core_minute(
+        state_data_s, figures['state_every_core_s'], cores)
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -141,24 +188,14 @@ def main() -> int:
     camera, state = (corpus(work, args.bags, args.seconds, flag) for flag in (True, False))
     figures: dict[str, float] = {'bags': args.bags, 'seconds': args.seconds, 'cores': cores,
                                  'loadavg_1m': os.getloadavg()[0]}
-    shutil.rmtree(work / 'single', ignore_errors=True)
-    started = time.monotonic()
-    export_recordings(request(camera, work / 'single'), lambda line: None)
-    figures['one_process_s'] = time.monotonic() - started
-    print(f'one process: {figures["one_process_s"]:.1f} s')
-    figures['one_worker_s'], data_s = timed_sharded(camera, work, 'one', local_engine(1))
-    print(f'1 worker: {figures["one_worker_s"]:.1f} s')
-    figures['all_workers_s'], _ = timed_sharded(camera, work, 'all', local_engine(0))
-    print(f'{cores} workers: {figures["all_workers_s"]:.1f} s')
-    figures['state_s'], state_data_s = timed_sharded(state, work, 'state', local_engine(0))
-    figures['speedup'] = figures['one_worker_s'] / figures['all_workers_s']
-    figures['camera_hours_per_core_minute'] = per_core_minute(
-        data_s, figures['all_workers_s'], cores)
-    figures['state_hours_per_core_minute'] = per_core_minute(
-        state_data_s, figures['state_s'], cores)
+    data_s = state_data_s = args.bags * args.seconds
+    figures.update(cli_figures(camera, state, work, data_s, state_data_s))
+    figures['sharded_s'], _ = timed_sharded(camera, work, 'sharded', local_engine(0))
+    print(f'sharded, {cores} workers: {figures["sharded_s"]:.1f} s', flush=True)
     if not args.no_ray:
         figures.update(ray_figures(camera, work, cores))
     figures.update(merge_figures(work, args.merge_shards, args.merge_episodes))
+    figures['loadavg_1m_after'] = os.getloadavg()[0]
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / 'scale_export.json').write_text(json.dumps(figures, indent=1) + '\n')
     lines = [f'| {key} | {value:.4g} |' if isinstance(value, float) else f'| {key} | {value} |'

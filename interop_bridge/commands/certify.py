@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from interop_bridge.commands.export import job_count
 from interop_bridge.errors import CertifyError
 
 if TYPE_CHECKING:  # the certify modules are imported when a command runs
@@ -37,6 +38,8 @@ examples:
                                                     a vendor `ros2 bag record` (no embodiment)
   interop certify bags/                             every bag under bags/, one certificate each
   interop certify bags/g1_wave --verify             the bag's files against its certificate
+  interop certify bags/ --manifest runs/cert.jsonl  every bag, one task each on every core,
+                                                    resumable (--engine ray: on a cluster)
   interop certify --new-key keys                    write keys/certify_key.pem (+ .pub.pem)
   interop certify out/g1_pick --sign keys/certify_key.pem
   interop certify out/g1_pick --verify --trusted-key keys/certify_key.pub.pem
@@ -56,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths:
         msg = 'a dataset directory or a bag is needed (or --new-key DIR alone)'
         raise CertifyError(msg)
+    if args.manifest is not None:
+        return _run_sharded(args)
     targets = certify_targets(args.paths)
     for option, value in (('--json', args.json), ('--keep-dataset', args.keep_dataset)):
         if value is not None and len(targets) > 1:
@@ -65,6 +70,40 @@ def run(args: argparse.Namespace) -> int:
     for target in targets:
         status = max(status, _one(target.kind, target.path, args))
     return status
+
+
+def _run_sharded(args: argparse.Namespace) -> int:
+    """--manifest: one task per bag (--jobs at a time, or on Ray), each result recorded;
+    exit 1 when a bag failed or (with --level) did not reach the level."""
+    from interop_bridge.certify.rubric import holds
+    from interop_bridge.scale.certify_tasks import CertifyRequest, certify_bag, run_certify
+    from interop_bridge.scale.local_engine import local_engine
+
+    for option, value in (('--json', args.json), ('--keep-dataset', args.keep_dataset),
+                          ('--html', args.html), ('--sign', args.sign)):
+        if value is not None:
+            msg = f'{option} takes one dataset or bag; --manifest certifies many'
+            raise CertifyError(msg)
+    if args.verify:
+        msg = '--verify checks certificates one by one; it takes no --manifest'
+        raise CertifyError(msg)
+    if args.engine == 'ray':
+        from interop_bridge.scale.ray_engine import ray_engine
+        engine = ray_engine(args.address, memory_mb=args.task_memory_mb, task=certify_bag)
+    else:
+        engine = local_engine(args.jobs, task=certify_bag)
+    summary = run_certify(args.paths, CertifyRequest(args.profile, args.task), args.manifest,
+                          engine, lambda line: print(line, file=sys.stderr))
+    below = [record for record in summary.records if record.status == 'done' and
+             args.level is not None and not holds(record.level or None, args.level)]
+    for record in summary.failed:
+        print(f'error: {record.bag}: {record.error}', file=sys.stderr)
+    for record in below:
+        print(f'FAILED: {record.bag}: level {record.level or "none"}, not {args.level}')
+    print(f'certified {len(summary.records) - len(summary.failed)} bag(s), '
+          f'{len(summary.failed)} failed, {len(below)} below --level; {summary.submitted} '
+          f'graded in this run; manifest {args.manifest}')
+    return 1 if summary.failed or below else 0
 
 
 def _one(kind: str, path: Path, args: argparse.Namespace) -> int:
@@ -229,4 +268,17 @@ def register(commands: Any) -> None:
                         help='with --verify: require a signature by this PEM public key')
     parser.add_argument('--new-key', type=Path, metavar='DIR',
                         help='write a new ed25519 key pair into DIR')
+    parser.add_argument('--manifest', type=Path, metavar='FILE.jsonl',
+                        help='many bags: one task per bag, each result recorded in this '
+                        'manifest (a rerun skips the bags certified); certificates beside '
+                        'the bags')
+    parser.add_argument('--jobs', type=job_count, default=0, metavar='N',
+                        help='with --manifest: bags graded at a time (default: every core)')
+    parser.add_argument('--engine', choices=('local', 'ray'), default='local',
+                        help='with --manifest: worker processes here, or one Ray task per '
+                        'bag (requirements-ray.txt)')
+    parser.add_argument('--address', metavar='ADDR',
+                        help="with --engine ray: the cluster's address")
+    parser.add_argument('--task-memory-mb', type=int, default=1500, metavar='MB',
+                        help='with --engine ray: memory declared per bag task')
     parser.set_defaults(run=run)

@@ -9,7 +9,9 @@ Examples:
   interop export bag/ --out ds --license CC-BY-4.0
 
 Exporting into an existing dataset appends episodes; the dataset changes only when the whole
-export succeeded (Ctrl-C or an error leaves it as it was).
+export succeeded (Ctrl-C or an error leaves it as it was). A new dataset of several bags is
+exported on every core (--jobs N worker processes, one bag each, then one merge: the same
+dataset as one process writes; --jobs 1 for one process); appending uses one process.
 
 With --manifest FILE.jsonl the export is sharded (interop_bridge/scale): every bag becomes a
 shard dataset of its own (--jobs at a time), recorded in the manifest by content hash,
@@ -37,6 +39,14 @@ def _camera(value: str) -> tuple[str, str]:
     return name, topic
 
 
+def job_count(value: str) -> int:
+    jobs = int(value)
+    if jobs < 0:
+        msg = f'expected 0 (every core) or a positive count, got {value}'
+        raise argparse.ArgumentTypeError(msg)
+    return jobs
+
+
 def _interrupt(*_: Any) -> None:
     msg = 'SIGTERM'  # unwind like Ctrl-C so nothing half-written remains
     raise KeyboardInterrupt(msg)
@@ -47,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: `interop --help` and the other commands need none of the exporter.
     with importing_work():  # no garbage collections over the imported modules (startup.py)
         from interop_bridge.export.episode_assembly import ExportPolicy
-        from interop_bridge.export.exporter import ExportRequest, export_recordings
+        from interop_bridge.export.exporter import ExportRequest
+        from interop_bridge.scale.parallel_export import export_on_every_core
 
     policy = ExportPolicy(fps=args.fps, stamp_source=args.stamps,
                           max_staleness_s=args.max_staleness, on_stale=args.on_stale,
@@ -62,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         return _run_sharded(args, request)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        summary = export_recordings(request, lambda line: print(line, file=sys.stderr))
+        summary = export_on_every_core(request, lambda line: print(line, file=sys.stderr),
+                                       args.jobs)
     except KeyboardInterrupt:
         print('error: export interrupted: nothing was written', file=sys.stderr)
         return 130
@@ -139,8 +151,9 @@ def register(commands: Any) -> None:
                         help='sharded export: each bag to its own shard, recorded in this '
                         'manifest (a rerun skips the bags done), then one merge into --out '
                         '(a new dataset)')
-    parser.add_argument('--jobs', type=int, default=0, metavar='N',
-                        help='with --manifest: bags exported at a time (default: every core)')
+    parser.add_argument('--jobs', type=job_count, default=0, metavar='N',
+                        help='bags exported at a time, each in a worker process (default: '
+                        'every core; 1: this process only)')
     parser.add_argument('--engine', choices=('local', 'ray'), default='local',
                         help='with --manifest: worker processes on this machine, or one Ray '
                         'task per bag (requirements-ray.txt)')

@@ -49,6 +49,14 @@ def is_dataset(root: Path) -> bool:
     return (root / INFO_PATH).is_file()
 
 
+def require_writable(root: Path) -> None:
+    """Refuse a `root` that exists and is neither a dataset nor an empty directory."""
+    if not is_dataset(root) and root.exists() and (not root.is_dir() or any(root.iterdir())):
+        message = (f'{root}: exists and is not a LeRobot dataset (no {INFO_PATH}); '
+                   'refusing to write into it')
+        raise ExportError(message)
+
+
 @contextmanager
 def staged_dataset(root: str | Path) -> Iterator[Path]:
     """Yield a staging directory that becomes `root` only if the block completes.
@@ -58,10 +66,7 @@ def staged_dataset(root: str | Path) -> Iterator[Path]:
     """
     root = Path(root).absolute()
     existing = is_dataset(root)
-    if not existing and root.exists() and (not root.is_dir() or any(root.iterdir())):
-        message = (f'{root}: exists and is not a LeRobot dataset (no {INFO_PATH}); '
-                   'refusing to write into it')
-        raise ExportError(message)
+    require_writable(root)
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
         clear_orphans(root)

@@ -11,15 +11,19 @@ different canonical joints are merged with the union of their joints (merge_join
 Datasets whose schemas differ otherwise (features, shapes, names, fps, cameras, video codec
 or size) or whose actions come from different sources are refused with one line naming
 every difference. The output
-is written atomically (see atomic.py).
+is written atomically (see atomic.py). `one_export` (the parts of one parallel export,
+scale/parallel_export.py) joins the sources' export records into the one record a single
+export of all their bags writes, with the fields the whole export decided (its action source),
+and records no `merged_from`: the parts are temporary.
 """
 
 from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -52,13 +56,17 @@ RENUMBERED = ('episode_index', 'index', 'task_index')
 
 
 def merge_datasets(out: str | Path, sources: Sequence[str | Path],
-                   on_episode: Callable[[int], None] | None = None) -> WriteSummary:
+                   on_episode: Callable[[int], None] | None = None, *,
+                   one_export: Mapping[str, object] | None = None) -> WriteSummary:
     """Write a new dataset at `out` holding every episode of `sources`, in order.
 
     Args:
         out: the new dataset's directory (must not hold a dataset already).
         sources: the datasets to merge (written by this exporter: they need interop.json).
         on_episode: called with each new episode index (progress).
+        one_export: the sources are the parts of one export (same settings, bags of their
+            own): write its one export record, with these fields (what the whole export
+            decided, such as `action`) over the parts' own, and no trace of the sources.
 
     Raises:
         ExportError: a source is not a dataset, `out` is taken, or the schemas differ.
@@ -84,7 +92,7 @@ def merge_datasets(out: str | Path, sources: Sequence[str | Path],
             raise ExportError(_validity_difference(root, interop, roots[0], interops[0]))
     _require_one_action_source(roots)
     with staged_dataset(out) as staging:
-        merger = _Merger(staging, infos[0], interops[0]['valid_keys'], joints)
+        merger = _Merger(staging, infos[0], interops[0]['valid_keys'], joints, one_export)
         try:
             for root, interop, layout in zip(roots, interops, layouts, strict=True):
                 merger.add_dataset(root, interop, on_episode, layout)
@@ -111,8 +119,10 @@ class _Merger:
     """Accumulates episodes of several datasets into the staging directory."""
 
     def __init__(self, staging: Path, info: DatasetInfo, valid_keys: dict[str, str | None],
-                 joints: tuple[int, ...] | None) -> None:
+                 joints: tuple[int, ...] | None,
+                 one_export: Mapping[str, object] | None = None) -> None:
         self._staging = staging
+        self._one_export = one_export
         self._joints = joints  # the canonical joints the merge stores (None: not canonical)
         self._positions: list[int] | None = None  # where the current source's joints go
         self._entries: dict[str, FeatureEntry] = info['features']
@@ -155,7 +165,7 @@ class _Merger:
                 raise ExportError(message)
             self._add_episode(root, row, table)
             self._interop_episodes[str(self.episodes - 1)] = _episode_record(
-                root, interop, old_index)
+                None if self._one_export is not None else root, interop, old_index)
             if on_episode is not None:
                 on_episode(self.episodes - 1)
         for export in interop['exports']:
@@ -223,8 +233,12 @@ class _Merger:
                              aggregate_episode_stats(self._staging, self._valid_keys))
         interop: InteropFile = {**metadata.empty_interop(self._valid_keys),
                                 'robots': metadata.split_robot_types([robot_type]),
-                                'exports': self._exports, 'episodes': self._interop_episodes,
-                                'merged_from': [str(root) for root in roots]}
+                                'exports': self._exports, 'episodes': self._interop_episodes}
+        if self._one_export is not None:
+            interop['exports'] = [_one_export_record(self._exports, self.episodes,
+                                                     self._one_export)]
+        else:
+            interop['merged_from'] = [str(root) for root in roots]
         metadata.write_json(self._staging, INTEROP_PATH, interop)
         if (roots[0] / MODALITY_PATH).is_file() and self._joints is None:
             shutil.copyfile(roots[0] / MODALITY_PATH, self._staging / MODALITY_PATH)
@@ -242,12 +256,33 @@ def _require_one_action_source(roots: Sequence[Path]) -> None:
         raise ExportError(message)
 
 
-def _episode_record(root: Path, interop: InteropFile, old_index: int) -> EpisodeRecord:
-    """A merged episode's interop.json entry: its source's, and where it came from."""
+def _episode_record(root: Path | None, interop: InteropFile, old_index: int) -> EpisodeRecord:
+    """A merged episode's interop.json entry: its source's, and where it came from (root
+    None: nothing, the source was a part of one export)."""
     source = interop['episodes'].get(str(old_index))
     record = EpisodeRecord(robot_type=None) if source is None else source.copy()
-    record['merged_from'] = {'dataset': str(root), 'episode_index': old_index}
+    if root is not None:
+        record['merged_from'] = {'dataset': str(root), 'episode_index': old_index}
     return record
+
+
+def _one_export_record(parts: Sequence[ExportRecord], episodes: int,
+                       decided: Mapping[str, object]) -> ExportRecord:
+    """The export record of one export whose parts (same settings, bags of their own) were
+    written separately: their bags in order, every episode, the fields `decided`."""
+    def settings(record: ExportRecord) -> dict[str, object]:
+        return {key: value for key, value in record.items()
+                if key not in ('bags', 'episodes', 'source', *decided)}
+    differing = sorted({key for part in parts[1:] for key in {*settings(part), *settings(parts[0])}
+                        if settings(part).get(key) != settings(parts[0]).get(key)})
+    if differing:
+        message = f'the parts of one export disagree on {", ".join(differing)}'
+        raise ExportError(message)
+    joined = cast(ExportRecord, {
+        **parts[0], **decided, 'episodes': f'0:{episodes}',
+        'bags': [bag for part in parts for bag in part.get('bags', [])]})
+    joined.pop('source', None)
+    return joined
 
 
 def _validity_difference(root: Path, interop: InteropFile, first_root: Path,

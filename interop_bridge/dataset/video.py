@@ -12,8 +12,12 @@ timestamp, stay within 3.05e-5 s of the frame times below 512 s).
 AV1 via libsvtav1 (preset 12, crf 30, g 2, yuv420p) is the default, as in LeRobot; libx264
 is the fast option. Opening an encoder never leaves a thread of the process at a real-time
 priority it did not have (interop_bridge.scheduling: SVT-AV1 raises them when run as root).
-`encoded_frames` / `encode_seconds` give the encoder's throughput. PyAV is imported by the
-functions that open a file (a tenth of a second that an export without cameras never pays).
+`limit_encoder_threads(n)` caps how many threads each SVT-AV1 encoder of this process may use
+(a worker of a parallel export takes its share of the cores); SVT-AV1 writes the same bytes
+whatever its thread count (test/unit/dataset/test_video_threads.py), so the cap changes speed,
+never output. `encoded_frames` / `encode_seconds` give the encoder's throughput. PyAV is
+imported by the functions that open a file (a tenth of a second that an export without
+cameras never pays).
 """
 
 from __future__ import annotations
@@ -37,6 +41,19 @@ if TYPE_CHECKING:
     import av
 
 CODECS = ('libsvtav1', 'libx264')
+_THREAD_LIMIT = [0]  # threads per SVT-AV1 encoder of this process; 0: the encoder's choice
+
+
+def limit_encoder_threads(threads: int) -> None:
+    """Let every SVT-AV1 encoder this process opens from now on use at most `threads`
+    threads (0: as many as it likes). libx264 is left alone: its bytes depend on its thread
+    count."""
+    if threads < 0:
+        msg = f'encoder threads {threads}: expected 0 (no limit) or more'
+        raise ExportError(msg)
+    _THREAD_LIMIT[0] = threads
+
+
 PIX_FMT = 'yuv420p'
 
 
@@ -64,7 +81,10 @@ class VideoOptions:
 
     def encoder_options(self) -> dict[str, str]:
         """The options PyAV passes to the encoder."""
-        return {'crf': str(self.crf), 'preset': str(self.preset), 'g': str(self.g)}
+        options = {'crf': str(self.crf), 'preset': str(self.preset), 'g': str(self.g)}
+        if self.vcodec == 'libsvtav1' and _THREAD_LIMIT[0]:
+            options['svtav1-params'] = f'lp={_THREAD_LIMIT[0]}'  # level of parallelism
+        return options
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import logging
 import operator
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 
@@ -59,7 +60,7 @@ class TopicInfo:
     offered_qos: tuple[Qos, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class BagSource:
     """One bag that went into the recording, for provenance."""
 
@@ -68,7 +69,13 @@ class BagSource:
     metadata_version: int | None
     complete: bool
     message_count: int
-    files: tuple[BagFile, ...]
+    paths: tuple[Path, ...]  # its storage files
+
+    @cached_property
+    def files(self) -> tuple[BagFile, ...]:
+        """Size and SHA-256 of each storage file, read when first asked for (the export
+        record: a parallel export's driver plans every bag but never needs them)."""
+        return tuple(file_digest(path) for path in self.paths)
 
 
 class Recording:
@@ -90,7 +97,7 @@ class Recording:
 
     @property
     def sources(self) -> tuple[BagSource, ...]:
-        """The bags read, with size and SHA-256 of their files (hashed on first access)."""
+        """The bags read (their files' size and SHA-256 computed when first asked for)."""
         if self._sources is None:
             self._sources = tuple(_source(bag) for bag in self._bags)
         return self._sources
@@ -242,5 +249,5 @@ def _time_range(bags: list[OpenBag]) -> tuple[int, int]:
 
 def _source(bag: OpenBag) -> BagSource:
     count = sum(c.msgcount for reader in bag.readers for c in reader.connections)
-    files = tuple(file_digest(path) for path in bag.files if path.exists())
-    return BagSource(bag.path, bag.storage, bag.metadata_version, bag.complete, count, files)
+    paths = tuple(path for path in bag.files if path.exists())
+    return BagSource(bag.path, bag.storage, bag.metadata_version, bag.complete, count, paths)

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from interop_bridge.canonical import CanonicalSpec, load_canonical
@@ -31,7 +31,7 @@ from interop_bridge.dataset.metadata import gr00t_modality, read_info
 from interop_bridge.dataset.records import EpisodeMeta, ModalityFile
 from interop_bridge.dataset.summary import WriteSummary
 from interop_bridge.errors import ExportError
-from interop_bridge.export.action_source import resolve_action
+from interop_bridge.export.action_source import ActionChoice, resolve_action
 from interop_bridge.export.bag_reader import open_bags
 from interop_bridge.export.budget import check_memory
 from interop_bridge.export.episode_assembly import EpisodeBuilder, ExportPolicy
@@ -44,8 +44,39 @@ from interop_bridge.export.robot_discovery import RobotStreams
 from interop_bridge.export.topic_decoders import ChecksumTally, VendorStateDecoder
 
 LOG = logging.getLogger(__name__)
-__all__ = ['EXPORTER_VERSION', 'BagPlan', 'ExportRequest', 'export_recordings', 'iter_episodes',
-           'plan_bag', 'progress_bar']
+__all__ = ['EXPORTER_VERSION', 'BagPlan', 'ExportRequest', 'PreparedExport', 'export_recordings',
+           'iter_episodes', 'plan_bag', 'prepare_export', 'progress_bar']
+
+
+@dataclass(frozen=True)
+class PreparedExport:
+    """What an export decided before writing anything: every bag's plan, the action source,
+    the joints stored and the features (the same for one process and for a parallel export)."""
+
+    plans: list[BagPlan]
+    action: ActionChoice
+    joints: tuple[int, ...]
+    features: tuple[Feature, ...]
+
+
+def prepare_export(request: ExportRequest, progress: Progress = LOG.info, *,
+                   streamed: bool = True) -> PreparedExport:
+    """Plan every bag and check what the export as a whole needs (one schema, one action
+    source, the joints, memory for the largest episode); nothing is written.
+
+    Raises:
+        ExportError: a bag cannot be exported, or the bags cannot go into one dataset.
+    """
+    spec = load_canonical()
+    plans = plan_export(request, spec, progress)
+    action = resolve_action(request.policy.action, plans, request.out)
+    if action.source == 'none' and request.policy.action == 'commands':
+        progress(f'warning: {action.reason}')
+    joints = export_joints(request, plans, spec)
+    features = canonical_features(spec, check_same_schema(plans), action.source, joints)
+    check_memory([(str(plan.path), span) for plan in plans for span in plan.spans], features,
+                 request.policy.fps, segmented=streamed)
+    return PreparedExport(plans, action, joints, features)
 
 
 def export_recordings(request: ExportRequest, progress: Progress = LOG.info, *,
@@ -57,14 +88,8 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info, *,
     with episode length); `max_episode_s`: longer episodes are written as parts this long.
     """
     spec = load_canonical()
-    plans = plan_export(request, spec, progress)
-    action = resolve_action(request.policy.action, plans, request.out)
-    if action.source == 'none' and request.policy.action == 'commands':
-        progress(f'warning: {action.reason}')
-    joints = export_joints(request, plans, spec)
-    features = canonical_features(spec, check_same_schema(plans), action.source, joints)
-    check_memory([(str(plan.path), span) for plan in plans for span in plan.spans], features,
-                 request.policy.fps, segmented=streamed)
+    prepared = prepare_export(request, progress, streamed=streamed)
+    plans, action, features = prepared.plans, prepared.action, prepared.features
     started = time.monotonic()
     lines = _ProgressLines(progress, sum(len(plan.spans) for plan in plans))
     policy = replace(request.policy, action=action.source)
@@ -73,7 +98,7 @@ def export_recordings(request: ExportRequest, progress: Progress = LOG.info, *,
         summary = write_dataset(request.out, features, request.policy.fps, episodes,
                                 export_meta(request, spec, plans, action.record()),
                                 vcodec=request.vcodec,
-                                modality=_modality(request, spec, features, joints),
+                                modality=_modality(request, spec, features, prepared.joints),
                                 on_episode=lines.episode_written,
                                 max_episode_s=max_episode_s)
     progress(f'exported {summary.new_episodes} episode(s) in '

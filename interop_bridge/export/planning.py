@@ -64,7 +64,7 @@ class BagPlan:
     excluded: tuple[EpisodeSpan, ...]
     warnings: tuple[str, ...]
     camera_sizes: dict[str, tuple[int, int]]
-    sources: list[SourceRecord]
+    sources: tuple[BagSource, ...]  # provenance; files hashed when the record is built
     state_rate_hz: float = 0.0  # measured from the first state messages (0: unknown)
     command_topics: tuple[str, ...] = ()  # the robot's command topics holding messages
 
@@ -87,7 +87,7 @@ def plan_bag(path: Path, request: ExportRequest, spec: CanonicalSpec) -> BagPlan
                              request.include_failed)
         sizes = {name: _camera_size(recording, topic, typename)
                  for name, (topic, typename) in robot.cameras.items()}
-        sources = [source_record(source) for source in recording.sources]
+        sources = recording.sources
         warnings = (*recording.warnings, *plan.warnings)
     return BagPlan(path, robot, plan.kept, plan.excluded, tuple(warnings), sizes, sources,
                    sample.rate_hz, recorded_commands(recording, robot))

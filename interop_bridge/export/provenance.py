@@ -23,7 +23,7 @@ from interop_bridge import __name__ as package_name
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.dataset.records import BagRecord, EpisodeMeta, ExportMeta, JsonValue
 from interop_bridge.export.episode_split import EpisodeSpan
-from interop_bridge.export.planning import BagPlan, ExportRequest
+from interop_bridge.export.planning import BagPlan, ExportRequest, source_record
 
 EXPORTER_VERSION = '0.1.0'
 
@@ -44,7 +44,7 @@ def episode_meta(plan: BagPlan, span: EpisodeSpan) -> EpisodeMeta:
 def bag_record(plan: BagPlan) -> BagRecord:
     """One bag of an export, including those none of whose episodes were kept."""
     return {'path': str(plan.path), 'robot': plan.robot.profile.name,
-            'profile_sha256': plan.robot.profile.sha256, 'sources': list(plan.sources),
+            'profile_sha256': plan.robot.profile.sha256, 'sources': [source_record(source) for source in plan.sources],
             'episodes': [span.episode_id for span in plan.spans],
             'excluded': [{'episode_id': span.episode_id, 'outcome': span.outcome}
                          for span in plan.excluded],

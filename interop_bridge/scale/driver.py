@@ -13,7 +13,7 @@ others are merged, and a rerun retries only the failed and missing ones.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,13 +23,12 @@ from interop_bridge.dataset.merge import merge_datasets
 from interop_bridge.errors import ExportError
 from interop_bridge.export.bag_sources import discover_bags
 from interop_bridge.export.planning import ExportRequest
+from interop_bridge.scale.local_engine import Engine
 from interop_bridge.scale.manifest import (ShardRecord, bag_key, read_manifest,
                                            settings_digest, write_manifest)
 from interop_bridge.scale.shards import SUCCESS, sweep_temporaries
 
 Progress = Callable[[str], None]
-# An engine: runs export_bag for every (bag, key) and yields each record as it completes.
-Engine = Callable[[Sequence[tuple[Path, str]], Path, ExportRequest], Iterator[ShardRecord]]
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def run_sharded(job: ShardedExport, engine: Engine, progress: Progress) -> Shard
         progress(f'removed {left.name}: left by an attempt that did not finish')
     progress(f'{len(bags)} bag(s): {len(bags) - len(pending)} done already, '
              f'{len(pending)} to export')
-    tally = _Tally(progress, len(pending))
+    tally = Tally(progress, len(pending))
     for record in engine(pending, job.shards, job.request):
         records[record.key] = record
         write_manifest(job.manifest, records)
@@ -108,7 +107,7 @@ def _merge(out: Path, done: Sequence[ShardRecord], progress: Progress) -> bool:
     return True
 
 
-class _Tally:
+class Tally:
     """Progress lines: bags done, failed, still to come, and data hours per minute."""
 
     def __init__(self, progress: Progress, total: int) -> None:

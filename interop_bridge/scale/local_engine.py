@@ -1,24 +1,37 @@
-"""The single-machine engine: `export_bag` in a pool of worker processes, one bag per task.
+"""The single-machine engine: a per-bag task (`export_bag`) in a pool of worker processes.
 
 Workers are spawned (a fresh interpreter each: no state inherited from the driver), at most
-`jobs` of them (default: every core). A worker that dies (killed, out of memory) fails the
-pool: its bag and the ones still queued are recorded failed with that error, and a rerun
-exports them again.
+`jobs` of them (default: every core), each with its share of the cores for its video encoders
+(dataset/video.py limit_encoder_threads: the same bytes, no oversubscription). A worker dies
+with the driver (PR_SET_PDEATHSIG): a killed export leaves no process writing behind it. A
+worker that dies (killed, out of memory) fails the pool: its bag and the ones still queued
+are recorded failed with that error, and a rerun exports them again. When the driver stops
+consuming (an error, Ctrl-C), queued bags are cancelled and running workers terminated.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+import signal
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
-from interop_bridge.export.planning import ExportRequest
-from interop_bridge.scale.driver import Engine
+from interop_bridge.dataset.video import limit_encoder_threads
 from interop_bridge.scale.manifest import ShardRecord
 from interop_bridge.scale.shards import export_bag
+
+# A per-bag task: (bag, key, staging, request) -> its record; never raises for a bad bag.
+Task = Callable[[Path, str, Path, Any], ShardRecord]
+# An engine: runs a task for every (bag, key) and yields each record as it completes.
+Engine = Callable[[Sequence[tuple[Path, str]], Path, Any], Iterator[ShardRecord]]
+PR_SET_PDEATHSIG = 1
+END_WAIT_S = 10.0
 
 
 def default_jobs() -> int:
@@ -26,26 +39,58 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
-def local_engine(jobs: int = 0) -> Engine:
-    """An engine running `jobs` bags at a time (0: default_jobs())."""
+def threads_per_worker(workers: int) -> int:
+    """Each worker's share of the cores (at least one)."""
+    return max(1, default_jobs() // max(1, workers))
+
+
+def local_engine(jobs: int = 0, task: Task = export_bag) -> Engine:
+    """An engine running `task` for `jobs` bags at a time (0: default_jobs())."""
     workers = jobs or default_jobs()
 
     def run(pending: Sequence[tuple[Path, str]], staging: Path,
-            request: ExportRequest) -> Iterator[ShardRecord]:
+            request: Any) -> Iterator[ShardRecord]:
         if not pending:
             return
+        size = min(workers, len(pending))
         context = multiprocessing.get_context('spawn')
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending)),
-                                 mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=size, mp_context=context,
+                                 initializer=start_worker,
+                                 initargs=(threads_per_worker(size),)) as pool:
             futures: dict[Future[ShardRecord], tuple[Path, str]] = {
-                pool.submit(export_bag, bag, key, staging, request): (bag, key)
+                pool.submit(task, bag, key, staging, request): (bag, key)
                 for bag, key in pending}
             waiting = set(futures)
-            while waiting:
-                finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield _result(future, *futures[future])
+            try:
+                while waiting:
+                    finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        yield _result(future, *futures[future])
+            finally:
+                if waiting:  # the driver stopped early: nothing may keep running
+                    _stop_workers(pool)
     return run
+
+
+def start_worker(encoder_threads: int) -> None:
+    """A worker's set-up: die with the driver, take `encoder_threads` per encoder."""
+    libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), 'prctl(PR_SET_PDEATHSIG) failed')
+    if os.getppid() == 1:  # the driver died before the line above: do not start orphaned
+        os._exit(1)
+    limit_encoder_threads(encoder_threads)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued tasks and terminate the running workers (reaped here)."""
+    # No public way to end a pool's running workers before Python 3.14 (terminate_workers).
+    children = list(dict(getattr(pool, '_processes', None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(END_WAIT_S)
 
 
 def _result(future: Future[ShardRecord], bag: Path, key: str) -> ShardRecord:

@@ -30,7 +30,8 @@ STATUSES = ('done', 'failed')
 
 @dataclass(frozen=True)
 class ShardRecord:
-    """What became of one bag: its shard dataset, or the error that stopped it."""
+    """What became of one bag: its shard dataset (a certified bag: its certificate), or the
+    error that stopped it."""
 
     key: str
     bag: str
@@ -42,6 +43,7 @@ class ShardRecord:
     data_seconds: float = 0.0  # recorded time exported (frames / fps)
     error: str = ''  # failed: 'ExportError: ...'
     attempt: str = ''  # the process that wrote it (host:pid)
+    level: str = ''  # a certified bag (scale/certify_tasks.py): the level reached ('' none)
 
     def line(self) -> str:
         """The record as one JSON line."""

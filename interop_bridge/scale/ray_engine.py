@@ -1,4 +1,5 @@
-"""The Ray engine: `export_bag` as one Ray task per bag, on an existing cluster or a local one.
+"""The Ray engine: a per-bag task (`export_bag`, `certify_bag`) as one Ray task per bag, on
+an existing cluster or a local one.
 
 Ray is optional (requirements-ray.txt) and imported only here, only when `--engine ray` is
 asked for. Each task asks for `cpus` CPUs and declares `memory_mb` of memory (Ray admits tasks
@@ -9,7 +10,8 @@ completion at a time (`ray.wait`) so every result is in the manifest as soon as 
 a task still unfinished after `task_timeout_s` of no progress at all (an infeasible request,
 a cluster without workers) ends the run with an error naming the bags left.
 
-Bags, staging and output must be on a path every node sees (a shared filesystem).
+Bags, staging and output must be on a path every node sees (a shared filesystem). A Ray
+started by the run itself (no address) listens on loopback only.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from interop_bridge.errors import ExportError
-from interop_bridge.export.planning import ExportRequest
-from interop_bridge.scale.driver import Engine
+from interop_bridge.scale.local_engine import Engine, Task
 from interop_bridge.scale.manifest import ShardRecord
 from interop_bridge.scale.shards import export_bag
 
@@ -33,17 +34,17 @@ DEFAULT_TIMEOUT_S = 1800.0
 
 def ray_engine(address: str | None = None, cpus: float = 1.0,
                memory_mb: int = DEFAULT_MEMORY_MB,
-               task_timeout_s: float = DEFAULT_TIMEOUT_S) -> Engine:
-    """An engine submitting one task per bag to the Ray cluster at `address` (None: the one
-    this process is connected to, or a new local one)."""
+               task_timeout_s: float = DEFAULT_TIMEOUT_S, task: Task = export_bag) -> Engine:
+    """An engine submitting one `task` (export_bag, certify_bag) per bag to the Ray cluster
+    at `address` (None: the one this process is connected to, or a new local one)."""
     def run(pending: Sequence[tuple[Path, str]], staging: Path,
-            request: ExportRequest) -> Iterator[ShardRecord]:
+            request: Any) -> Iterator[ShardRecord]:
         if not pending:
             return
         ray = _connected(address)
-        task = ray.remote(export_bag).options(num_cpus=cpus, memory=memory_mb * 2**20,
-                                              max_retries=RETRIES, retry_exceptions=False)
-        refs = {task.remote(bag, key, staging, request): (bag, key) for bag, key in pending}
+        remote = ray.remote(task).options(num_cpus=cpus, memory=memory_mb * 2**20,
+                                          max_retries=RETRIES, retry_exceptions=False)
+        refs = {remote.remote(bag, key, staging, request): (bag, key) for bag, key in pending}
         while refs:
             ready, _ = ray.wait(list(refs), num_returns=1, timeout=task_timeout_s)
             if not ready:
@@ -60,6 +61,10 @@ def ray_engine(address: str | None = None, cpus: float = 1.0,
 def _connected(address: str | None) -> Any:
     """The ray module, connected (to `address`, or started locally) with usage stats off."""
     os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')
+    if address is None and not os.environ.get('RAY_ADDRESS'):
+        # A Ray started here for this run only: every socket on 127.0.0.1 (Ray reads this
+        # when imported; by default it listens on every interface).
+        os.environ.setdefault('RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER', '0')
     try:
         import ray
     except ImportError as error:

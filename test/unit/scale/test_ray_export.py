@@ -1,6 +1,7 @@
 """A sharded export on a real local Ray cluster (a head and two worker nodes, loopback only):
 the same dataset as one process makes, a worker node killed mid-run loses and duplicates
-nothing, a rerun submits no task, a corrupt bag fails alone.
+nothing, a rerun submits no task, a corrupt bag fails alone; bags certified on the cluster get
+the certificates they get alone; every socket of the cluster is on loopback.
 
 The cluster is ray.cluster_utils.Cluster (Ray's own multi-node testing tool): a head without
 CPUs, so every task runs on a worker node, and two 1-CPU workers. Settings from
@@ -12,6 +13,7 @@ Cluster.shutdown(), never `ray stop` (it kills every Ray process on the machine)
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -25,13 +27,18 @@ import numpy as np
 import pytest
 from dataset_rows import read_rows
 
+from interop_bridge.cli import main
 from interop_bridge.export.episode_assembly import ExportPolicy
 from interop_bridge.export.exporter import ExportRequest, export_recordings
+from interop_bridge.scale.certify_tasks import CertifyRequest, certify_bag, run_certify
 from interop_bridge.scale.driver import ShardedExport, ShardedSummary, run_sharded
 from interop_bridge.scale.manifest import read_manifest
 from interop_bridge.scale.ray_engine import ray_engine
 from interop_bridge.scale.shards import SUCCESS, TEMPORARY
 
+# Ray reads this when it is imported (ray_constants.ENABLE_RAY_CLUSTER): set before the import,
+# or every node listens on every interface (test_every_socket_..._is_on_loopback catches it).
+os.environ['RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER'] = '0'
 ray = pytest.importorskip('ray', reason='the bootstrap installs requirements-ray.txt')
 REPO = Path(__file__).resolve().parents[3]
 PROFILES = ('unitree_g1_29dof', 'booster_t1', 'unitree_h1')
@@ -132,3 +139,77 @@ def test_a_corrupt_bag_ends_failed_while_the_others_finish(cluster, corpus, tmp_
     assert summary.failed[0].error and summary.merged
     assert len(summary.records) == BAGS + 1
     assert any(line.startswith('failed: ') for line in lines)
+
+
+def test_bags_are_certified_on_the_cluster_as_each_is_certified_alone(cluster, corpus, tmp_path):
+    many = Path(shutil.copytree(corpus, tmp_path / 'many'))
+    alone = Path(shutil.copytree(corpus, tmp_path / 'alone'))
+    manifest, lines = tmp_path / 'cert.jsonl', []
+    engine = ray_engine(memory_mb=256, task_timeout_s=120, task=certify_bag)
+    summary = run_certify([many], CertifyRequest(), manifest, engine, lines.append)
+    assert summary.submitted == BAGS and not summary.failed
+    for name in sorted(path.name for path in many.iterdir() if path.is_dir())[:3]:
+        assert main(['certify', str(alone / name)]) in (0, 1)
+        on_ray, by_itself = (json.loads((root / f'{name}.certificate.json').read_text())
+                             for root in (many, alone))
+        assert on_ray['level'] == by_itself['level']
+        assert [(e['id'], e['passed'], e['figure']) for e in on_ray['results']] == \
+            [(e['id'], e['passed'], e['figure']) for e in by_itself['results']]
+    again = run_certify([many], CertifyRequest(), manifest, engine, lines.append)
+    assert again.submitted == 0
+
+
+LOOPBACK = {'0100007F', '00000000000000000000000001000000',  # 127.0.0.1, ::1 (kernel order)
+            '0000000000000000FFFF00000100007F'}  # ::ffff:127.0.0.1
+
+
+def descendants(pid: int) -> set[int]:
+    """`pid`'s children, their children, and so on (from /proc)."""
+    found, frontier = set(), [pid]
+    while frontier:
+        parent = frontier.pop()
+        for task in Path(f'/proc/{parent}/task').glob('*'):
+            try:
+                children = (task / 'children').read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    frontier.append(child)
+    return found
+
+
+def socket_inodes(pids: set[int]) -> set[str]:
+    inodes = set()
+    for pid in pids:
+        for fd in Path(f'/proc/{pid}/fd').glob('*'):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith('socket:['):
+                inodes.add(target[len('socket:['):-1])
+    return inodes
+
+
+def bound_addresses(inodes: set[str]) -> list[tuple[str, str, int]]:
+    """(protocol, hex address, port) of every listening TCP and every bound UDP socket among
+    `inodes`, from /proc/net (the kernel's own table)."""
+    bound = []
+    for protocol in ('tcp', 'tcp6', 'udp', 'udp6'):
+        for line in Path(f'/proc/net/{protocol}').read_text().splitlines()[1:]:
+            fields = line.split()
+            address, port = fields[1].split(':')
+            listening = fields[3] == '0A' if protocol.startswith('tcp') else int(port, 16) > 0
+            if listening and fields[9] in inodes:
+                bound.append((protocol, address, int(port, 16)))
+    return bound
+
+
+def test_every_socket_the_ray_cluster_listens_on_is_on_loopback(cluster):
+    ray_processes = descendants(os.getpid())
+    bound = bound_addresses(socket_inodes(ray_processes))
+    assert len(ray_processes) >= 3 and len(bound) >= 3, (ray_processes, bound)  # GCS, raylets
+    exposed = [entry for entry in bound if entry[1] not in LOOPBACK]
+    assert not exposed, f'Ray listens beyond loopback: {exposed}'

@@ -9,12 +9,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import bag_factory as bf
-import embodied_bags as eb
 import numpy as np
 import process_groups
 import pytest
 from dataset_rows import read_rows
+from unit.scale.conftest import corpus_frames
 
 from interop_bridge.cli import main
 from interop_bridge.dataset.validate import validate_dataset
@@ -27,25 +26,8 @@ from interop_bridge.scale.manifest import (bag_key, read_manifest, settings_dige
                                            write_manifest)
 from interop_bridge.scale.shards import SUCCESS
 
-CORPUS = (  # name, profile, storage, episodes (start, end, task)
-    ('a_g1', 'unitree_g1_29dof', 'mcap', ((0.2, 0.9, 'wave'), (1.1, 1.8, 'rest'))),
-    ('b_t1', 'booster_t1', 'sqlite3', ((0.3, 1.2, 'wave'),)),
-    ('c_h1', 'unitree_h1', 'mcap', ((0.2, 1.0, 'bow'),)),
-)
 STATS_COMPARED = ('observation.state', 'observation.velocity', 'valid.observation.state',
                   'observation.imu.orientation', 'index', 'frame_index')
-
-
-@pytest.fixture(scope='module')
-def corpus(tmp_path_factory) -> Path:
-    """Three bags of three robots (one with two episodes), all with a camera, each holding
-    the embodiment the recorder latches (so they export together without --profile)."""
-    base = tmp_path_factory.mktemp('corpus')
-    for name, profile, storage, episodes in CORPUS:
-        events = tuple(bf.EventSpec(start, end, task) for start, end, task in episodes)
-        eb.embodied_vendor_bag(base / 'bags' / name, profile, storage=storage, events=events)
-        shutil.rmtree(base / 'bags' / f'{name}-vendor-only')  # the copy without embodiment
-    return base / 'bags'
 
 
 def request(bags: Path, out: Path) -> ExportRequest:
@@ -76,8 +58,7 @@ def test_the_sharded_export_holds_the_same_rows_as_the_single_machine_one(both):
     assert validate_dataset(merged).ok
     one, many = read_rows(single), read_rows(merged)
     assert set(one) == set(many)
-    assert len(one['index']) == len(many['index']) == sum(  # frames of every episode
-        round((end - start) * 30) + 1 for *_, episodes in CORPUS for start, end, _ in episodes)
+    assert len(one['index']) == len(many['index']) == corpus_frames()
     for key in one:
         np.testing.assert_array_equal(many[key], one[key], err_msg=key)
     assert meta(merged, 'info.json')['features']['observation.state']['names'] == \
