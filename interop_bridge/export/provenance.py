@@ -44,7 +44,8 @@ def episode_meta(plan: BagPlan, span: EpisodeSpan) -> EpisodeMeta:
 def bag_record(plan: BagPlan) -> BagRecord:
     """One bag of an export, including those none of whose episodes were kept."""
     return {'path': str(plan.path), 'robot': plan.robot.profile.name,
-            'profile_sha256': plan.robot.profile.sha256, 'sources': [source_record(source) for source in plan.sources],
+            'profile_sha256': plan.robot.profile.sha256,
+            'sources': [source_record(source) for source in plan.sources],
             'episodes': [span.episode_id for span in plan.spans],
             'excluded': [{'episode_id': span.episode_id, 'outcome': span.outcome}
                          for span in plan.excluded],
