@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import json
 from pathlib import Path
 
 import bag_factory as bf
 import embodied_bags as eb
+import numpy as np
 import pytest
 
 CORPUS = (  # name, profile, storage, episodes (start, end, task)
@@ -32,3 +34,15 @@ def corpus_frames() -> int:
     """Frames of every episode of the corpus at 30 fps (ends included)."""
     return sum(round((end - start) * 30) + 1
                for *_, episodes in CORPUS for start, end, _ in episodes)
+
+
+def assert_same_stats(expected: Path, found: Path, keys: tuple[str, ...]) -> None:
+    """meta/stats.json of `found` holds the features of `expected`'s, and for `keys` the same
+    values (float tolerance: re-aggregated in another order)."""
+    one, many = (json.loads((root / 'meta' / 'stats.json').read_text())
+                 for root in (expected, found))
+    assert set(one) == set(many)
+    for key in keys:
+        for stat, value in one[key].items():
+            np.testing.assert_allclose(many[key][stat], value, rtol=1e-9, atol=1e-12,
+                                       err_msg=f'{key}/{stat}')

@@ -21,7 +21,7 @@ import numpy as np
 import process_groups
 import pytest
 from dataset_rows import read_rows
-from unit.scale.conftest import corpus_frames
+from unit.scale.conftest import assert_same_stats, corpus_frames
 
 from interop_bridge.cli import main
 from interop_bridge.errors import ExportError
@@ -116,12 +116,7 @@ def test_two_workers_write_the_rows_one_process_writes(both):
 
 def test_two_workers_write_the_statistics_one_process_writes(both):
     one, two, _ = both
-    stats_one, stats_two = meta(one, 'stats.json'), meta(two, 'stats.json')
-    assert set(stats_one) == set(stats_two)
-    for key in STATS_COMPARED:
-        for stat, value in stats_one[key].items():
-            np.testing.assert_allclose(stats_two[key][stat], value, rtol=1e-9, atol=1e-12,
-                                       err_msg=f'{key}/{stat}')
+    assert_same_stats(one, two, STATS_COMPARED)
 
 
 def test_two_workers_write_the_metadata_one_process_writes(both):

@@ -13,7 +13,7 @@ import numpy as np
 import process_groups
 import pytest
 from dataset_rows import read_rows
-from unit.scale.conftest import corpus_frames
+from unit.scale.conftest import assert_same_stats, corpus_frames
 
 from interop_bridge.cli import main
 from interop_bridge.dataset.validate import validate_dataset
@@ -67,12 +67,7 @@ def test_the_sharded_export_holds_the_same_rows_as_the_single_machine_one(both):
 
 def test_the_sharded_statistics_equal_the_single_machine_ones(both):
     single, merged, _ = both
-    one, many = meta(single, 'stats.json'), meta(merged, 'stats.json')
-    assert set(one) == set(many)
-    for key in STATS_COMPARED:
-        for stat, value in one[key].items():
-            np.testing.assert_allclose(many[key][stat], value, rtol=1e-9, atol=1e-12,
-                                       err_msg=f'{key}/{stat}')
+    assert_same_stats(single, merged, STATS_COMPARED)
 
 
 def test_every_bag_has_one_done_record_and_one_shard(both, corpus):
