@@ -100,7 +100,7 @@ def run_certify(paths: Sequence[Path], request: CertifyRequest, manifest: Path,
     pending = [(bag, keys[bag]) for bag in bags if not _done(records.get(keys[bag]))]
     progress(f'{len(bags)} bag(s): {len(bags) - len(pending)} certified already, '
              f'{len(pending)} to certify')
-    tally = Tally(progress, len(pending))
+    tally = Tally(progress, len(pending), engine.running)
     for record in engine(pending, manifest.parent, request):
         records[record.key] = record
         write_manifest(manifest, records)

@@ -70,7 +70,7 @@ def run_sharded(job: ShardedExport, engine: Engine, progress: Progress) -> Shard
         progress(f'removed {left.name}: left by an attempt that did not finish')
     progress(f'{len(bags)} bag(s): {len(bags) - len(pending)} done already, '
              f'{len(pending)} to export')
-    tally = Tally(progress, len(pending))
+    tally = Tally(progress, len(pending), engine.running)
     for record in engine(pending, job.shards, job.request):
         records[record.key] = record
         write_manifest(job.manifest, records)
@@ -108,10 +108,10 @@ def _merge(out: Path, done: Sequence[ShardRecord], progress: Progress) -> bool:
 
 
 class Tally:
-    """Progress lines: bags done, failed, still to come, and data hours per minute."""
+    """Progress lines: bags done, failed, running, still to come, and data hours per minute."""
 
-    def __init__(self, progress: Progress, total: int) -> None:
-        self._progress, self._total = progress, total
+    def __init__(self, progress: Progress, total: int, running: Callable[[], int]) -> None:
+        self._progress, self._total, self._running = progress, total, running
         self._done = self._failed = 0
         self._data_s = 0.0
         self._started = time.monotonic()
@@ -125,5 +125,7 @@ class Tally:
             self._progress(f'failed: {record.bag}: {record.error}')
         minutes = max(time.monotonic() - self._started, 1e-9) / 60.0
         left = self._total - self._done - self._failed
-        self._progress(f'bags: {self._done} done, {self._failed} failed, {left} to go; '
+        running = min(self._running(), left)
+        self._progress(f'bags: {self._done} done, {self._failed} failed, {running} running, '
+                       f'{left - running} queued; '
                        f'{self._data_s / 3600.0 / minutes:.3f} data hours per minute')

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from interop_bridge.dataset.video import limit_encoder_threads
 from interop_bridge.scale.manifest import ShardRecord
@@ -28,10 +28,18 @@ from interop_bridge.scale.shards import export_bag
 
 # A per-bag task: (bag, key, staging, request) -> its record; never raises for a bad bag.
 Task = Callable[[Path, str, Path, Any], ShardRecord]
-# An engine: runs a task for every (bag, key) and yields each record as it completes.
-Engine = Callable[[Sequence[tuple[Path, str]], Path, Any], Iterator[ShardRecord]]
 PR_SET_PDEATHSIG = 1
 END_WAIT_S = 10.0
+
+
+class Engine(Protocol):
+    """Runs a task for every (bag, key), yielding each record as it completes."""
+
+    def __call__(self, pending: Sequence[tuple[Path, str]], staging: Path,
+                 request: Any) -> Iterator[ShardRecord]: ...
+
+    def running(self) -> int:
+        """How many bags are being worked on right now."""
 
 
 def default_jobs() -> int:
@@ -46,30 +54,45 @@ def threads_per_worker(workers: int) -> int:
 
 def local_engine(jobs: int = 0, task: Task = export_bag) -> Engine:
     """An engine running `task` for `jobs` bags at a time (0: default_jobs())."""
-    workers = jobs or default_jobs()
+    return LocalEngine(jobs or default_jobs(), task)
 
-    def run(pending: Sequence[tuple[Path, str]], staging: Path,
-            request: Any) -> Iterator[ShardRecord]:
+
+class LocalEngine:
+    """A pool of at most `workers` spawned processes, one bag each at a time."""
+
+    def __init__(self, workers: int, task: Task) -> None:
+        self._workers, self._task = workers, task
+        self._size = 0
+        self._futures: dict[Future[ShardRecord], tuple[Path, str]] = {}
+
+    def running(self) -> int:
+        # A future counts as running once the pool hands it to its queue (one beyond the
+        # workers may be waiting there): at most one per worker is.
+        busy = sum(1 for future in self._futures if future.running())
+        return min(self._size, busy)
+
+    def __call__(self, pending: Sequence[tuple[Path, str]], staging: Path,
+                 request: Any) -> Iterator[ShardRecord]:
         if not pending:
             return
-        size = min(workers, len(pending))
+        self._size = min(self._workers, len(pending))
         context = multiprocessing.get_context('spawn')
-        with ProcessPoolExecutor(max_workers=size, mp_context=context,
+        with ProcessPoolExecutor(max_workers=self._size, mp_context=context,
                                  initializer=start_worker,
-                                 initargs=(threads_per_worker(size),)) as pool:
-            futures: dict[Future[ShardRecord], tuple[Path, str]] = {
-                pool.submit(task, bag, key, staging, request): (bag, key)
-                for bag, key in pending}
-            waiting = set(futures)
+                                 initargs=(threads_per_worker(self._size),)) as pool:
+            self._futures = {pool.submit(self._task, bag, key, staging, request): (bag, key)
+                             for bag, key in pending}
+            waiting = set(self._futures)
             try:
                 while waiting:
                     finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
                     for future in finished:
-                        yield _result(future, *futures[future])
+                        bag, key = self._futures.pop(future)
+                        yield _result(future, bag, key)
             finally:
                 if waiting:  # the driver stopped early: nothing may keep running
                     _stop_workers(pool)
-    return run
+                self._futures = {}
 
 
 def start_worker(encoder_threads: int) -> None:

@@ -97,7 +97,7 @@ def _export_parts(bags: Sequence[Path], staging: Path, request: ExportRequest, w
         done[record.key] = record
         lines.give(f'{progress_bar(len(done), len(keys))} bag {Path(record.bag).name}: '
                    f'{record.episodes} episode(s), {record.frames} frames in '
-                   f'{record.seconds:.1f} s')
+                   f'{record.seconds:.1f} s; {engine.running()} running')
         for line in _warnings(Path(record.shard)):
             lines.give(line, Path(record.bag).name)
     if failed:

@@ -37,25 +37,51 @@ def ray_engine(address: str | None = None, cpus: float = 1.0,
                task_timeout_s: float = DEFAULT_TIMEOUT_S, task: Task = export_bag) -> Engine:
     """An engine submitting one `task` (export_bag, certify_bag) per bag to the Ray cluster
     at `address` (None: the one this process is connected to, or a new local one)."""
-    def run(pending: Sequence[tuple[Path, str]], staging: Path,
-            request: Any) -> Iterator[ShardRecord]:
+    return RayEngine(address, cpus, memory_mb, task_timeout_s, task)
+
+
+class RayEngine:
+    """One Ray task per bag; results in completion order."""
+
+    def __init__(self, address: str | None, cpus: float, memory_mb: int,
+                 task_timeout_s: float, task: Task) -> None:
+        self._address, self._cpus, self._memory_mb = address, cpus, memory_mb
+        self._timeout_s, self._task = task_timeout_s, task
+        self._ray: Any = None
+        self._refs: dict[Any, tuple[Path, str]] = {}
+
+    def running(self) -> int:
+        # Ray does not say cheaply which tasks have started: the unfinished ones, at most
+        # as many as the cluster's CPUs hold at `cpus` each.
+        if not self._refs:
+            return 0
+        slots = int(self._ray.cluster_resources().get('CPU', 0.0) // self._cpus)
+        return min(len(self._refs), slots)
+
+    def __call__(self, pending: Sequence[tuple[Path, str]], staging: Path,
+                 request: Any) -> Iterator[ShardRecord]:
         if not pending:
             return
-        ray = _connected(address)
-        remote = ray.remote(task).options(num_cpus=cpus, memory=memory_mb * 2**20,
-                                          max_retries=RETRIES, retry_exceptions=False)
-        refs = {remote.remote(bag, key, staging, request): (bag, key) for bag, key in pending}
-        while refs:
-            ready, _ = ray.wait(list(refs), num_returns=1, timeout=task_timeout_s)
-            if not ready:
-                left = ', '.join(str(bag) for bag, _ in refs.values())
-                msg = (f'no Ray task finished in {task_timeout_s:g} s (a cluster without '
-                       f'{cpus:g} free CPUs and {memory_mb} MB for a task?); not done: {left}')
-                raise ExportError(msg)
-            for ref in ready:
-                bag, key = refs.pop(ref)
-                yield _result(ray, ref, bag, key)
-    return run
+        ray = self._ray = _connected(self._address)
+        remote = ray.remote(self._task).options(num_cpus=self._cpus,
+                                                memory=self._memory_mb * 2**20,
+                                                max_retries=RETRIES, retry_exceptions=False)
+        refs = self._refs = {remote.remote(bag, key, staging, request): (bag, key)
+                             for bag, key in pending}
+        try:
+            while refs:
+                ready, _ = ray.wait(list(refs), num_returns=1, timeout=self._timeout_s)
+                if not ready:
+                    left = ', '.join(str(bag) for bag, _ in refs.values())
+                    msg = (f'no Ray task finished in {self._timeout_s:g} s (a cluster '
+                           f'without {self._cpus:g} free CPUs and {self._memory_mb} MB for a '
+                           f'task?); not done: {left}')
+                    raise ExportError(msg)
+                for ref in ready:
+                    bag, key = refs.pop(ref)
+                    yield _result(ray, ref, bag, key)
+        finally:
+            self._refs = {}
 
 
 def _connected(address: str | None) -> Any:

@@ -4,6 +4,7 @@ same bags; reruns skip what is done; a corrupt bag fails alone; leftovers are ne
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from dataclasses import replace
@@ -45,7 +46,9 @@ def both(corpus, tmp_path_factory) -> tuple[Path, Path, Path]:
     """The corpus exported by one process, and sharded with two workers."""
     base = tmp_path_factory.mktemp('both')
     export_recordings(request(corpus, base / 'single'), [].append)
-    sharded(corpus, base / 'sharded', base / 'run.jsonl')
+    lines: list[str] = []
+    sharded(corpus, base / 'sharded', base / 'run.jsonl', lines)
+    (base / 'progress.log').write_text('\n'.join(lines))
     return base / 'single', base / 'sharded', base / 'run.jsonl'
 
 
@@ -83,6 +86,20 @@ def test_every_bag_has_one_done_record_and_one_shard(both, corpus):
         assert Path(record.shard).name == record.key
     assert meta(merged, 'interop.json')['merged_from'] == [
         record.shard for record in sorted(records.values(), key=lambda r: r.bag)]
+
+
+def test_progress_counts_every_bag_as_done_running_or_queued_after_each_result(both):
+    _, _, manifest = both
+    counts = [re.match(r'bags: (\d+) done, (\d+) failed, (\d+) running, (\d+) queued; '
+                       r'[0-9.]+ data hours per minute$', line)
+              for line in (manifest.parent / 'progress.log').read_text().splitlines()
+              if line.startswith('bags: ')]
+    figures = [tuple(int(group) for group in match.groups()) for match in counts if match]
+    assert len(figures) == len(counts) == 3
+    assert [done for done, *_ in figures] == [1, 2, 3]
+    for done, failed, running, queued in figures:
+        assert failed == 0 and done + running + queued == 3 and running <= 2
+    assert figures[-1] == (3, 0, 0, 0)
 
 
 def test_a_rerun_exports_nothing_and_leaves_the_dataset_as_it_is(both, corpus):
