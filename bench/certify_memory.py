@@ -11,7 +11,9 @@ and their peak resident memory and wall time measured: peak RSS is ru_maxrss fro
 largest of the process and its children (certify forks helpers that decode the video and run
 validate's checks beside the episode pass: certify/forked.py); peak PSS is all the processes
 together (/proc smaps_rollup, sampled every 5 ms; pages a child shares with its parent
-counted once):
+counted once); the PSS bound is the sum of each process's own peak PSS, what the total reaches
+when every process peaks at once (a longer run overlaps the peaks more, so the total can grow
+with the recording while no process does); largest is the largest one process's peak PSS:
 
 - `certify bag`: `interop certify BAG --profile unitree_g1_29dof` (export to a scratch dataset,
   grade, certificate beside the bag: what a user runs);
@@ -40,7 +42,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +66,8 @@ class Run:
     what: str
     peak_rss_mb: float   # the largest process (certify forks helpers: see certify/forked.py)
     peak_pss_mb: float   # all its processes together, sampled every PSS_EVERY_S
+    pss_bound_mb: float  # the sum of each process's own peak PSS: what the total can reach
+    largest_pss_mb: float  # the largest one process's peak PSS
     wall_s: float
     status: int
 
@@ -126,21 +130,34 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def tree_pss_mb(pid: int) -> float:
-    """Proportional set size of the process tree [MB]: pages shared by a parent and its
-    forked children counted once, split between them (0 where /proc cannot say)."""
-    total = 0
+def tree_pss_mb(pid: int) -> dict[int, float]:
+    """Proportional set size of every process of the tree [MB]: pages shared by a parent and
+    its forked children counted once, split between them (left out where /proc cannot say)."""
+    found: dict[int, float] = {}
     for member in _descendants(pid):
         with contextlib.suppress(OSError):
             for line in Path(f'/proc/{member}/smaps_rollup').read_text().splitlines():
                 if line.startswith('Pss:'):
-                    total += int(line.split()[1])
-    return total / 1024
+                    found[member] = int(line.split()[1]) / 1024
+    return found
 
 
-def _sample_pss(pid: int, peak: list[float], stop: threading.Event) -> None:
+@dataclass
+class PssPeaks:
+    """The peak of the tree's total PSS, and each process's own peak."""
+
+    total: float = 0.0
+    each: dict[int, float] = field(default_factory=dict)
+
+    def add(self, sample: dict[int, float]) -> None:
+        self.total = max(self.total, sum(sample.values()))
+        for pid, mb in sample.items():
+            self.each[pid] = max(self.each.get(pid, 0.0), mb)
+
+
+def _sample_pss(pid: int, peaks: PssPeaks, stop: threading.Event) -> None:
     while not stop.wait(PSS_EVERY_S):
-        peak[0] = max(peak[0], tree_pss_mb(pid))
+        peaks.add(tree_pss_mb(pid))
 
 
 def measure(duration_s: float, what: str, argv: list[str]) -> Run:
@@ -149,8 +166,8 @@ def measure(duration_s: float, what: str, argv: list[str]) -> Run:
     started = time.monotonic()
     child = subprocess.Popen([sys.executable, '-m', 'interop_bridge.cli', *argv], cwd=ROOT,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak, stop = [0.0], threading.Event()
-    sampler = threading.Thread(target=_sample_pss, args=(child.pid, peak, stop), daemon=True)
+    peaks, stop = PssPeaks(), threading.Event()
+    sampler = threading.Thread(target=_sample_pss, args=(child.pid, peaks, stop), daemon=True)
     sampler.start()
     assert child.stderr is not None
     errors = child.stderr.read()
@@ -160,7 +177,8 @@ def measure(duration_s: float, what: str, argv: list[str]) -> Run:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         print(errors.decode(errors='replace')[-2000:], file=sys.stderr)
-    return Run(duration_s, what, round(usage.ru_maxrss / 1024, 1), round(peak[0], 1),
+    return Run(duration_s, what, round(usage.ru_maxrss / 1024, 1), round(peaks.total, 1),
+               round(sum(peaks.each.values()), 1), round(max(peaks.each.values(), default=0), 1),
                round(time.monotonic() - started, 1), child.returncode)
 
 
@@ -206,10 +224,11 @@ def main() -> int:
             runs.extend(bench_one(duration_s, args.episode_s, home))
     print(f'\nepisodes: {"one per recording" if args.episode_s <= 0 else f"{args.episode_s:g} s"}')
     print(f'{"recording s":>11}  {"process":<16} {"peak RSS MB":>11} {"peak PSS MB":>11} '
-          f'{"wall s":>7} {"exit":>4}')
+          f'{"PSS bound":>9} {"largest":>7} {"wall s":>7} {"exit":>4}')
     for run in runs:
         print(f'{run.duration_s:>11g}  {run.what:<16} {run.peak_rss_mb:>11.1f} '
-              f'{run.peak_pss_mb:>11.1f} {run.wall_s:>7.1f} {run.status:>4}')
+              f'{run.peak_pss_mb:>11.1f} {run.pss_bound_mb:>9.1f} {run.largest_pss_mb:>7.1f} '
+              f'{run.wall_s:>7.1f} {run.status:>4}')
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / 'certify_memory.json').write_text(json.dumps(
         {'episode_s': args.episode_s, 'runs': [asdict(run) for run in runs]}, indent=1) + '\n')

@@ -80,15 +80,17 @@ def prepare_export(request: ExportRequest, progress: Progress = LOG.info, *,
 
 
 def export_recordings(request: ExportRequest, progress: Progress = LOG.info, *,
-                      streamed: bool = True,
-                      max_episode_s: float = MAX_EPISODE_S) -> WriteSummary:
+                      streamed: bool = True, max_episode_s: float = MAX_EPISODE_S,
+                      prepared: PreparedExport | None = None) -> WriteSummary:
     """Export every episode of every bag into one dataset (created or appended), atomically.
 
     `streamed=False` builds each episode whole before writing it (same output, memory growing
-    with episode length); `max_episode_s`: longer episodes are written as parts this long.
+    with episode length); `max_episode_s`: longer episodes are written as parts this long;
+    `prepared`: the request's prepare_export, already done (not repeated).
     """
     spec = load_canonical()
-    prepared = prepare_export(request, progress, streamed=streamed)
+    if prepared is None:
+        prepared = prepare_export(request, progress, streamed=streamed)
     plans, action, features = prepared.plans, prepared.action, prepared.features
     started = time.monotonic()
     lines = _ProgressLines(progress, sum(len(plan.spans) for plan in plans))

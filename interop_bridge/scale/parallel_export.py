@@ -51,7 +51,7 @@ def export_on_every_core(request: ExportRequest, progress: Progress,
     prepared = prepare_export(request, once.give)
     bags = [plan.path for plan in prepared.plans if plan.spans]
     if len(bags) < 2:
-        return export_recordings(request, lambda line: None)  # planned and reported above
+        return export_recordings(request, once.give, prepared=prepared)
     workers = min(workers, len(bags))
     started = time.monotonic()
     once.give(f'exporting {len(bags)} bag(s) in {workers} worker processes '

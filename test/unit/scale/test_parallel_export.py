@@ -9,6 +9,7 @@ before workers), read back with pyarrow and PyAV, not through the merge under te
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import signal
@@ -192,6 +193,15 @@ def test_appending_to_a_dataset_stays_in_one_process_and_matches_it(both, corpus
     rows, expected = read_rows(out), read_rows(one)
     for key in expected:
         np.testing.assert_array_equal(rows[key], expected[key], err_msg=key)
+
+
+def test_one_bag_is_planned_once_and_shows_every_episode(corpus, tmp_path, capsys):
+    said = export([corpus / 'a_g1'], tmp_path / 'ds', 2, capsys).splitlines()
+    assert 'worker processes' not in '\n'.join(said)
+    assert sum(line.startswith('planning ') for line in said) == 1
+    episodes = [line for line in said if re.search(r'\] +\d+/2 episode \d+: ', line)]
+    assert [re.search(r'episode (\d+):', line).group(1) for line in episodes] == ['0', '1']
+    assert any(line.startswith('exported 2 episode(s)') for line in said)
 
 
 def test_jobs_must_be_zero_or_more(corpus, tmp_path, capsys):
