@@ -16,6 +16,7 @@ setup(
         (f'share/{PACKAGE}/launch', glob('launch/*.launch.yaml')),
         (f'share/{PACKAGE}/config', glob('config/*.yaml') + glob('config/*.md')),
         (f'share/{PACKAGE}/config/robots', glob('config/robots/*.yaml')),
+        (f'share/{PACKAGE}/config/hands', glob('config/hands/*.yaml')),
         (f'share/{PACKAGE}/docs', glob('docs/*.md')),
     ],
     install_requires=['setuptools'],

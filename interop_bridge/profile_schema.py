@@ -45,6 +45,7 @@ _TOPIC = re.compile(r'(~/|/)?[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*')
 _topic = Rule(lambda value: _TOPIC.fullmatch(value) is not None,
               "a ROS topic name ('/'-separated tokens of letters, digits and '_', none "
               'starting with a digit)')
+TOPIC_NAME = _topic  # the same rule for hand profiles
 _topic_or_none = Rule(lambda value: value == '' or _TOPIC.fullmatch(value) is not None,
                       f"'' or {_topic.expected}")
 

@@ -21,6 +21,7 @@ def key_sections() -> KeySections:
     from interop_bridge.profile_schema import (
         COMMAND_KEYS, EXTRA_KEYS, GRIPPER_KEYS, IMU_KEYS, JOINT_KEYS, TOP_KEYS, TOPIC_KEYS,
         WRENCH_KEYS)
+    from interop_bridge.hands import hand_schema as hand
     from interop_bridge.profile_kinematics import FRAME_LINK_KEYS, KINEMATICS_KEYS
     from interop_bridge.vendors.registry import sections
 
@@ -28,7 +29,14 @@ def key_sections() -> KeySections:
             ('joints[] (and joint_defaults)', JOINT_KEYS), ('extra[]', EXTRA_KEYS),
             ('wrenches[]', WRENCH_KEYS), ('grippers[]', GRIPPER_KEYS),
             ('command', COMMAND_KEYS), ('kinematics', KINEMATICS_KEYS),
-            ('kinematics.frames[]', FRAME_LINK_KEYS), *sections().items())
+            ('kinematics.frames[]', FRAME_LINK_KEYS), *sections().items(),
+            ('hand profile: top level', hand.HAND_TOP_KEYS),
+            ('hand profile: topics', hand.HAND_SIDES_KEYS),
+            ('hand profile: topics.left, topics.right', hand.HAND_TOPIC_KEYS),
+            ('hand profile: joints[]', hand.HAND_JOINT_KEYS),
+            ('hand profile: joints[].left, joints[].right', hand.HAND_SIDE_JOINT_KEYS),
+            ('hand profile: command', hand.HAND_COMMAND_KEYS),
+            ('hand profile: tactile[]', hand.TACTILE_KEYS))
 
 
 def __getattr__(name: str) -> KeySections:

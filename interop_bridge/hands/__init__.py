@@ -1,0 +1,1 @@
+"""Dexterous hands: hand profiles (config/hands/) and the closure mapping, without rclpy."""
