@@ -156,9 +156,12 @@ class FieldGather:
 class _Builder:
     """Walks a definition, collecting leaves at payload offsets."""
 
-    def __init__(self, fielddefs: Mapping[str, Any], length_of: LengthSource) -> None:
+    def __init__(self, fielddefs: Mapping[str, Any], length_of: LengthSource,
+                 limit: int | None = None, typename: str = '') -> None:
         self.fielddefs = fielddefs
+        self.typename = typename
         self.length_of = length_of
+        self.limit = limit  # payload bytes of a received message: a layout cannot be longer
         self.leaves: dict[str, Leaf] = {}
         self.length_prefixes: list[tuple[int, int]] = []  # (offset, count)
         self.strings: list[tuple[int, int]] = []  # (offset, bytes)
@@ -183,6 +186,11 @@ class _Builder:
             count = self.length_of(path, offset, False)
             self.length_prefixes.append((offset, count))
             offset += 4
+            if self.limit is not None and count > self.limit - offset:
+                msg = (f'{self.typename}: message too short at {path!r} ({self.limit} bytes, '
+                       f'a sequence of {count} elements from byte {offset}: not this type, '
+                       'or corrupt)')
+                raise MappingError(msg)
         return self.array(path, element, count, offset)
 
     def base(self, path: str, typename: str, offset: int) -> int:
@@ -225,7 +233,7 @@ def layout_from_sample(fielddefs: Mapping[str, Any], typename: str,
             raise MappingError(msg)
         return int.from_bytes(payload[offset:offset + 4], 'little')
 
-    builder = _Builder(fielddefs, read_length)
+    builder = _Builder(fielddefs, read_length, len(payload), typename)
     size = builder.message(typename, '', 0)
     if size > len(payload):
         msg = f'{typename}: message has {len(payload)} bytes, its layout needs {size}'

@@ -19,6 +19,7 @@ from typing import Any
 from interop_bridge.ament import share_paths
 from interop_bridge.canonical import CanonicalSpec, load_canonical
 from interop_bridge.errors import MISSING, Problem, ProfileError
+from interop_bridge.hands.hand_codecs import HAND_CODECS
 from interop_bridge.hands.hand_schema import (
     HAND_COMMAND_KEYS, HAND_JOINT_KEYS, HAND_SIDE_JOINT_KEYS, HAND_SIDES_KEYS, HAND_TOP_KEYS,
     HAND_TOPIC_KEYS, TACTILE_KEYS)
@@ -61,6 +62,7 @@ class HandCommandProfile:
     limit_policy: str
     timeout_s: float
     on_timeout: str
+    velocity: float
     stiffness: float
     damping: float
 
@@ -88,6 +90,8 @@ class HandProfile:
     model: str
     description: str
     transport: str
+    codec: str
+    firmware: str
     state_type: str
     command_type: str
     native_unit: str
@@ -146,6 +150,7 @@ def parse_hand_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: st
     top = read_section(raw, HAND_TOP_KEYS, reader, '')
     if stem is not None and top.get('name') not in (None, stem):
         reader.report('name', top['name'], f'{stem!r}, the file name without .yaml')
+    _check_codec(top, reader)
     sides_raw = read_section(top.get('topics', {}), HAND_SIDES_KEYS, reader, 'topics')
     topics = {side: read_section(sides_raw[side], HAND_TOPIC_KEYS, reader, f'topics.{side}')
               for side in SIDES if side in sides_raw}  # a missing side: reported once
@@ -160,12 +165,26 @@ def parse_hand_profile(raw: Any, *, source: str, spec: CanonicalSpec, sha256: st
                   for side in SIDES)
     return HandProfile(
         name=top['name'], vendor=top['vendor'], model=top['model'],
-        description=top['description'], transport=top['transport'],
+        description=top['description'], transport=top['transport'], codec=top['codec'],
+        firmware=top['firmware'] or HAND_CODECS[top['codec']].generations[-1],
         state_type=top['state_type'], command_type=top['command_type'],
         native_unit=top['native_unit'], state_rate_hz=top['state_rate_hz'],
         stamp_source=top['stamp_source'], sides=(sides[0], sides[1]),
         command=HandCommandProfile(**command), tactile=tuple(tactile), source_file=source,
         sha256=sha256)
+
+
+def _check_codec(top: dict[str, Any], reader: Reader) -> None:
+    """The firmware one of the codec's generations; the message types the codec's."""
+    codec = HAND_CODECS.get(top.get('codec', ''))
+    if codec is None:
+        return
+    if top.get('firmware') and top['firmware'] not in codec.generations:
+        reader.report('firmware', top['firmware'],
+                      f"'' (the newest) or one of {list(codec.generations)}")
+    for key, wanted in (('state_type', codec.state_type), ('command_type', codec.command_type)):
+        if key in top and top[key] != wanted:
+            reader.report(key, top[key], f'{wanted!r}, the type codec {top["codec"]} speaks')
 
 
 def _read_joints(items: Any, spec: CanonicalSpec, reader: Reader) -> dict[str, list[HandJoint]]:

@@ -11,6 +11,7 @@ keys (open and closed inside the limits, slots used once) are in hand_profile.
 from __future__ import annotations
 
 import re
+from interop_bridge.hands.hand_codecs import HAND_CODECS
 from interop_bridge.profile_schema import (
     LIMIT_POLICIES, NATIVE_LIMIT, RATE_MAX_HZ, STAMP_SOURCES, TIMEOUT_MAX_S, TOPIC_NAME)
 from interop_bridge.schema import (
@@ -43,8 +44,14 @@ HAND_TOP_KEYS = (
     Key('description', str, 'one line for humans', default=''),
     Key('transport', str, "how the hand is reached: 'vendor_dds' (the vendor's DDS topics "
         "beside the robot's) or 'ros2' (a vendor ROS 2 node)", check=one_of(*TRANSPORTS)),
-    Key('state_type', str, 'message type of hand state', check=_message_type),
-    Key('command_type', str, 'message type of hand commands', check=_message_type),
+    Key('codec', str, 'hand codec that reads state and writes commands (hand_codecs.py)',
+        check=one_of(*HAND_CODECS)),
+    Key('firmware', str, "firmware generation of the hand's messages, for codecs with several "
+        "('': the newest); a codec of one generation mis-decodes another", default=''),
+    Key('state_type', str, 'message type of hand state (the one the codec reads)',
+        check=_message_type),
+    Key('command_type', str, 'message type of hand commands (the one the codec writes)',
+        check=_message_type),
     Key('native_unit', str, "unit of the native joint values ('rad', or the vendor's drive "
         "unit such as 'inspire_0_1', 'brainco_0_1000')", check=non_empty),
     Key('state_rate_hz', float, 'rate at which the hand publishes state [Hz]',
@@ -100,6 +107,8 @@ HAND_COMMAND_KEYS = (
     Key('on_timeout', str, "safe command when commands stop: 'open' the hand, 'hold' the "
         "last targets, or 'relax' (zero gains)", default='hold',
         check=one_of(*HAND_TIMEOUT_ACTIONS)),
+    Key('velocity', float, "dq sent with every target (Unitree's BrainCo bridge reads it as "
+        'the speed)', default=0.0, check=between(0.0, GAIN_MAX)),
     Key('stiffness', float, 'kp sent with every target (drive units of the vendor)',
         default=0.0, check=between(0.0, GAIN_MAX)),
     Key('damping', float, 'kd sent with every target', default=0.0,

@@ -138,6 +138,18 @@ def test_a_truncated_message_is_a_mapping_error(typestore):
         layout_from_sample(typestore.fielddefs, 'test_msgs/msg/State', raw[:24])
 
 
+def test_a_sequence_length_no_message_could_hold_is_refused_at_once(typestore):
+    # extra_motors' length prefix (2) read from the wrong bytes (another type, another
+    # firmware generation) can say a billion elements: refused before any is walked.
+    raw = bytearray(typestore.serialize_cdr(make_state(typestore), 'test_msgs/msg/State'))
+    layout = layout_from_sample(typestore.fielddefs, 'test_msgs/msg/State', bytes(raw))
+    offset = next(offset for offset, value in layout.guards
+                  if value == (2).to_bytes(4, 'little'))
+    raw[4 + offset:8 + offset] = (1_000_000_000).to_bytes(4, 'little')
+    with pytest.raises(MappingError, match='1000000000 elements'):
+        layout_from_sample(typestore.fielddefs, 'test_msgs/msg/State', bytes(raw))
+
+
 def test_selecting_a_field_that_does_not_exist_is_a_mapping_error(typestore):
     layout = layout_for_lengths(typestore.fielddefs, 'test_msgs/msg/State')
     with pytest.raises(MappingError, match="test_msgs/msg/State has no field 'motor_state.*.tau'"):
