@@ -10,7 +10,7 @@ from interop_bridge.cli import main
 def test_canonical_prints_the_version_groups_and_latched_embodiment(capsys):
     assert main(['canonical']) == 0
     out = capsys.readouterr().out
-    assert out.startswith('canonical humanoid interface 1.1.0')
+    assert out.startswith('canonical humanoid interface 1.2.0')
     assert '  head       29 head_yaw, 30 head_pitch, 31 head_roll' in out
     assert 'interop/embodiment' in out and 'reliable/transient_local/depth 1' in out
 

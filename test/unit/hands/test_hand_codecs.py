@@ -6,43 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hand_messages import dex3_state_bytes
 
 from interop_bridge.errors import MappingError
 from interop_bridge.hands.hand_codecs import Dex3Codec, GoMotorsCodec, HandTargets, hand_codec
 from interop_bridge.hands.hand_wire import dex3_package, dex3_store, go_store
 
 GENERATIONS = ('2024-08', '2024-12', '2025-02')
-
-
-def motor_state(store, package: str, slot: int):
-    kind = store.types[f'{package}/msg/MotorState']
-    return kind(mode=1, q=0.1 * slot, dq=-0.01 * slot, ddq=0.0, tau_est=0.5 + slot,
-                temperature=np.array([30, 31], np.int16), vol=24.0,
-                sensor=np.zeros(2, np.uint32), motorstate=0, reserve=np.zeros(4, np.uint32))
-
-
-def press(store, package: str, pad: int, generation: str):
-    kind = store.types[f'{package}/msg/PressSensorState']
-    values = dict(pressure=np.arange(12, dtype=np.float32) + 100000 + 100 * pad,
-                  temperature=np.full(12, 25.0 + pad, np.float32))
-    if generation == '2025-02':
-        values.update(lost=pad, reserve=0)
-    return kind(**values)
-
-
-def dex3_state_bytes(generation: str, pads: int = 9) -> bytes:
-    store, package = dex3_store(generation), dex3_package(generation)
-    imu = store.types[f'{package}/msg/IMUState'](
-        quaternion=np.array([1, 0, 0, 0], np.float32), gyroscope=np.zeros(3, np.float32),
-        accelerometer=np.array([0, 0, 9.81], np.float32), rpy=np.zeros(3, np.float32),
-        temperature=40)
-    fields = dict(motor_state=[motor_state(store, package, k) for k in range(7)],
-                  press_sensor_state=[press(store, package, k, generation) for k in range(pads)],
-                  imu_state=imu, power_v=24.0, power_a=0.5, reserve=np.zeros(2, np.uint32))
-    if generation != '2024-08':
-        fields.update(system_v=5.0, device_v=3.3, error=np.zeros(2, np.uint32))
-    typename = f'{package}/msg/HandState'
-    return bytes(store.serialize_cdr(store.types[typename](**fields), typename))
 
 
 @pytest.mark.parametrize('generation', GENERATIONS)
