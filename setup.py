@@ -30,6 +30,7 @@ setup(
             'interop = interop_bridge.cli:main',
             'bridge = interop_bridge.nodes.bridge:main',
             'fake_robot = interop_bridge.nodes.fake_robot:main',
+            'fake_hand = interop_bridge.nodes.fake_hand:main',
             'recorder = interop_bridge.nodes.recorder:main',
             'canonical_controller = interop_bridge.nodes.canonical_controller:main',
         ],

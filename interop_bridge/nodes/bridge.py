@@ -2,7 +2,8 @@
 
     ros2 run interop_bridge bridge --ros-args -p profile:=unitree_g1_29dof -r __ns:=/g1
 
-Parameters: `profile` (a shipped profile name or a path to a profile file, read only),
+Parameters: `profile` (a shipped profile name or a path to a profile file, read only), `hands`
+(a hand profile of config/hands/ for the hands fitted, '' for none: nodes/hand_streams.py),
 `diagnostics_period` [s], `vendor_silence_warning_s` [s] (after this long without any vendor
 state since start, the bridge logs once which DDS topic and type it waits for and what to
 check, and /diagnostics says the same; 0 disables). Vendor topics are the profile's: absolute
@@ -10,8 +11,8 @@ where the vendor's are (`/lowstate`), else in the node's namespace. Vendor state
 serialized bytes and is decoded with numpy (no per-field Python message objects); canonical
 state, the standard JointState/Imu copies and the latched embodiment go out in the robot's
 namespace. Canonical commands are checked against the profile (interop_bridge.command_safety)
-and leave as serialized vendor commands. A bad profile is logged and the node exits with
-status 1 before touching any topic.
+and leave as serialized vendor commands. A bad profile is logged and the node exits with status
+1 before touching any topic.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ from interop_bridge import topics
 from interop_bridge.ament import message_class
 from interop_bridge.bridge_core import BridgeCore, command_from_arrays
 from interop_bridge.canonical import load_canonical
+from interop_bridge.errors import Problem, ProfileError
+from interop_bridge.hands.hand_profile import load_hand_profile
 from interop_bridge.msgdefs import fielddefs_for
 from interop_bridge.nodes import canonical_messages as build
 from interop_bridge.nodes.bridge_diagnostics import bridge_diagnostics
+from interop_bridge.nodes.hand_streams import HandStreams
 from interop_bridge.nodes.qos import canonical_qos, qos_profile
 from interop_bridge.nodes.spin import run_node
 from interop_bridge.profile import load_profile
@@ -64,6 +68,8 @@ class BridgeNode(Node):
         super().__init__('bridge', start_parameter_services=False)
         self.declare_parameter('profile', '', ParameterDescriptor(
             description='shipped profile name or path to a profile file', read_only=True))
+        self.declare_parameter('hands', '', ParameterDescriptor(
+            description="hand profile of the hands fitted ('': none)", read_only=True))
         self.declare_parameter('diagnostics_period', 1.0, ParameterDescriptor(
             description='seconds between /diagnostics messages'))
         self.declare_parameter('vendor_silence_warning_s', VENDOR_SILENCE_WARNING_S,
@@ -88,6 +94,7 @@ class BridgeNode(Node):
             message_class(self.core.codec.command_type), profile.topics.command,
             QoSProfile(depth=10))
         self._make_subscriptions()
+        self.hands = self._attach_hands(str(self.get_parameter('hands').value))
         self._awaited = AwaitedStream(self._state_subscription.topic_name,
                                       self.core.codec.state_type, self.context.get_domain_id())
         self._silence = SilenceWatch(
@@ -108,6 +115,18 @@ class BridgeNode(Node):
             f'bridge ready: {profile.name} ({profile.vendor} {profile.model}), '
             f'state {self._awaited.ros_topic} -> interop/state, interop/command -> '
             f'{self._vendor_command.topic_name}')
+
+    def _attach_hands(self, name: str) -> HandStreams | None:
+        """The hand streams of the hand profile `name` ('': no hands)."""
+        if not name:
+            return None
+        hands = load_hand_profile(name)
+        grippers = sorted({gripper.side for gripper in self.profile.grippers})
+        if grippers:
+            msg = (f'hands:={name}: profile {self.profile.name} already publishes the '
+                   f'{" and ".join(grippers)} hand state from its grippers')
+            raise ProfileError([Problem(self.profile.source_file, 'grippers', grippers, msg)])
+        return HandStreams(self, hands, self.spec)
 
     def _make_publishers(self) -> dict[str, Publisher]:
         qos = {topic.name: canonical_qos(topic) for topic in self.spec.topics}
@@ -263,10 +282,13 @@ class BridgeNode(Node):
         self._vendor_command.publish(result.payload)
 
     def _publish_diagnostics(self) -> None:
-        self._outputs['diagnostics'].publish(bridge_diagnostics(
-            self.core, prefix=self.get_namespace().rstrip('/'), hardware_id=self.profile.name,
-            now_s=time.monotonic(), stamp=self.get_clock().now().to_msg(),
-            awaited=self._awaited, silence=self._silence))
+        prefix, now_s = self.get_namespace().rstrip('/'), time.monotonic()
+        array = bridge_diagnostics(
+            self.core, prefix=prefix, hardware_id=self.profile.name, now_s=now_s,
+            stamp=self.get_clock().now().to_msg(), awaited=self._awaited, silence=self._silence)
+        if self.hands is not None:
+            array.status.extend(self.hands.statuses(prefix, now_s))
+        self._outputs['diagnostics'].publish(array)
 
 
 def _lazy(key: str) -> bool:
