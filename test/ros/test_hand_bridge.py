@@ -36,8 +36,8 @@ def hand_command(side: int, channel: int, closure: float):
     return message
 
 
-def test_a_g1_with_dex3_hands_reads_closure_and_touch_and_closes_a_finger(ros_node,
-                                                                         start_process):
+def test_a_g1_with_dex3_hands_reads_closure_and_touch_and_closes_a_finger(
+        ros_node, start_process):
     from interop_msgs.msg import HandCommand, HandState, TactileState
     from unitree_hg.msg import HandCmd
     namespace = '/hands_g1'
