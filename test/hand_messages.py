@@ -17,10 +17,10 @@ def default_pressure(pad: int) -> np.ndarray:
     return np.arange(12, dtype=np.float32) + 100000 + 100 * pad
 
 
-def motor_state(store, package: str, slot: int):
+def motor_state(store, package: str, slot: int, q: float | None = None):
     kind = store.types[f'{package}/msg/MotorState']
-    return kind(mode=1, q=0.1 * slot, dq=-0.01 * slot, ddq=0.0, tau_est=0.5 + slot,
-                temperature=np.array([30, 31], np.int16), vol=24.0,
+    return kind(mode=1, q=0.1 * slot if q is None else q, dq=-0.01 * slot, ddq=0.0,
+                tau_est=0.5 + slot, temperature=np.array([30, 31], np.int16), vol=24.0,
                 sensor=np.zeros(2, np.uint32), motorstate=0, reserve=np.zeros(4, np.uint32))
 
 
@@ -33,14 +33,16 @@ def press(store, package: str, pad: int, generation: str, pressure: Pressure):
     return kind(**values)
 
 
-def dex3_state_bytes(generation: str, pads: int = 9,
-                     pressure: Pressure = default_pressure) -> bytes:
+def dex3_state_bytes(generation: str, pads: int = 9, pressure: Pressure = default_pressure,
+                     positions: np.ndarray | None = None) -> bytes:
+    """A Dex3-1 HandState_ of one generation (motor q = 0.1 * slot unless `positions`)."""
     store, package = dex3_store(generation), dex3_package(generation)
     imu = store.types[f'{package}/msg/IMUState'](
         quaternion=np.array([1, 0, 0, 0], np.float32), gyroscope=np.zeros(3, np.float32),
         accelerometer=np.array([0, 0, 9.81], np.float32), rpy=np.zeros(3, np.float32),
         temperature=40)
-    fields = dict(motor_state=[motor_state(store, package, k) for k in range(7)],
+    qs = [None] * 7 if positions is None else [float(q) for q in positions]
+    fields = dict(motor_state=[motor_state(store, package, k, qs[k]) for k in range(7)],
                   press_sensor_state=[press(store, package, k, generation, pressure)
                                       for k in range(pads)],
                   imu_state=imu, power_v=24.0, power_a=0.5, reserve=np.zeros(2, np.uint32))
@@ -48,3 +50,14 @@ def dex3_state_bytes(generation: str, pads: int = 9,
         fields.update(system_v=5.0, device_v=3.3, error=np.zeros(2, np.uint32))
     typename = f'{package}/msg/HandState'
     return bytes(store.serialize_cdr(store.types[typename](**fields), typename))
+
+
+def dex3_command_bytes(positions: np.ndarray) -> bytes:
+    """A Dex3-1 HandCmd_ with every motor enabled (mode id | FOC << 4) at `positions`."""
+    store, package = dex3_store('2025-02'), dex3_package('2025-02')
+    kind = store.types[f'{package}/msg/MotorCmd']
+    motors = [kind(mode=slot | 0x10, q=float(q), dq=0.0, tau=0.0, kp=1.5, kd=0.2, reserve=0)
+              for slot, q in enumerate(positions)]
+    typename = f'{package}/msg/HandCmd'
+    message = store.types[typename](motor_cmd=motors, reserve=np.zeros(4, np.uint32))
+    return bytes(store.serialize_cdr(message, typename))

@@ -47,6 +47,7 @@ from interop_bridge.export.resample_report import ResampleReport
 from interop_bridge.export.resample_report import stamp_label
 from interop_bridge.export.robot_discovery import RobotStreams
 from interop_bridge.export.topic_decoders import ChecksumTally
+from interop_bridge.hands.hand_profile import HandProfile
 
 NS = 1_000_000_000
 HOLD_KEYS = ('valid', 'imu_valid', 'wrench_valid', 'hand_valid', 'action', 'action_valid',
@@ -103,7 +104,7 @@ class ExportPolicy:
 
     def for_key(self, key: str, has_header: bool = True) -> StreamPolicy:
         """The resampling policy of one decoded value (receive times when it has no header)."""
-        if key in HOLD_KEYS:
+        if key in HOLD_KEYS or key.endswith('_valid'):
             method = 'hold'
         elif key == 'orientation':
             method = 'slerp'
@@ -223,7 +224,8 @@ class EpisodeBuilder:
             if name not in resamplers:
                 resamplers[name] = StreamResampler(
                     name, grid, self.policy.for_key(key, header is not None), values.shape[1],
-                    present_columns(self.robot.profile, self.spec, key, values.shape[1]))
+                    present_columns(self.robot.profile, self.spec, key, values.shape[1],
+                                    self.robot.hands))
             resamplers[name].feed(values, log_ns, header)
 
     def held_columns(self, streams: dict[str, np.ndarray], length: int) -> dict[str, np.ndarray]:
@@ -240,7 +242,7 @@ class EpisodeBuilder:
         by_key: dict[str, list[np.ndarray]] = {}
         for name, stream in streams.items():
             by_key.setdefault(name.split(':', 1)[1], []).append(stream)
-        values = {key: _combine(parts, length) for key, parts in by_key.items()}
+        values = {key: _combine(key, parts, length) for key, parts in by_key.items()}
         values.update(self._task_space_values(values, length))
         next_state = self.policy.action == 'next-state'
         columns = {}
@@ -323,12 +325,13 @@ def _task_space(profile: Profile, spec: CanonicalSpec) -> Any:
     return task_space_for(profile, spec)
 
 
-def present_columns(profile: Profile, spec: CanonicalSpec, key: str,
-                    width: int) -> np.ndarray | None:
+def present_columns(profile: Profile, spec: CanonicalSpec, key: str, width: int,
+                    hands: HandProfile | None = None) -> np.ndarray | None:
     """The columns of a decoded value the robot has (its profile maps them), None for all.
 
     Joint values and actions: the profile's canonical joints; hand closures: its grippers'
-    columns; wrenches: its sensors' six entries. NaN elsewhere is by design, never counted.
+    columns and the channels of its hand profile's hands; wrenches: its sensors' six
+    entries. NaN elsewhere is by design, never counted.
     """
     if key in JOINT_VALUE_KEYS:
         columns = [joint.index for joint in profile.joints]
@@ -336,6 +339,9 @@ def present_columns(profile: Profile, spec: CanonicalSpec, key: str,
         channels = len(spec.hand_channels)
         columns = [spec.hand_sides.index(gripper.side) * channels + channels - 1
                    for gripper in profile.grippers]
+        if hands is not None:
+            columns += [spec.hand_sides.index(side.side) * channels + channel
+                        for side in hands.sides for channel in hands.channels]
     elif key == 'wrench':
         slots = [spec.wrench_frames.index(sensor.frame) for sensor in profile.wrenches]
         columns = [6 * slot + entry for slot in slots for entry in range(6)]
@@ -369,10 +375,13 @@ def _nearest(stamps: np.ndarray, times: np.ndarray) -> np.ndarray:
     return order[pick]
 
 
-def _combine(parts: list[np.ndarray], length: int) -> np.ndarray:
-    """Several topics feeding one value (two hand sides, two wrench sensors): first valid wins."""
+def _combine(key: str, parts: list[np.ndarray], length: int) -> np.ndarray:
+    """Several topics feeding one value (two hand sides, two wrench sensors): first valid wins;
+    a validity flag is set where any topic sets it (NaN: the topic does not say)."""
     if len(parts) == 1:
         return parts[0][:length]  # a view: most values have one source
+    if key.endswith('_valid'):
+        return np.asarray(np.fmax.reduce([part[:length] for part in parts]))
     values = parts[0][:length].copy()
     for part in parts[1:]:
         fill = np.isnan(values)

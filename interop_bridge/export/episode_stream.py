@@ -227,12 +227,13 @@ def possible_columns(builder: EpisodeBuilder) -> dict[str, np.ndarray]:
         if key.startswith('eef.'):
             mask = np.full(width, builder.task_space is not None)
         elif key in JOINT_VALUE_KEYS:
-            present = present_columns(profile, spec, key, len(spec.joint_names))
+            present = present_columns(profile, spec, key, len(spec.joint_names),
+                                      builder.robot.hands)
             assert present is not None
             stored = builder.stored_joints.get(feature.key)
             mask = present if stored is None else present[list(stored)]
         else:
-            present = present_columns(profile, spec, key, width)
+            present = present_columns(profile, spec, key, width, builder.robot.hands)
             mask = np.ones(width, dtype=bool) if present is None else present
         possible[feature.key] = mask
     return possible

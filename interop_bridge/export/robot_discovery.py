@@ -18,7 +18,8 @@ from typing import Any
 from interop_bridge import topics as names
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.errors import ExportError
-from interop_bridge.export import topic_decoders
+from interop_bridge.export import hand_decoders, topic_decoders
+from interop_bridge.hands.hand_profile import HandProfile
 from interop_bridge.export.images import IMAGE_TYPES
 from interop_bridge.profile import Profile, load_profile
 from interop_bridge.robot_codec import RobotCodec
@@ -38,6 +39,7 @@ class RobotStreams:
     state_topic: str = ''
     cameras: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> topic, type
     episode_topic: str | None = None
+    hands: HandProfile | None = None  # the hand profile whose vendor topics are recorded
     _codec: RobotCodec | None = field(default=None, repr=False)
 
     def vendor_codec(self, spec: CanonicalSpec, fielddefs: Mapping[str, Any]) -> RobotCodec:
@@ -135,6 +137,9 @@ def discover_robot(recording: Any, spec: CanonicalSpec, *, profile: str | None,
     _add_state(robot, topics, fielddefs, spec, source)
     _add_commands(robot, topics, fielddefs, spec)
     _add_hands(robot, topics, fielddefs, spec)
+    if not any(isinstance(decoder, topic_decoders.HandDecoder)
+               for decoder in robot.decoders.values()):
+        _add_vendor_hands(robot, topics, spec)
     robot.cameras = _cameras(topics, ns, cameras, source)
     episode_topic = _join(ns, names.EPISODE)
     robot.episode_topic = episode_topic if episode_topic in topics else None
@@ -208,6 +213,27 @@ def _add_hands(robot: RobotStreams, topics: Mapping[str, Any], fielddefs: Mappin
             if topic in topics:
                 robot.decoders[topic] = topic_decoders.HandDecoder(
                     fielddefs, typename, side_index, channels, valid_field, key)
+
+
+def _add_vendor_hands(robot: RobotStreams, topics: Mapping[str, Any],
+                      spec: CanonicalSpec) -> None:
+    """The vendor hand topics of the shipped hand profile the recording holds, if any."""
+    def where(topic: str) -> str:
+        return vendor_topic(topics, robot.namespace, topic)
+    hands = hand_decoders.find_hand_profile(topics, where)
+    if hands is None:
+        return
+    robot.hands = hands
+    state_sides: dict[str, list[Any]] = {}
+    command_sides: dict[str, list[Any]] = {}
+    for side in hands.sides:
+        state_sides.setdefault(where(side.state_topic), []).append(side)
+        command_sides.setdefault(where(side.command_topic), []).append(side)
+    for topic, sides in state_sides.items():
+        robot.decoders[topic] = hand_decoders.VendorHandStateDecoder(hands, sides, spec)
+    for topic, sides in command_sides.items():
+        if topic in topics:
+            robot.decoders[topic] = hand_decoders.VendorHandCommandDecoder(hands, sides, spec)
 
 
 def _cameras(topics: Mapping[str, Any], namespace: str, chosen: Mapping[str, str],

@@ -1,0 +1,97 @@
+"""A vendor recording of a G1 with Dex3-1 hands (`ros2 bag record` of /lowstate and the hands'
+own /dex3/<side>/state and /cmd) exports the hands' closures, their validity and the hand
+actions, read with the hand's codec. Expected closures come from the trajectory recorded here
+in radians and the Dex3-1 URDF limits (dex3_1_l.urdf, dex3_1_r.urdf), not from the exporter."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from bag_factory import EventSpec, write_vendor_bag
+from dataset_rows import raw_rows
+from hand_messages import dex3_command_bytes, dex3_state_bytes
+
+from interop_bridge.cli import main
+
+DURATION_S, HAND_HZ, COMMAND_HZ = 2.0, 100, 50
+LEFT_CLOSED = {5: -1.571, 6: -1.745}    # index_0, index_1 fully bent (left URDF lower limits)
+RIGHT_CLOSED = {5: 1.571, 6: 1.745}     # right URDF upper limits
+OPEN = np.array([-1.047, -0.611, 0.0, 0.0, 0.0, 0.0, 0.0])        # left thumb open, fingers
+OPEN_RIGHT = np.array([-1.047, 0.611, 0.0, 0.0, 0.0, 0.0, 0.0])   # straight
+
+
+def ramp(t: float) -> float:
+    return t / DURATION_S                 # the index closes from 0 to 1 over the recording
+
+
+def pose(open_pose: np.ndarray, closed: dict[int, float], amount: float) -> np.ndarray:
+    q = open_pose.copy()
+    for slot, limit in closed.items():
+        q[slot] = amount * limit
+    return q
+
+
+def hand_messages() -> tuple:
+    messages = []
+    for tick in range(int(DURATION_S * HAND_HZ) + 1):
+        t = tick / HAND_HZ
+        for side, open_pose, closed in (('left', OPEN, LEFT_CLOSED),
+                                        ('right', OPEN_RIGHT, RIGHT_CLOSED)):
+            messages.append((f'/dex3/{side}/state', 'unitree_hg/msg/HandState', t,
+                             dex3_state_bytes('2025-02', positions=pose(open_pose, closed,
+                                                                        ramp(t)))))
+    for tick in range(int(DURATION_S * COMMAND_HZ) + 1):
+        t = tick / COMMAND_HZ
+        messages.append(('/dex3/left/cmd', 'unitree_hg/msg/HandCmd', t,
+                         dex3_command_bytes(pose(OPEN, LEFT_CLOSED, 1.0 - ramp(t)))))
+    return tuple(messages)
+
+
+@pytest.fixture(scope='module')
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp('hands')
+    bag = write_vendor_bag(root / 'bag', 'unitree_g1_29dof', duration_s=DURATION_S,
+                           events=(EventSpec(0.2, 1.8, 'grasp'),), camera=False,
+                           commands=True, extra=hand_messages())
+    assert main(['export', str(bag), '--profile', 'unitree_g1_29dof', '--out',
+                 str(root / 'ds'), '--jobs', '1']) == 0
+    return root / 'ds'
+
+
+def column(dataset, key: str, name: str) -> np.ndarray:
+    info = json.loads((dataset / 'meta' / 'info.json').read_text())
+    names = info['features'][key]['names']
+    return raw_rows(dataset)[key][:, names.index(name)]
+
+
+def test_the_index_closure_follows_the_recorded_joints_on_both_hands(dataset):
+    rows = raw_rows(dataset)
+    t = rows['timestamp'] + 0.2             # the episode starts 0.2 s into the recording
+    for side in ('left', 'right'):
+        closure = column(dataset, 'observation.hand', f'{side}_hand_index_flexion')
+        np.testing.assert_allclose(closure, ramp(t), atol=2e-3, err_msg=side)
+        middle = column(dataset, 'observation.hand', f'{side}_hand_middle_flexion')
+        np.testing.assert_allclose(middle, 0.0, atol=1e-6)
+
+
+def test_the_channels_a_three_finger_hand_has_are_valid_and_no_others(dataset):
+    info = json.loads((dataset / 'meta' / 'info.json').read_text())
+    names = info['features']['valid.observation.hand']['names']
+    valid = raw_rows(dataset)['valid.observation.hand']
+    expected = {name: name.split('_hand_')[-1] in ('thumb_rotation', 'thumb_flexion',
+                                                   'index_flexion', 'middle_flexion')
+                for name in names}
+    for index, name in enumerate(names):
+        assert (valid[:, index] == float(expected[name])).all(), name
+
+
+def test_the_hand_commands_become_the_hand_action_of_the_commanded_side(dataset):
+    rows = raw_rows(dataset)
+    t = rows['timestamp'] + 0.2
+    action = column(dataset, 'action.hand', 'left_hand_index_flexion')
+    # commands hold until the next one (50 Hz): within one command period of the ramp down
+    assert np.all(np.abs(action - (1.0 - ramp(t))) <= 1.0 / (COMMAND_HZ * DURATION_S) + 1e-3)
+    assert (column(dataset, 'valid.action.hand', 'left_hand_index_flexion') == 1.0).all()
+    assert (column(dataset, 'valid.action.hand', 'right_hand_index_flexion') == 0.0).all()
