@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from interop_bridge.hands.hand_wire import dex3_package, dex3_store
+from interop_bridge.hands.hand_wire import dex3_package, dex3_store, go_store
 
 Pressure = Callable[[int], np.ndarray]
 
@@ -61,3 +61,14 @@ def dex3_command_bytes(positions: np.ndarray) -> bytes:
     typename = f'{package}/msg/HandCmd'
     message = store.types[typename](motor_cmd=motors, reserve=np.zeros(4, np.uint32))
     return bytes(store.serialize_cdr(message, typename))
+
+
+def go_states_bytes(positions) -> bytes:
+    """A unitree_go MotorStates_ (Unitree's Inspire and BrainCo bridges) at `positions`."""
+    store = go_store()
+    kind = store.types['unitree_go/msg/MotorState']
+    states = [kind(mode=1, q=float(q), dq=0.0, ddq=0.0, tau_est=0.0, q_raw=0.0, dq_raw=0.0,
+                   ddq_raw=0.0, temperature=30, lost=0, reserve=np.zeros(2, np.uint32))
+              for q in positions]
+    message = store.types['unitree_go/msg/MotorStates'](states=states)
+    return bytes(store.serialize_cdr(message, 'unitree_go/msg/MotorStates'))

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
@@ -58,11 +59,16 @@ class Feature:
     names: tuple[str, ...] | None
     # For value features: the key of the feature holding its per-entry validity (or None).
     valid_key: str | None = None
+    # What info.json says beside dtype, shape and names (a tactile pad's grid and unit).
+    info: tuple[tuple[str, Any], ...] = ()
 
     def info_entry(self) -> FeatureEntry:
         """The `features[key]` entry of info.json (video `info` is added by the writer)."""
-        return {'dtype': self.dtype, 'shape': list(self.shape),
-                'names': list(self.names) if self.names is not None else None}
+        entry: FeatureEntry = {'dtype': self.dtype, 'shape': list(self.shape),
+                               'names': list(self.names) if self.names is not None else None}
+        if self.info:
+            entry['info'] = cast(Any, dict(self.info))
+        return entry
 
     @property
     def is_video(self) -> bool:
@@ -102,9 +108,37 @@ def is_mask(key: str) -> bool:
     return key.startswith(MASK_PREFIX)
 
 
+@dataclass(frozen=True)
+class TactilePad:
+    """One tactile pad of one side as the dataset stores it: a rows x cols grid."""
+
+    side: str
+    patch: str
+    rows: int
+    cols: int
+    unit: str
+
+    @property
+    def key(self) -> str:
+        """'observation.tactile.left.index_tip'."""
+        return f'observation.tactile.{self.side}.{self.patch}'
+
+
+def tactile_features(pads: Sequence[TactilePad]) -> list[Feature]:
+    """Per pad its readings (row-major taxels r<row>c<col>) and their validity mask."""
+    values, masks = [], []
+    for pad in pads:
+        names = tuple(f'r{row}c{col}' for row in range(pad.rows) for col in range(pad.cols))
+        info = (('layout', 'grid'), ('rows', pad.rows), ('cols', pad.cols), ('unit', pad.unit))
+        values.append(Feature(pad.key, 'float32', (len(names),), names, mask_key(pad.key),
+                              info))
+        masks.append(Feature(mask_key(pad.key), 'float32', (len(names),), names))
+    return values + masks
+
+
 def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int]],
-                       action: str = 'commands',
-                       joints: Sequence[int] | None = None) -> tuple[Feature, ...]:
+                       action: str = 'commands', joints: Sequence[int] | None = None,
+                       tactile: Sequence[TactilePad] = ()) -> tuple[Feature, ...]:
     """Every feature of a canonical dataset, in column order.
 
     Args:
@@ -114,6 +148,7 @@ def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int
             features at all.
         joints: the canonical joint indices the joint-wide features store, in canonical
             order (dataset/joint_layout.py); None: all of them.
+        tactile: the tactile pads of the export's hands (observation.tactile.<side>.<pad>).
 
     Returns:
         The features, without LeRobot's default columns (timestamp, indices), which the
@@ -148,6 +183,7 @@ def canonical_features(spec: CanonicalSpec, cameras: Mapping[str, tuple[int, int
     if action != 'none':
         features += [_vector(mask_key('action'), names),
                      _vector(mask_key('action.hand'), hands)]
+    features += tactile_features(tactile)
     for name, (height, width) in sorted(cameras.items()):
         features.append(Feature(key=f'observation.images.{name}', dtype='video',
                                 shape=(height, width, 3),

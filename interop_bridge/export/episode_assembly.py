@@ -37,7 +37,7 @@ from interop_bridge.dataset.records import EpisodeMeta
 from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.export.frame_validity import (apply_validity, is_next_state_feature,
                                                   with_next_state_actions)
-from interop_bridge.dataset.features import ACTION_SOURCES, Feature, mask_key
+from interop_bridge.dataset.features import ACTION_SOURCES, MASK_PREFIX, Feature, mask_key
 from interop_bridge.dataset.joint_layout import JOINT_FEATURES, joint_indices, narrow
 from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.plausibility import Plausibility
@@ -249,7 +249,7 @@ class EpisodeBuilder:
         for feature in self.features:
             if feature.is_video or (next_state and is_next_state_feature(feature.key)):
                 continue
-            key = next((k for k, f in FEATURE_OF.items() if f == feature.key), None)
+            key = decoded_key(feature.key)
             data = None if key is None else values.get(key)
             if data is None:  # the robot or recording has none: all invalid, no allocation
                 data = np.broadcast_to(np.float64(np.nan), (length, feature.shape[0]))
@@ -323,6 +323,29 @@ def _task_space(profile: Profile, spec: CanonicalSpec) -> Any:
     from interop_bridge.kinematics.task_space import task_space_for
 
     return task_space_for(profile, spec)
+
+
+TACTILE = 'observation.tactile.'
+_DECODED = {feature: key for key, feature in FEATURE_OF.items()}
+
+
+def decoded_key(feature_key: str) -> str | None:
+    """The decoded value a feature is made from ('observation.tactile.left.index_tip' from
+    'tactile.left.index_tip', its mask from 'tactile.left.index_tip_valid'), None if none."""
+    if feature_key.startswith(TACTILE):
+        return 'tactile.' + feature_key[len(TACTILE):]
+    if feature_key.startswith(mask_key(TACTILE)):
+        return 'tactile.' + feature_key[len(mask_key(TACTILE)):] + '_valid'
+    return _DECODED.get(feature_key)
+
+
+def has_pad(hands: HandProfile | None, feature_key: str) -> bool:
+    """Whether the hands of a robot have the tactile pad of a tactile feature."""
+    if hands is None:
+        return False
+    side, _, patch = feature_key.removeprefix(MASK_PREFIX).removeprefix(TACTILE).partition('.')
+    return side in {hand.side for hand in hands.sides} and \
+        patch in {pad.patch for pad in hands.tactile}
 
 
 def present_columns(profile: Profile, spec: CanonicalSpec, key: str, width: int,

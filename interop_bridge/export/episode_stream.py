@@ -36,7 +36,8 @@ from interop_bridge.dataset.features import hold_invalid
 from interop_bridge.dataset.records import EpisodeMeta
 from interop_bridge.errors import ExportError
 from interop_bridge.export.episode_assembly import (FEATURE_OF, JOINT_VALUE_KEYS,
-                                                    EpisodeBuilder, present_columns)
+                                                    EpisodeBuilder, decoded_key, has_pad,
+                                                    present_columns)
 from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.export.frame_validity import (NEXT_STATE_OF, apply_validity,
                                                   with_next_state_actions)
@@ -217,14 +218,15 @@ def possible_columns(builder: EpisodeBuilder) -> dict[str, np.ndarray]:
     """Per held feature, the columns this robot can ever have valid (dataset/features.py):
     its profile's joints, grippers and wrench sensors; the poses only with a model."""
     profile, spec = builder.robot.profile, builder.spec
-    decoded_of = {feature: key for key, feature in FEATURE_OF.items()}
     possible = {}
     for feature in builder.features:
-        key = decoded_of.get(feature.key)
+        key = decoded_key(feature.key)
         if feature.is_video or feature.valid_key is None or key is None:
             continue
         width = feature.shape[0]
-        if key.startswith('eef.'):
+        if key.startswith('tactile.'):
+            mask = np.full(width, has_pad(builder.robot.hands, feature.key))
+        elif key.startswith('eef.'):
             mask = np.full(width, builder.task_space is not None)
         elif key in JOINT_VALUE_KEYS:
             present = present_columns(profile, spec, key, len(spec.joint_names),

@@ -38,7 +38,7 @@ from interop_bridge.export.episode_assembly import EpisodeBuilder, ExportPolicy
 from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.export.episode_stream import stream_episode
 from interop_bridge.export.planning import (BagPlan, ExportRequest, Progress, check_same_schema,
-                                            plan_bag, plan_export)
+                                            export_tactile, plan_bag, plan_export)
 from interop_bridge.export.provenance import EXPORTER_VERSION, episode_meta, export_meta
 from interop_bridge.export.robot_discovery import RobotStreams
 from interop_bridge.export.topic_decoders import ChecksumTally, VendorStateDecoder
@@ -73,7 +73,8 @@ def prepare_export(request: ExportRequest, progress: Progress = LOG.info, *,
     if action.source == 'none' and request.policy.action == 'commands':
         progress(f'warning: {action.reason}')
     joints = export_joints(request, plans, spec)
-    features = canonical_features(spec, check_same_schema(plans), action.source, joints)
+    features = canonical_features(spec, check_same_schema(plans), action.source, joints,
+                                  export_tactile(plans))
     check_memory([(str(plan.path), span) for plan in plans for span in plan.spans], features,
                  request.policy.fps, segmented=streamed)
     return PreparedExport(plans, action, joints, features)

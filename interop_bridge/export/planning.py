@@ -14,6 +14,7 @@ from pathlib import Path
 from interop_bridge.canonical import CanonicalSpec
 from interop_bridge.errors import ExportError
 from interop_bridge.dataset.card import DEFAULT_LICENSE, check_license
+from interop_bridge.dataset.features import TactilePad
 from interop_bridge.dataset.joint_layout import check_layout
 from interop_bridge.dataset.records import SourceRecord
 from interop_bridge.export.bag_reader import BagSource, Recording, open_bags
@@ -127,6 +128,26 @@ def check_same_schema(plans: Sequence[BagPlan]) -> dict[str, tuple[int, int]]:
                        '--camera)')
             raise ExportError(message)
     return first.camera_sizes
+
+
+def export_tactile(plans: Sequence[BagPlan]) -> tuple[TactilePad, ...]:
+    """The tactile pads of every bag's hands (a bag without them has them invalid); refuses
+    two bags whose pad of one name differs in shape or unit."""
+    pads: dict[str, tuple[TactilePad, Path]] = {}
+    for plan in plans:
+        hands = plan.robot.hands
+        if hands is None:
+            continue
+        for side in hands.sides:
+            for patch in hands.tactile:
+                pad = TactilePad(side.side, patch.patch, patch.rows, patch.cols, patch.unit)
+                known = pads.setdefault(pad.key, (pad, plan.path))
+                if known[0] != pad:
+                    message = (f'{plan.path}: tactile pad {pad.key} is {pad.rows} x {pad.cols} '
+                               f'{pad.unit}, in {known[1]} {known[0].rows} x {known[0].cols} '
+                               f'{known[0].unit}: one dataset has one layout per pad')
+                    raise ExportError(message)
+    return tuple(pad for _, (pad, _) in sorted(pads.items()))
 
 
 def _about(path: Path, warning: str) -> str:

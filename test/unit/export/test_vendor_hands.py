@@ -14,6 +14,7 @@ from dataset_rows import raw_rows
 from hand_messages import dex3_command_bytes, dex3_state_bytes
 
 from interop_bridge.cli import main
+from interop_bridge.dataset.validate import validate_dataset
 
 DURATION_S, HAND_HZ, COMMAND_HZ = 2.0, 100, 50
 LEFT_CLOSED = {5: -1.571, 6: -1.745}    # index_0, index_1 fully bent (left URDF lower limits)
@@ -33,6 +34,13 @@ def pose(open_pose: np.ndarray, closed: dict[int, float], amount: float) -> np.n
     return q
 
 
+def pressure(pad: int) -> np.ndarray:
+    """Each pad's readings: 100000 + 100 * pad + taxel; pad 8 reads Dex3's "no sensor"."""
+    if pad == 8:
+        return np.full(12, 30000.0, np.float32)
+    return np.arange(12, dtype=np.float32) + 100000 + 100 * pad
+
+
 def hand_messages() -> tuple:
     messages = []
     for tick in range(int(DURATION_S * HAND_HZ) + 1):
@@ -40,8 +48,8 @@ def hand_messages() -> tuple:
         for side, open_pose, closed in (('left', OPEN, LEFT_CLOSED),
                                         ('right', OPEN_RIGHT, RIGHT_CLOSED)):
             messages.append((f'/dex3/{side}/state', 'unitree_hg/msg/HandState', t,
-                             dex3_state_bytes('2025-02', positions=pose(open_pose, closed,
-                                                                        ramp(t)))))
+                             dex3_state_bytes('2025-02', pressure=pressure,
+                                              positions=pose(open_pose, closed, ramp(t)))))
     for tick in range(int(DURATION_S * COMMAND_HZ) + 1):
         t = tick / COMMAND_HZ
         messages.append(('/dex3/left/cmd', 'unitree_hg/msg/HandCmd', t,
@@ -64,6 +72,10 @@ def column(dataset, key: str, name: str) -> np.ndarray:
     info = json.loads((dataset / 'meta' / 'info.json').read_text())
     names = info['features'][key]['names']
     return raw_rows(dataset)[key][:, names.index(name)]
+
+
+def test_the_dataset_with_hands_and_touch_is_valid(dataset):
+    assert validate_dataset(dataset).ok
 
 
 def test_the_index_closure_follows_the_recorded_joints_on_both_hands(dataset):
@@ -95,3 +107,26 @@ def test_the_hand_commands_become_the_hand_action_of_the_commanded_side(dataset)
     assert np.all(np.abs(action - (1.0 - ramp(t))) <= 1.0 / (COMMAND_HZ * DURATION_S) + 1e-3)
     assert (column(dataset, 'valid.action.hand', 'left_hand_index_flexion') == 1.0).all()
     assert (column(dataset, 'valid.action.hand', 'right_hand_index_flexion') == 0.0).all()
+
+
+def test_every_pad_is_a_tactile_feature_with_its_grid_and_unit(dataset):
+    info = json.loads((dataset / 'meta' / 'info.json').read_text())['features']
+    pad = info['observation.tactile.left.index_tip']
+    assert pad['shape'] == [12] and pad['names'][:5] == ['r0c0', 'r0c1', 'r0c2', 'r0c3', 'r1c0']
+    assert pad['info'] == {'layout': 'grid', 'rows': 3, 'cols': 4, 'unit': 'raw'}
+    assert sorted(key for key in info if key.startswith('observation.tactile.')) == sorted(
+        f'observation.tactile.{side}.{name}' for side in ('left', 'right') for name in (
+            'thumb_tip', 'thumb_pad', 'index_tip', 'index_pad', 'middle_tip', 'middle_pad',
+            'palm_1', 'palm_2', 'palm_3'))
+
+
+def test_pad_readings_are_kept_and_no_sensor_is_invalid_never_a_value(dataset):
+    rows = raw_rows(dataset)
+    index_tip = rows['observation.tactile.right.index_tip']   # pad 2 of the message
+    np.testing.assert_array_equal(index_tip, np.tile(np.arange(12) + 100200.0,
+                                                     (len(index_tip), 1)))
+    assert (rows['valid.observation.tactile.right.index_tip'] == 1.0).all()
+    assert (rows['valid.observation.tactile.left.palm_3'] == 0.0).all()   # 30000: no sensor
+    assert (rows['observation.tactile.left.palm_3'] == 0.0).all()   # valid nowhere: 0.0
+    stats = json.loads((dataset / 'meta' / 'stats.json').read_text())
+    assert stats['observation.tactile.right.index_tip']['min'][0] == 100200.0

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hand_messages import dex3_state_bytes
+from hand_messages import dex3_state_bytes, go_states_bytes
 
 from interop_bridge.errors import MappingError
 from interop_bridge.hands.hand_bridge_core import HandPairCore
@@ -28,16 +28,6 @@ def only(*channels: int) -> np.ndarray:
 
 def dex3_command(raw: bytes):
     return dex3_store('2025-02').deserialize_cdr(raw, 'dex3_2025_02/msg/HandCmd')
-
-
-def go_states(positions) -> bytes:
-    store = go_store()
-    kind = store.types['unitree_go/msg/MotorState']
-    states = [kind(mode=1, q=float(q), dq=0.0, ddq=0.0, tau_est=0.0, q_raw=0.0, dq_raw=0.0,
-                   ddq_raw=0.0, temperature=30, lost=0, reserve=np.zeros(2, np.uint32))
-              for q in positions]
-    message = store.types['unitree_go/msg/MotorStates'](states=states)
-    return bytes(store.serialize_cdr(message, 'unitree_go/msg/MotorStates'))
 
 
 def dex3_core(**command) -> HandPairCore:
@@ -114,7 +104,7 @@ def test_inspire_hands_share_one_message_both_ways():
     core = HandPairCore(load_hand_profile('inspire_rh56_dfx'))
     assert core.state_topics() == {'/inspire/state': ['left', 'right']}
     positions = [0.9] * 6 + [0.3] * 6          # right open-ish, left mostly closed
-    left, right = sorted(core.on_state('/inspire/state', go_states(positions), 0.0),
+    left, right = sorted(core.on_state('/inspire/state', go_states_bytes(positions), 0.0),
                          key=lambda sample: sample.side)
     assert left.closure[INDEX] == pytest.approx(0.7) and right.closure[INDEX] == \
         pytest.approx(0.1)
