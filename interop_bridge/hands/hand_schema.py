@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from interop_bridge.hands.hand_codecs import HAND_CODECS
 from interop_bridge.profile_schema import (
-    LIMIT_POLICIES, NATIVE_LIMIT, RATE_MAX_HZ, STAMP_SOURCES, TIMEOUT_MAX_S, TOPIC_NAME)
+    LIMIT_POLICIES, NATIVE_LIMIT, RATE_MAX_HZ, TIMEOUT_MAX_S, TOPIC_NAME)
 from interop_bridge.schema import (
     Key, Rule, between, list_of, non_empty, number_pair_within, one_of)
 
@@ -56,9 +56,9 @@ HAND_TOP_KEYS = (
         "unit such as 'inspire_0_1', 'brainco_0_1000')", check=non_empty),
     Key('state_rate_hz', float, 'rate at which the hand publishes state [Hz]',
         check=between(0.0, RATE_MAX_HZ, above=True)),
-    Key('stamp_source', str, 'header.stamp of canonical hand state: receive time, or the '
-        'vendor stamp where the message has one', default='receive',
-        check=one_of(*STAMP_SOURCES)),
+    Key('stamp_source', str, 'header.stamp of canonical hand state: the receive time (no hand '
+        'codec has a vendor stamp to read: Dex3, Inspire and BrainCo states carry none)',
+        default='receive', check=one_of('receive')),
     Key('topics', dict, 'vendor topics of each side (left, right)'),
     Key('joints', list, 'one entry per native joint of the hand', check=non_empty),
     Key('command', dict, 'how canonical hand commands become vendor commands, and safety',

@@ -134,10 +134,14 @@ class HandStreams:
             ongoing = (f'no {snapshot.name} for {snapshot.age_s:.1f} s' if silent and
                        snapshot.count else f'no {snapshot.name} yet' if silent else None)
             warn, message = stream_status(snapshot, ongoing)
+            pairs = snapshot.as_pairs()
+            if not key.endswith('_command'):
+                pairs.append(('stamp_source', f'{self.profile.stamp_source}: the vendor '
+                              'message has no time stamp, samples are stamped on receipt'))
             found.append(DiagnosticStatus(
                 name=f'{prefix}/bridge: {snapshot.name}', hardware_id=self.profile.name,
                 level=DiagnosticStatus.WARN if warn else DiagnosticStatus.OK, message=message,
-                values=[KeyValue(key=k, value=v) for k, v in snapshot.as_pairs()]))
+                values=[KeyValue(key=k, value=v) for k, v in pairs]))
         return found
 
 

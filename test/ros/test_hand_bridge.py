@@ -82,6 +82,7 @@ def test_a_g1_with_dex3_hands_reads_closure_and_touch_and_closes_a_finger(
     assert spin_until(ros_node, lambda: diagnostic_status(diagnostics, name) is not None)
     values = status_values(diagnostic_status(diagnostics, name))
     assert int(values['messages']) > 0 and float(values['rate_hz']) > 0
+    assert values['stamp_source'].startswith('receive: the vendor message has no time stamp')
     assert bridge.stop(signal.SIGINT) == 0 and fake.stop() == 0
 
 
