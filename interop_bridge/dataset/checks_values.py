@@ -7,8 +7,10 @@
 - Episodes that `interop export` made from recordings (meta/interop.json `exports` entries
   with `bags`; merged ones keep theirs) hold measurements: there every canonical feature
   (matched by its names in info.json) lies inside the physical envelope of
-  dataset/plausible.py, the orientation is a unit quaternion where the IMU is valid, and
-  entries flagged invalid are 0.0 (the exporter's convention). Other datasets (the library's
+  dataset/plausible.py, the orientation is a unit quaternion where the IMU is valid, a
+  tactile taxel flagged valid holds neither its vendor's "no reading" value nor a reading
+  outside its pad's valid range (the pads meta/interop.json names), and entries flagged
+  invalid hold as the exporter's hold rule says. Other datasets (the library's
   own, LeRobot's) may hold any finite value.
 """
 
@@ -44,6 +46,7 @@ class _Scope:
     bounds: dict[str, Envelope | None]
     valid_keys: dict[str, str]               # value feature -> its mask feature
     recorded: list[int]                      # episodes made from recordings
+    pads: dict[str, tuple[np.ndarray, float, float]]  # tactile feature -> sentinels, range
 
 
 def check_values(view: DatasetView) -> str:
@@ -60,7 +63,7 @@ def check_values(view: DatasetView) -> str:
                     if entry.get('dtype') in FLOAT_TYPES],
                    _bounds(view.info['features'], load_canonical()),
                    {key: valid for key, valid in interop.get('valid_keys', {}).items() if valid},
-                   sorted(_recorded_episodes(interop)))
+                   sorted(_recorded_episodes(interop)), _pads(interop))
     rows = measured = 0
     for path in view.data_files():
         file_rows, file_measured = _check_file(path, view.relative(path), scope)
@@ -115,6 +118,32 @@ def _check_episodes(where: str, table: pa.Table, keys: list[str], scope: _Scope)
     for key, values in columns.items():
         _check_measured(where, key, values, scope.bounds.get(key, False),
                         columns.get(scope.valid_keys.get(key, '')), episodes, rows)
+        mask = columns.get(scope.valid_keys.get(key, ''))
+        if key in scope.pads and mask is not None:
+            _check_pad(where, key, values, mask, scope.pads[key], rows)
+
+
+def _check_pad(where: str, key: str, values: np.ndarray, mask: np.ndarray,
+               pad: tuple[np.ndarray, float, float], rows: np.ndarray) -> None:
+    """No taxel flagged valid holds the vendor's "no reading" value or leaves its range."""
+    sentinels, low, high = pad
+    values = values.reshape(len(values), -1).astype(np.float64)
+    valid = mask.reshape(len(mask), -1) > 0.5
+    bad = valid & (np.isin(values, sentinels) | (values < low) | (values > high))
+    _fail_where(where, key, values, bad, 'a vendor "no reading" value or outside the pad\'s '
+                'valid range where flagged valid', rows)
+
+
+def _pads(interop: Mapping[str, Any]) -> dict[str, tuple[np.ndarray, float, float]]:
+    """Every tactile pad the exports name: its sentinels and valid range."""
+    found = {}
+    for export in interop.get('exports', []):
+        for bag in export.get('bags', []):
+            for pad in (bag.get('hands') or {}).get('pads', []):
+                low, high = pad.get('valid_range', [-np.inf, np.inf])
+                found[pad['feature']] = (np.asarray(pad.get('no_reading', []), np.float64),
+                                         float(low), float(high))
+    return found
 
 
 def _read_verified(path: Path) -> pa.Table:

@@ -89,6 +89,28 @@ class BagRecord(TypedDict):
     episodes: list[str]
     excluded: list[ExcludedRecord]
     warnings: list[str]
+    hands: NotRequired[HandsRecord]
+
+
+class PadRecord(TypedDict):
+    """One tactile pad of a recording's hands, as its feature stores it."""
+
+    feature: str            # observation.tactile.<side>.<pad>
+    native_name: str
+    rows: int
+    cols: int
+    unit: str
+    no_reading: list[float]  # the vendor's sentinels: never a valid value
+    valid_range: list[float]
+
+
+class HandsRecord(TypedDict):
+    """The hand profile a recording's vendor hand topics were read with."""
+
+    profile: str
+    profile_sha256: str
+    firmware: str
+    pads: list[PadRecord]
 
 
 class ExportMeta(TypedDict, total=False):

@@ -2,7 +2,9 @@
 
 Per export (`export_meta`): the exporter and canonical interface versions, the policy and
 codec, the licence given (`--license`, 'other' when none), and every bag with its robot,
-storage files (SHA-256), the episodes exported and left out, and its warnings. Per episode
+storage files (SHA-256), the episodes exported and left out, its warnings, and the hand profile
+its vendor hand topics were read with (`hands`: profile, firmware, and every tactile pad with
+its grid, unit, "no reading" sentinels and valid range). Per episode
 (`episode_meta`): its source bag, id, outcome, notes, warnings, time span, the profile used and
 the topics read (the episode builder adds the resampling report, the stamps actually used
 (`stamp_source`: 'header', 'receive' or 'mixed', and `stamp_sources` per topic; the export's
@@ -43,13 +45,24 @@ def episode_meta(plan: BagPlan, span: EpisodeSpan) -> EpisodeMeta:
 
 def bag_record(plan: BagPlan) -> BagRecord:
     """One bag of an export, including those none of whose episodes were kept."""
-    return {'path': str(plan.path), 'robot': plan.robot.profile.name,
-            'profile_sha256': plan.robot.profile.sha256,
-            'sources': [source_record(source) for source in plan.sources],
-            'episodes': [span.episode_id for span in plan.spans],
-            'excluded': [{'episode_id': span.episode_id, 'outcome': span.outcome}
-                         for span in plan.excluded],
-            'warnings': list(plan.warnings)}
+    record: BagRecord = {
+        'path': str(plan.path), 'robot': plan.robot.profile.name,
+        'profile_sha256': plan.robot.profile.sha256,
+        'sources': [source_record(source) for source in plan.sources],
+        'episodes': [span.episode_id for span in plan.spans],
+        'excluded': [{'episode_id': span.episode_id, 'outcome': span.outcome}
+                     for span in plan.excluded],
+        'warnings': list(plan.warnings)}
+    hands = plan.robot.hands
+    if hands is not None:
+        record['hands'] = {
+            'profile': hands.name, 'profile_sha256': hands.sha256, 'firmware': hands.firmware,
+            'pads': [{'feature': f'observation.tactile.{side.side}.{pad.patch}',
+                      'native_name': pad.native_name, 'rows': pad.rows, 'cols': pad.cols,
+                      'unit': pad.unit, 'no_reading': list(pad.no_reading),
+                      'valid_range': list(pad.valid_range)}
+                     for side in hands.sides for pad in hands.tactile]}
+    return record
 
 
 def export_meta(request: ExportRequest, spec: CanonicalSpec, plans: Sequence[BagPlan],

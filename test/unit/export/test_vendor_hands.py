@@ -6,8 +6,11 @@ in radians and the Dex3-1 URDF limits (dex3_1_l.urdf, dex3_1_r.urdf), not from t
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from bag_factory import EventSpec, write_vendor_bag
 from dataset_rows import raw_rows
@@ -130,3 +133,20 @@ def test_pad_readings_are_kept_and_no_sensor_is_invalid_never_a_value(dataset):
     assert (rows['observation.tactile.left.palm_3'] == 0.0).all()   # valid nowhere: 0.0
     stats = json.loads((dataset / 'meta' / 'stats.json').read_text())
     assert stats['observation.tactile.right.index_tip']['min'][0] == 100200.0
+
+
+def test_validate_refuses_a_no_reading_value_flagged_valid(dataset, tmp_path):
+    copy = tmp_path / 'ds'
+    shutil.copytree(dataset, copy)
+    path = next((copy / 'data').rglob('*.parquet'))
+    table = pq.read_table(path)
+    key = 'observation.tactile.left.index_tip'
+    pads = np.stack(table[key].to_numpy(zero_copy_only=False)).astype(np.float32)
+    pads[3, 5] = 30000.0                      # Dex3's "no sensor", its mask still 1
+    column = pa.array(list(pads), type=table.schema.field(key).type)
+    table = table.set_column(table.schema.get_field_index(key), key, column)
+    pq.write_table(table, path, write_page_checksum=True)
+    values = {result.name: result for result in validate_dataset(copy).results}['values']
+    assert not values.passed
+    assert 'observation.tactile.left.index_tip has 1 value(s) a vendor "no reading" value' in \
+        values.detail and 'row 3 entry 5' in values.detail
