@@ -22,6 +22,7 @@ from interop_bridge.certify.physics_common import (Accumulator, BoolArray, DERIV
                                                    VELOCITY_TOLERANCE, column_quantile,
                                                    joint_limits, joint_name, median, quantile,
                                                    usable)
+from interop_bridge.certify.physics_hands import HandClosureRange, TactileFrozen
 from interop_bridge.certify.physics_imu import (AccelerometerDirection, GravityAtRest,
                                                 GyroVsOrientation, QuaternionNorm)
 
@@ -105,7 +106,7 @@ FACTORIES: tuple[Callable[[], Check], ...] = (
                        'rad/s'),
     lambda: LimitCheck(SPECS['effort_limits'], EFFORT, 'effort', EFFORT_TOLERANCE, 'N*m'),
     VelocityVsPosition, QuaternionNorm, GravityAtRest, GyroVsOrientation,
-    AccelerometerDirection)
+    AccelerometerDirection, HandClosureRange, TactileFrozen)
 
 
 def checks() -> list[Check]:

@@ -18,7 +18,7 @@ from interop_bridge.certify.model import (GROUPS, LEVELS, SEVERITIES, Check, Che
                                           CheckSpec)
 from interop_bridge.errors import CertifyError
 
-RUBRIC_VERSION = '0.1.0'
+RUBRIC_VERSION = '0.2.0'  # 0.2.0: physics.hand_closure_range, physics.tactile_frozen
 # The check modules of interop_bridge.certify, in report order; each has checks().
 MODULES = ('checks_format', 'checks_time', 'checks_physics', 'checks_control',
            'checks_video', 'checks_episodes', 'checks_provenance')

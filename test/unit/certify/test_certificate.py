@@ -44,7 +44,7 @@ def test_the_certificate_records_results_and_every_file(dataset: Path) -> None:
     certificate = certify(dataset)
     written = json.loads((dataset / CERTIFICATE_PATH).read_text())
     assert written['level'] == 'training-ready' and written['blocking'] == []
-    assert written['rubric_version'] == certificate['rubric_version'] == '0.1.0'
+    assert written['rubric_version'] == certificate['rubric_version'] == '0.2.0'
     entry = next(r for r in written['results'] if r['id'] == 'format.info')
     assert entry['passed'] is True and entry['findings_count'] == 0
     files = {p.relative_to(dataset).as_posix() for p in dataset.rglob('*') if p.is_file()}

@@ -10,6 +10,7 @@ from interop_bridge.certify import checks_physics
 from interop_bridge.certify.model import CheckResult, EpisodeData
 from unit.certify.physics_fixtures import (G1, PRESENT, by_id, episode, moving, resting,
                                            rotating_imu, run)
+from unit.certify.test_physics_hands import FRAMES, hand_valid, hands
 
 KNEE = next(joint.index for joint in G1.joints if joint.canonical == 'left_knee')
 HEAD = 29  # head_yaw: the G1 has no head joints
@@ -24,7 +25,8 @@ def test_every_spec_is_declared_for_the_physical_level():
     assert [spec.id for spec in specs] == [
         'physics.position_limits', 'physics.velocity_limits', 'physics.effort_limits',
         'physics.velocity_vs_position', 'physics.quaternion_norm', 'physics.gravity_at_rest',
-        'physics.gyro_vs_orientation', 'physics.accelerometer_direction']
+        'physics.gyro_vs_orientation', 'physics.accelerometer_direction',
+        'physics.hand_closure_range', 'physics.tactile_frozen']
     for spec in specs:
         assert spec.group == 'physics' and spec.level == 'physical'
         assert spec.severity in ('fail', 'warn') and spec.answers and spec.measures
@@ -32,7 +34,9 @@ def test_every_spec_is_declared_for_the_physical_level():
 
 
 def test_consistent_motion_and_rest_pass_every_check():
-    episodes = (episode(moving(), index=0), episode(resting(), index=1))
+    hand = hands()  # a left index closing, its tip pad pressing with it (test_physics_hands)
+    episodes = (episode(moving(FRAMES, **hand), hand_valid(), index=0),
+                episode(resting(), index=1))
     for item in checks_physics.checks():
         result = run(item, *episodes)
         assert result.passed and not result.skipped and not result.findings, result

@@ -89,7 +89,7 @@ def test_a_clean_export_reads_training_ready_with_every_check_passing(clean: tup
     page = Page(text)
     assert '<p class="level">level: training-ready</p>' in text
     assert 'Nothing blocks: the highest level holds.' in text
-    assert page.row('rubric', '0.1.0')[0] == certificate['rubric_version'] == '0.1.0'
+    assert page.row('rubric', '0.2.0')[0] == certificate['rubric_version'] == '0.2.0'
     checks = page.table('status')
     assert len(checks) - 1 == len(certificate['results'])
     assert [row[1] for row in checks[1:]] == [entry['id'] for entry in certificate['results']]

@@ -155,7 +155,7 @@ def test_a_lone_mcap_gets_its_certificate_beside_it_and_signs_and_verifies(
     assert certificate['recording']['messages_listed'] is None  # no metadata.yaml
     trusted = str(tmp_path / 'keys' / 'certify_key.pub.pem')
     assert main(['certify', str(lone), '--verify', '--trusted-key', trusted]) == 0
-    assert '(level training-ready, rubric 0.1.0, signed)' in capsys.readouterr().out
+    assert '(level training-ready, rubric 0.2.0, signed)' in capsys.readouterr().out
     main(['certify', '--new-key', str(tmp_path / 'other')])
     other = str(tmp_path / 'other' / 'certify_key.pub.pem')
     assert main(['certify', str(lone), '--verify', '--trusted-key', other]) == 1
