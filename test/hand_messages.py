@@ -72,3 +72,38 @@ def go_states_bytes(positions) -> bytes:
               for q in positions]
     message = store.types['unitree_go/msg/MotorStates'](states=states)
     return bytes(store.serialize_cdr(message, 'unitree_go/msg/MotorStates'))
+
+
+# Dex3-1 poses from the URDFs (dex3_1_l.urdf, dex3_1_r.urdf): thumb at its open end, fingers
+# straight; the index joints (slots 5, 6) bent to their closed limits.
+DEX3_OPEN = {'left': (-1.047, -0.611, 0.0, 0.0, 0.0, 0.0, 0.0),
+             'right': (-1.047, 0.611, 0.0, 0.0, 0.0, 0.0, 0.0)}
+DEX3_INDEX_CLOSED = {'left': (-1.571, -1.745), 'right': (1.571, 1.745)}
+NO_SENSOR_PAD = 8  # reads Dex3's 30000 ("no sensor") in dex3_pad_pressure
+
+
+def dex3_pad_pressure(pad: int) -> np.ndarray:
+    """Each pad's readings: 100000 + 100 * pad + taxel; pad 8 reads Dex3's "no sensor"."""
+    if pad == NO_SENSOR_PAD:
+        return np.full(12, 30000.0, np.float32)
+    return np.arange(12, dtype=np.float32) + 100000 + 100 * pad
+
+
+def dex3_index_pose(side: str, closure: float) -> np.ndarray:
+    """A Dex3-1 hand open but for its index, bent `closure` of the way to its limits."""
+    q = np.array(DEX3_OPEN[side], dtype=float)
+    q[5:7] = np.array(DEX3_INDEX_CLOSED[side]) * closure
+    return q
+
+
+def dex3_index_ramp(duration_s: float, hz: int) -> list[tuple[str, str, float, bytes]]:
+    """Both hands' /dex3/<side>/state over `duration_s`: the index closing from 0 to 1
+    (closure t / duration_s), the pads at dex3_pad_pressure; (topic, type, t [s], bytes)."""
+    messages = []
+    for tick in range(int(duration_s * hz) + 1):
+        t = tick / hz
+        for side in ('left', 'right'):
+            messages.append((f'/dex3/{side}/state', 'unitree_hg/msg/HandState', t,
+                             dex3_state_bytes('2025-02', pressure=dex3_pad_pressure,
+                                              positions=dex3_index_pose(side, t / duration_s))))
+    return messages

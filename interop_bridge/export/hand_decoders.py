@@ -50,15 +50,22 @@ def find_hand_profile(topics: Mapping[str, Any], where: Any) -> HandProfile | No
     return None
 
 
-class VendorHandStateDecoder:
+class _HandTopicDecoder:
+    """A vendor hand topic read by `sides` of a hand profile, into both sides' 14 columns."""
+
+    def __init__(self, profile: HandProfile, sides: list[HandSide], spec: CanonicalSpec,
+                 typename: str) -> None:
+        self.profile, self.sides, self.typename = profile, sides, typename
+        self.codec = hand_codec(profile.codec, profile.firmware)
+        self._offsets = {side.side: spec.hand_sides.index(side.side) * CHANNELS
+                         for side in sides}
+
+
+class VendorHandStateDecoder(_HandTopicDecoder):
     """One vendor hand state topic -> closures, validity and tactile pads of its sides."""
 
     def __init__(self, profile: HandProfile, sides: list[HandSide], spec: CanonicalSpec) -> None:
-        self.profile, self.sides = profile, sides
-        self.codec = hand_codec(profile.codec, profile.firmware)
-        self.typename = profile.state_type
-        self._offsets = {side.side: spec.hand_sides.index(side.side) * CHANNELS
-                         for side in sides}
+        super().__init__(profile, sides, spec, profile.state_type)
 
     def decode(self, raws: list[bytes]) -> Chunk:
         """Decode hand states; the other topics' columns are NaN."""
@@ -84,15 +91,11 @@ class VendorHandStateDecoder:
         return Chunk({'hand': closure, 'hand_valid': valid, **pads}, None)
 
 
-class VendorHandCommandDecoder:
+class VendorHandCommandDecoder(_HandTopicDecoder):
     """One vendor hand command topic -> the closures its targets stand for."""
 
     def __init__(self, profile: HandProfile, sides: list[HandSide], spec: CanonicalSpec) -> None:
-        self.sides = sides
-        self.codec = hand_codec(profile.codec, profile.firmware)
-        self.typename = profile.command_type
-        self._offsets = {side.side: spec.hand_sides.index(side.side) * CHANNELS
-                         for side in sides}
+        super().__init__(profile, sides, spec, profile.command_type)
 
     def decode(self, raws: list[bytes]) -> Chunk:
         """Decode hand commands: a channel is commanded when all its joints are enabled."""

@@ -18,7 +18,7 @@ import bag_factory as bf
 import numpy as np
 import process_groups
 import pytest
-from hand_messages import dex3_state_bytes, go_states_bytes
+from hand_messages import NO_SENSOR_PAD, dex3_index_ramp, dex3_pad_pressure, go_states_bytes
 
 from interop_bridge.export.episode_assembly import ExportPolicy
 from interop_bridge.export.exporter import ExportRequest, export_recordings
@@ -28,33 +28,12 @@ LEROBOT_PYTHON = REPO / '.venv-lerobot' / 'bin' / 'python'
 HELPER = Path(__file__).with_name('check_with_lerobot.py')
 LOADER_TIMEOUT_S = 240
 FPS, HAND_HZ, DURATION_S, START_S, END_S = 30, 100, 2.0, 0.2, 1.8
-DEX3_OPEN = {'left': [-1.047, -0.611, 0, 0, 0, 0, 0], 'right': [-1.047, 0.611, 0, 0, 0, 0, 0]}
-DEX3_INDEX_CLOSED = {'left': (-1.571, -1.745), 'right': (1.571, 1.745)}  # dex3_1_{l,r}.urdf
 DEX3_PADS = ('thumb_tip', 'thumb_pad', 'index_tip', 'index_pad', 'middle_tip', 'middle_pad',
              'palm_1', 'palm_2', 'palm_3')
-NO_SENSOR_PAD = 8  # reads Dex3's 30000 ("no sensor"): palm_3
 
 
 def ramp(t: float) -> float:
     return t / DURATION_S
-
-
-def pad_pressure(pad: int) -> np.ndarray:
-    if pad == NO_SENSOR_PAD:
-        return np.full(12, 30000.0, np.float32)
-    return np.arange(12, dtype=np.float32) + 100000 + 100 * pad
-
-
-def dex3_messages() -> tuple:
-    messages = []
-    for tick in range(int(DURATION_S * HAND_HZ) + 1):
-        t = tick / HAND_HZ
-        for side in ('left', 'right'):
-            q = np.array(DEX3_OPEN[side], dtype=float)
-            q[5:7] = np.array(DEX3_INDEX_CLOSED[side]) * ramp(t)
-            messages.append((f'/dex3/{side}/state', 'unitree_hg/msg/HandState', t,
-                             dex3_state_bytes('2025-02', pressure=pad_pressure, positions=q)))
-    return tuple(messages)
 
 
 def inspire_messages() -> tuple:
@@ -86,7 +65,7 @@ def dex3_rows() -> list[dict]:
             for pad, name in enumerate(DEX3_PADS):
                 fitted = pad != NO_SENSOR_PAD
                 row[f'observation.tactile.{side}.{name}'] = \
-                    pad_pressure(pad).tolist() if fitted else [0.0] * 12
+                    dex3_pad_pressure(pad).tolist() if fitted else [0.0] * 12
                 row[f'valid.observation.tactile.{side}.{name}'] = [float(fitted)] * 12
         rows.append(row)
     return rows
@@ -116,7 +95,8 @@ def export(base: Path, name: str, profile: str, extra: tuple) -> Path:
 @pytest.fixture(scope='module')
 def datasets(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp('hands')
-    return {'g1_dex3': export(base, 'g1_dex3', 'unitree_g1_29dof', dex3_messages()),
+    dex3 = tuple(dex3_index_ramp(DURATION_S, HAND_HZ))
+    return {'g1_dex3': export(base, 'g1_dex3', 'unitree_g1_29dof', dex3),
             'h1_inspire': export(base, 'h1_inspire', 'unitree_h1', inspire_messages())}
 
 

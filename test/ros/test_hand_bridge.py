@@ -27,6 +27,13 @@ def start_fake_hand(start_process, hand: str):
     return fake
 
 
+def start_hands(start_process, hand: str, profile: str, namespace: str):
+    """A fake hand pair of `hand` and a bridge of `profile` with `hands:=hand`."""
+    fake = start_fake_hand(start_process, hand)
+    bridge = start_bridge(start_process, profile, namespace, '-p', f'hands:={hand}')
+    return fake, bridge
+
+
 def hand_command(side: int, channel: int, closure: float):
     from interop_msgs.msg import HandCommand
     message = HandCommand(side=side)
@@ -41,9 +48,7 @@ def test_a_g1_with_dex3_hands_reads_closure_and_touch_and_closes_a_finger(
     from interop_msgs.msg import HandCommand, HandState, TactileState
     from unitree_hg.msg import HandCmd
     namespace = '/hands_g1'
-    fake = start_fake_hand(start_process, 'unitree_dex3_1')
-    bridge = start_bridge(start_process, 'unitree_g1_29dof', namespace, '-p',
-                          'hands:=unitree_dex3_1')
+    fake, bridge = start_hands(start_process, 'unitree_dex3_1', 'unitree_g1_29dof', namespace)
     states, touch, wire = [], [], []
     ros_node.create_subscription(HandState, f'{namespace}/interop/hand/left/state',
                                  states.append, 10)
@@ -90,9 +95,7 @@ def test_a_nan_hand_command_sends_nothing_and_is_counted(ros_node, start_process
     from interop_msgs.msg import HandCommand, HandState
     from unitree_hg.msg import HandCmd
     namespace = '/hands_nan'
-    fake = start_fake_hand(start_process, 'unitree_dex3_1')
-    bridge = start_bridge(start_process, 'unitree_g1_29dof', namespace, '-p',
-                          'hands:=unitree_dex3_1')
+    fake, bridge = start_hands(start_process, 'unitree_dex3_1', 'unitree_g1_29dof', namespace)
     states, wire = [], []
     ros_node.create_subscription(HandState, f'{namespace}/interop/hand/right/state',
                                  states.append, 10)
@@ -116,9 +119,7 @@ def test_a_nan_hand_command_sends_nothing_and_is_counted(ros_node, start_process
 def test_inspire_hands_on_one_message_close_only_the_hand_commanded(ros_node, start_process):
     from interop_msgs.msg import HandCommand, HandState
     namespace = '/hands_inspire'
-    fake = start_fake_hand(start_process, 'inspire_rh56_dfx')
-    bridge = start_bridge(start_process, 'unitree_h1', namespace, '-p',
-                          'hands:=inspire_rh56_dfx')
+    fake, bridge = start_hands(start_process, 'inspire_rh56_dfx', 'unitree_h1', namespace)
     sides: dict[int, list] = {HandState.SIDE_LEFT: [], HandState.SIDE_RIGHT: []}
     for side, name in ((HandState.SIDE_LEFT, 'left'), (HandState.SIDE_RIGHT, 'right')):
         ros_node.create_subscription(HandState, f'{namespace}/interop/hand/{name}/state',

@@ -14,49 +14,26 @@ import pyarrow.parquet as pq
 import pytest
 from bag_factory import EventSpec, write_vendor_bag
 from dataset_rows import raw_rows
-from hand_messages import dex3_command_bytes, dex3_state_bytes
+from hand_messages import dex3_command_bytes, dex3_index_pose, dex3_index_ramp
 
 from interop_bridge.cli import main
 from interop_bridge.dataset.validate import validate_dataset
 
 DURATION_S, HAND_HZ, COMMAND_HZ = 2.0, 100, 50
-LEFT_CLOSED = {5: -1.571, 6: -1.745}    # index_0, index_1 fully bent (left URDF lower limits)
-RIGHT_CLOSED = {5: 1.571, 6: 1.745}     # right URDF upper limits
-OPEN = np.array([-1.047, -0.611, 0.0, 0.0, 0.0, 0.0, 0.0])        # left thumb open, fingers
-OPEN_RIGHT = np.array([-1.047, 0.611, 0.0, 0.0, 0.0, 0.0, 0.0])   # straight
 
 
 def ramp(t: float) -> float:
     return t / DURATION_S                 # the index closes from 0 to 1 over the recording
 
 
-def pose(open_pose: np.ndarray, closed: dict[int, float], amount: float) -> np.ndarray:
-    q = open_pose.copy()
-    for slot, limit in closed.items():
-        q[slot] = amount * limit
-    return q
-
-
-def pressure(pad: int) -> np.ndarray:
-    """Each pad's readings: 100000 + 100 * pad + taxel; pad 8 reads Dex3's "no sensor"."""
-    if pad == 8:
-        return np.full(12, 30000.0, np.float32)
-    return np.arange(12, dtype=np.float32) + 100000 + 100 * pad
-
-
 def hand_messages() -> tuple:
-    messages = []
-    for tick in range(int(DURATION_S * HAND_HZ) + 1):
-        t = tick / HAND_HZ
-        for side, open_pose, closed in (('left', OPEN, LEFT_CLOSED),
-                                        ('right', OPEN_RIGHT, RIGHT_CLOSED)):
-            messages.append((f'/dex3/{side}/state', 'unitree_hg/msg/HandState', t,
-                             dex3_state_bytes('2025-02', pressure=pressure,
-                                              positions=pose(open_pose, closed, ramp(t)))))
+    """Both hands closing their index (hand_messages.dex3_index_ramp), and left-hand commands
+    opening it again over the recording."""
+    messages = dex3_index_ramp(DURATION_S, HAND_HZ)
     for tick in range(int(DURATION_S * COMMAND_HZ) + 1):
         t = tick / COMMAND_HZ
         messages.append(('/dex3/left/cmd', 'unitree_hg/msg/HandCmd', t,
-                         dex3_command_bytes(pose(OPEN, LEFT_CLOSED, 1.0 - ramp(t)))))
+                         dex3_command_bytes(dex3_index_pose('left', 1.0 - ramp(t)))))
     return tuple(messages)
 
 
