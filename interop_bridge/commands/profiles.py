@@ -53,9 +53,18 @@ def run_check(args: argparse.Namespace) -> int:
 
     if args.urdf is not None:
         return run_kinematic_check(args)
+    from interop_bridge.hands.hand_profile import load_hand_profile, shipped_hand_profiles
+
+    hands = shipped_hand_profiles()
     problems: list[Problem] = []
-    for name in args.profiles or shipped_profiles():
+    for name in args.profiles or [*shipped_profiles(), *hands]:
         try:
+            if name in hands:
+                hand = load_hand_profile(name)
+                print(f'ok: hand {hand.name} ({hand.vendor} {hand.model}, {hand.codec} '
+                      f"firmware {hand.firmware or '-'}, {len(hand.sides[0].joints)} joints "
+                      f'per side, {len(hand.tactile)} tactile pads) {hand.source_file}')
+                continue
             profile = load_profile(name)
         except ProfileError as err:
             problems.extend(err.problems)
@@ -145,7 +154,8 @@ def run_keys(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     """Add the profile commands to the CLI."""
     check = commands.add_parser(
-        'check-profile', help='check robot profiles offline (all shipped ones by default)',
+        'check-profile', help='check robot and hand profiles offline (all shipped ones by '
+        'default)',
         description='Check robot profiles: every problem is reported with file, key path, '
         'value and what was expected.\n\nexamples:\n  interop check-profile\n'
         '  interop check-profile my_robot.yaml unitree_g1_29dof\n'

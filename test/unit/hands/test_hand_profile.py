@@ -124,3 +124,14 @@ def test_a_file_named_differently_from_its_profile_is_refused(tmp_path):
     path.write_text(yaml.safe_dump(raw('brainco_revo2')))
     with pytest.raises(ProfileError, match="name: got 'brainco_revo2', expected 'my_hand'"):
         load_hand_profile(path)
+
+
+def test_check_profile_checks_the_shipped_hands_too(capsys):
+    from interop_bridge import cli
+    assert cli.main(['check-profile']) == 0
+    out = capsys.readouterr().out
+    assert 'ok: hand unitree_dex3_1 (unitree dex3_1, unitree_dex3 firmware 2025-02, 7 joints ' \
+        'per side, 9 tactile pads)' in out
+    assert 'ok: hand inspire_rh56_dfx (inspire rh56dfx, unitree_go_motors' in out
+    assert cli.main(['check-profile', 'brainco_revo2']) == 0
+    assert capsys.readouterr().out.startswith('ok: hand brainco_revo2 ')
