@@ -37,7 +37,7 @@ from interop_bridge.dataset.records import EpisodeMeta
 from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.export.frame_validity import (apply_validity, is_next_state_feature,
                                                   with_next_state_actions)
-from interop_bridge.dataset.features import ACTION_SOURCES, MASK_PREFIX, Feature, mask_key
+from interop_bridge.dataset.features import ACTION_SOURCES, Feature
 from interop_bridge.dataset.joint_layout import JOINT_FEATURES, joint_indices, narrow
 from interop_bridge.export.images import ImageDecoder
 from interop_bridge.export.plausibility import Plausibility
@@ -47,25 +47,10 @@ from interop_bridge.export.resample_report import ResampleReport
 from interop_bridge.export.resample_report import stamp_label
 from interop_bridge.export.robot_discovery import RobotStreams
 from interop_bridge.export.topic_decoders import ChecksumTally
-from interop_bridge.hands.hand_profile import HandProfile
+from interop_bridge.export.decoded_values import (FEATURE_OF, HOLD_KEYS, combine_sources,
+                                                  decoded_key, present_columns)
 
 NS = 1_000_000_000
-HOLD_KEYS = ('valid', 'imu_valid', 'wrench_valid', 'hand_valid', 'action', 'action_valid',
-             'action.hand', 'action.hand_valid')
-JOINT_VALUE_KEYS = ('position', 'velocity', 'effort', 'action')
-FEATURE_OF = {  # decoded value -> dataset feature
-    'position': 'observation.state', 'valid': mask_key('observation.state'),
-    'velocity': 'observation.velocity', 'effort': 'observation.effort',
-    'orientation': 'observation.imu.orientation',
-    'angular_velocity': 'observation.imu.angular_velocity',
-    'linear_acceleration': 'observation.imu.linear_acceleration',
-    'imu_valid': mask_key('observation.imu'), 'wrench': 'observation.wrench',
-    'wrench_valid': mask_key('observation.wrench'), 'hand': 'observation.hand',
-    'hand_valid': mask_key('observation.hand'), 'action': 'action',
-    'action_valid': mask_key('action'), 'action.hand': 'action.hand',
-    'action.hand_valid': mask_key('action.hand'),
-    'eef.position': 'observation.eef.position', 'eef.orientation': 'observation.eef.orientation',
-    'eef_valid': mask_key('observation.eef')}
 
 
 @dataclass(frozen=True)
@@ -242,7 +227,7 @@ class EpisodeBuilder:
         by_key: dict[str, list[np.ndarray]] = {}
         for name, stream in streams.items():
             by_key.setdefault(name.split(':', 1)[1], []).append(stream)
-        values = {key: _combine(key, parts, length) for key, parts in by_key.items()}
+        values = {key: combine_sources(key, parts, length) for key, parts in by_key.items()}
         values.update(self._task_space_values(values, length))
         next_state = self.policy.action == 'next-state'
         columns = {}
@@ -325,56 +310,6 @@ def _task_space(profile: Profile, spec: CanonicalSpec) -> Any:
     return task_space_for(profile, spec)
 
 
-TACTILE = 'observation.tactile.'
-_DECODED = {feature: key for key, feature in FEATURE_OF.items()}
-
-
-def decoded_key(feature_key: str) -> str | None:
-    """The decoded value a feature is made from ('observation.tactile.left.index_tip' from
-    'tactile.left.index_tip', its mask from 'tactile.left.index_tip_valid'), None if none."""
-    if feature_key.startswith(TACTILE):
-        return 'tactile.' + feature_key[len(TACTILE):]
-    if feature_key.startswith(mask_key(TACTILE)):
-        return 'tactile.' + feature_key[len(mask_key(TACTILE)):] + '_valid'
-    return _DECODED.get(feature_key)
-
-
-def has_pad(hands: HandProfile | None, feature_key: str) -> bool:
-    """Whether the hands of a robot have the tactile pad of a tactile feature."""
-    if hands is None:
-        return False
-    side, _, patch = feature_key.removeprefix(MASK_PREFIX).removeprefix(TACTILE).partition('.')
-    return side in {hand.side for hand in hands.sides} and \
-        patch in {pad.patch for pad in hands.tactile}
-
-
-def present_columns(profile: Profile, spec: CanonicalSpec, key: str, width: int,
-                    hands: HandProfile | None = None) -> np.ndarray | None:
-    """The columns of a decoded value the robot has (its profile maps them), None for all.
-
-    Joint values and actions: the profile's canonical joints; hand closures: its grippers'
-    columns and the channels of its hand profile's hands; wrenches: its sensors' six
-    entries. NaN elsewhere is by design, never counted.
-    """
-    if key in JOINT_VALUE_KEYS:
-        columns = [joint.index for joint in profile.joints]
-    elif key in ('hand', 'action.hand'):
-        channels = len(spec.hand_channels)
-        columns = [spec.hand_sides.index(gripper.side) * channels + channels - 1
-                   for gripper in profile.grippers]
-        if hands is not None:
-            columns += [spec.hand_sides.index(side.side) * channels + channel
-                        for side in hands.sides for channel in hands.channels]
-    elif key == 'wrench':
-        slots = [spec.wrench_frames.index(sensor.frame) for sensor in profile.wrenches]
-        columns = [6 * slot + entry for slot in slots for entry in range(6)]
-    else:
-        return None
-    present = np.zeros(width, dtype=bool)
-    present[[column for column in columns if column < width]] = True
-    return present
-
-
 def _stamp_sources(reports: dict[str, ResampleReport], camera_reports: dict[str, Any],
                    camera_keys: dict[str, tuple[str, str]]) -> dict[str, str]:
     """Topic -> the stamps its streams were resampled by ('header' or 'receive')."""
@@ -396,20 +331,6 @@ def _nearest(stamps: np.ndarray, times: np.ndarray) -> np.ndarray:
     pick = np.where(np.abs(sorted_stamps[left] - times) <= np.abs(sorted_stamps[right] - times),
                     left, right)
     return order[pick]
-
-
-def _combine(key: str, parts: list[np.ndarray], length: int) -> np.ndarray:
-    """Several topics feeding one value (two hand sides, two wrench sensors): first valid wins;
-    a validity flag is set where any topic sets it (NaN: the topic does not say)."""
-    if len(parts) == 1:
-        return parts[0][:length]  # a view: most values have one source
-    if key.endswith('_valid'):
-        return np.asarray(np.fmax.reduce([part[:length] for part in parts]))
-    values = parts[0][:length].copy()
-    for part in parts[1:]:
-        fill = np.isnan(values)
-        values[fill] = part[:length][fill]
-    return values
 
 
 def _report_dict(report: Any) -> dict[str, Any]:

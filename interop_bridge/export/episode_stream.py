@@ -35,9 +35,9 @@ from interop_bridge.dataset.episode_stream import EpisodeSegment, StreamedEpisod
 from interop_bridge.dataset.features import hold_invalid
 from interop_bridge.dataset.records import EpisodeMeta
 from interop_bridge.errors import ExportError
-from interop_bridge.export.episode_assembly import (FEATURE_OF, JOINT_VALUE_KEYS,
-                                                    EpisodeBuilder, decoded_key, has_pad,
-                                                    present_columns)
+from interop_bridge.export.decoded_values import (FEATURE_OF, JOINT_VALUE_KEYS, decoded_key,
+                                                  has_pad, present_columns)
+from interop_bridge.export.episode_assembly import EpisodeBuilder
 from interop_bridge.export.episode_split import EpisodeSpan
 from interop_bridge.export.frame_validity import (NEXT_STATE_OF, apply_validity,
                                                   with_next_state_actions)

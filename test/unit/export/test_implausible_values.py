@@ -23,7 +23,7 @@ from interop_bridge.canonical import load_canonical
 from interop_bridge.dataset.validate import validate_dataset
 from interop_bridge.export.exporter import ExportRequest, export_recordings
 from interop_bridge.export.plausibility import Plausibility
-from interop_bridge.export.episode_assembly import FEATURE_OF
+from interop_bridge.export.decoded_values import FEATURE_OF
 from interop_bridge.profile import load_profile
 
 WAVE = (bf.EventSpec(0.2, 1.2, 'wave'),)
