@@ -40,6 +40,13 @@ def slot_count(side: HandSide) -> int:
     return max(joint.slot for joint in side.joints) + 1
 
 
+def side_slots(side: HandSide, count: int) -> np.ndarray:
+    """A mask of the slots of `side` among `count` slots (a shared topic holds both sides)."""
+    mask = np.zeros(count, dtype=bool)
+    mask[[joint.slot for joint in side.joints if joint.slot < count]] = True
+    return mask
+
+
 def joint_closure(side: HandSide, native: Sequence[float] | np.ndarray) -> np.ndarray:
     """Each joint's closure, in the side's joint order, clipped to [0, 1] (NaN stays NaN)."""
     values = np.asarray(native, dtype=np.float64)

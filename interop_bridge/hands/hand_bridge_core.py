@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from interop_bridge.errors import MappingError
-from interop_bridge.hands.closure import command_targets, open_targets, read_closure, slot_count
+from interop_bridge.hands.closure import (
+    command_targets, open_targets, read_closure, side_slots, slot_count)
 from interop_bridge.hands.hand_codecs import HandNative, HandTargets, hand_codec
 from interop_bridge.hands.hand_profile import SIDES, HandProfile, HandSide
 from interop_bridge.hands.tactile import TactileReading, read_tactile
@@ -124,7 +125,7 @@ class HandPairCore:
         action = self.profile.command.on_timeout
         if action == 'open':
             count = slot_count(side)
-            targets[:count] = np.where(_side_slots(side, count), open_targets(side),
+            targets[:count] = np.where(side_slots(side, count), open_targets(side),
                                        targets[:count])
         gains = 0.0 if action == 'relax' else None
         return side.command_topic, self._encode(side.command_topic, targets, gains)
@@ -162,10 +163,3 @@ class HandPairCore:
 
 def _take(values: np.ndarray, slots: np.ndarray) -> np.ndarray:
     return values[slots] if values.size > int(slots.max()) else np.full(len(slots), np.nan)
-
-
-def _side_slots(side: HandSide, count: int) -> np.ndarray:
-    """A mask of the slots of `side` among `count` slots."""
-    mask = np.zeros(count, dtype=bool)
-    mask[[joint.slot for joint in side.joints if joint.slot < count]] = True
-    return mask

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from interop_bridge.cdr import MessageEncoder, layout_for_lengths
-from interop_bridge.hands.closure import joint_closure, open_targets, slot_count
+from interop_bridge.hands.closure import open_targets, read_closure, side_slots, slot_count
 from interop_bridge.hands.hand_codecs import Dex3Codec, GoMotorsCodec, hand_codec
 from interop_bridge.hands.hand_profile import HandProfile, HandSide, TactilePatch
 from interop_bridge.hands.hand_wire import dex3_package, dex3_store, go_store
@@ -41,7 +41,7 @@ class SimHands:
         self.position = {topic: np.zeros(count[topic]) for topic in self.topics}
         for side in profile.sides:
             self.position[side.state_topic][:slot_count(side)] += np.where(
-                _mask(side), open_targets(side), 0.0)
+                side_slots(side, slot_count(side)), open_targets(side), 0.0)
         self.target = {topic: values.copy() for topic, values in self.position.items()}
         self.commands = 0
 
@@ -64,11 +64,6 @@ class SimHands:
             self.position[topic] += (self.target[topic] - self.position[topic]) * blend
         return {topic: self._encode(topic) for topic in self.topics}
 
-    def closure_of(self, side: str) -> np.ndarray:
-        """Each joint's closure now (the side's joint order)."""
-        hand = self.profile.side(side)
-        return joint_closure(hand, self.position[hand.state_topic])
-
     def _encode(self, topic: str) -> bytes:
         position = self.position[topic]
         if isinstance(self.codec, Dex3Codec):
@@ -87,27 +82,13 @@ class SimHands:
 
     def _pads(self, side: HandSide) -> np.ndarray:
         """(patches, 12) Dex3 pressure in the vendor's counts."""
-        closure = np.nan_to_num(_channel_closure(side, self.position[side.state_topic]))
+        closure = np.nan_to_num(read_closure(side, self.position[side.state_topic]).closure)
         rows = max((patch.source for patch in self.profile.tactile), default=-1) + 1
         pads = np.full((rows, 12), 30000.0)
         for patch in self.profile.tactile:
             if patch.source < self.fitted_pads:
                 pads[patch.source] = _pad_reading(patch, closure)
         return pads
-
-
-def _mask(side: HandSide) -> np.ndarray:
-    mask = np.zeros(slot_count(side), dtype=bool)
-    mask[[joint.slot for joint in side.joints]] = True
-    return mask
-
-
-def _channel_closure(side: HandSide, position: np.ndarray) -> np.ndarray:
-    per_joint = joint_closure(side, position)
-    closure = np.zeros(7)
-    for channel in {joint.channel for joint in side.joints}:
-        closure[channel] = per_joint[[j.channel == channel for j in side.joints]].mean()
-    return closure
 
 
 def _pad_reading(patch: TactilePatch, closure: np.ndarray) -> np.ndarray:
