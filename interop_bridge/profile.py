@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -57,19 +57,25 @@ def shipped_profiles() -> list[str]:
 
 def resolve_profile(name_or_path: str | os.PathLike[str]) -> Path:
     """A profile file from a path or a shipped profile name."""
+    return resolve_file(name_or_path, profile_search_dirs(), 'profile',
+                        f'a profile file or one of the shipped profiles {shipped_profiles()}')
+
+
+def resolve_file(name_or_path: str | os.PathLike[str], directories: Iterable[Path],
+                 kind: str, expected: str) -> Path:
+    """A configuration file from a path, or `<name>.yaml` in the first of `directories`
+    holding it; ProfileError naming the missing file, or what was `expected` of a name."""
     candidate = Path(name_or_path)
     if candidate.suffix in ('.yaml', '.yml') or candidate.is_file():
         if candidate.is_file():
             return candidate
-        problem = Problem(str(candidate), '<file>', MISSING, 'an existing profile file')
+        problem = Problem(str(candidate), '<file>', MISSING, f'an existing {kind} file')
         raise ProfileError([problem])
-    for directory in profile_search_dirs():
+    for directory in directories:
         path = directory / f'{name_or_path}.yaml'
         if path.is_file():
             return path
-    problem = Problem(str(name_or_path), '<profile>', str(name_or_path),
-                      f'a profile file or one of the shipped profiles {shipped_profiles()}')
-    raise ProfileError([problem])
+    raise ProfileError([Problem(str(name_or_path), f'<{kind}>', str(name_or_path), expected)])
 
 
 def load_profile(name_or_path: str | os.PathLike[str],

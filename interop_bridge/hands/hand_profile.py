@@ -18,11 +18,12 @@ from typing import Any
 
 from interop_bridge.ament import share_paths
 from interop_bridge.canonical import CanonicalSpec, load_canonical
-from interop_bridge.errors import MISSING, Problem, ProfileError
+from interop_bridge.errors import ProfileError
 from interop_bridge.hands.hand_codecs import HAND_CODECS
 from interop_bridge.hands.hand_schema import (
     HAND_COMMAND_KEYS, HAND_JOINT_KEYS, HAND_SIDE_JOINT_KEYS, HAND_SIDES_KEYS, HAND_TOP_KEYS,
     HAND_TOPIC_KEYS, TACTILE_KEYS)
+from interop_bridge.profile import resolve_file
 from interop_bridge.profile_checks import check_unique
 from interop_bridge.schema import Reader, read_section
 from interop_bridge.yaml_input import load_yaml
@@ -121,17 +122,9 @@ def shipped_hand_profiles() -> list[str]:
 
 def resolve_hand_profile(name_or_path: str | os.PathLike[str]) -> Path:
     """A hand profile file from a path or a shipped hand profile name."""
-    candidate = Path(name_or_path)
-    if candidate.suffix in ('.yaml', '.yml') or candidate.is_file():
-        if candidate.is_file():
-            return candidate
-        raise ProfileError([Problem(str(candidate), '<file>', MISSING,
-                                    'an existing hand profile file')])
-    for directory in share_paths('interop_bridge', str(HAND_DIR)):
-        if (directory / f'{name_or_path}.yaml').is_file():
-            return directory / f'{name_or_path}.yaml'
-    raise ProfileError([Problem(str(name_or_path), '<hand profile>', str(name_or_path),
-                                f'a hand profile file or one of {shipped_hand_profiles()}')])
+    return resolve_file(name_or_path, share_paths('interop_bridge', str(HAND_DIR)),
+                        'hand profile',
+                        f'a hand profile file or one of {shipped_hand_profiles()}')
 
 
 def load_hand_profile(name_or_path: str | os.PathLike[str],
